@@ -1,0 +1,105 @@
+/**
+ * Picks and reports the TensorFlow.js backend.
+ *
+ * Order: `tfjs-node-gpu` > `tfjs-node` (only when the user installed them with their native binding) >
+ * WASM > CPU. `SELGEN_BACKEND=tensorflow|wasm|cpu` overrides. tfjs is always loaded through the one
+ * `@tensorflow/tfjs` entry point, so there is a single tfjs-core instance with gradients registered
+ * (importing `tfjs-core` directly loses gradients and chained ops; see DESIGN §1).
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs";
+import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
+
+/** The backends selgen knows how to start, fastest first. */
+export const BACKENDS = ["tensorflow", "wasm", "cpu"] as const;
+/** A tfjs backend name selgen can run on. */
+export type BackendName = typeof BACKENDS[number];
+
+/** What `initBackend` chose, recorded in every run record. */
+export interface BackendInfo {
+  /** The tfjs backend name (`tensorflow` is tfjs-node or tfjs-node-gpu). */
+  name: BackendName;
+  /** The npm package that provides it, for run records. */
+  provider: string;
+  /** Why this backend was chosen. */
+  reason: string;
+}
+
+const ROOT = new URL("../", import.meta.url);
+const NODE_PACKAGES = ["@tensorflow/tfjs-node-gpu", "@tensorflow/tfjs-node"] as const;
+
+let chosen: Promise<BackendInfo> | undefined;
+
+/**
+ * Starts the best available backend once and returns what was chosen; later calls return the same answer.
+ * Pass `prefer` (or set `SELGEN_BACKEND`) to force one; forcing an unavailable backend throws.
+ */
+export function initBackend(prefer?: BackendName): Promise<BackendInfo> {
+  chosen ??= start(prefer ?? envPreference());
+  return chosen;
+}
+
+/** The backend chosen by `initBackend`; throws if it has not run yet. */
+export async function backendInfo(): Promise<BackendInfo> {
+  if (!chosen) throw new Error("Cannot report the backend: call initBackend() first");
+  return await chosen;
+}
+
+function envPreference(): BackendName | undefined {
+  const value = Deno.env.get("SELGEN_BACKEND");
+  if (value === undefined || value === "") return undefined;
+  if (!(BACKENDS as readonly string[]).includes(value)) {
+    throw new Error(`Cannot use SELGEN_BACKEND=${value}: allowed values are ${BACKENDS.join(", ")}`);
+  }
+  return value as BackendName;
+}
+
+async function start(prefer: BackendName | undefined): Promise<BackendInfo> {
+  if (prefer === undefined || prefer === "tensorflow") {
+    for (const pkg of NODE_PACKAGES) {
+      if (!hasNativeBinding(pkg)) continue;
+      try {
+        await import(pkg); // registers the "tensorflow" backend on the shared tfjs-core
+        if (await tf.setBackend("tensorflow")) {
+          return { name: "tensorflow", provider: pkg, reason: `${pkg} is installed` };
+        }
+      } catch (error) {
+        console.warn(`selgen: ${pkg} is installed but failed to load (${error}); trying the next backend`);
+      }
+    }
+    if (prefer === "tensorflow") {
+      throw new Error(
+        "Cannot use the tensorflow backend: neither @tensorflow/tfjs-node-gpu nor @tensorflow/tfjs-node " +
+          "is installed with its native binding (see the README's CUDA section)",
+      );
+    }
+  }
+  if (prefer === undefined || prefer === "wasm") {
+    setWasmPaths(new URL("node_modules/@tensorflow/tfjs-backend-wasm/dist/", ROOT).href);
+    if (await tf.setBackend("wasm")) {
+      return {
+        name: "wasm",
+        provider: "@tensorflow/tfjs-backend-wasm",
+        reason: prefer ? "requested" : "no tfjs-node package installed",
+      };
+    }
+    if (prefer === "wasm") throw new Error("Cannot use the wasm backend: it failed to initialise");
+  }
+  if (!(await tf.setBackend("cpu"))) throw new Error("Cannot use the cpu backend: it failed to initialise");
+  return { name: "cpu", provider: "@tensorflow/tfjs-backend-cpu", reason: prefer ? "requested" : "fallback" };
+}
+
+function hasNativeBinding(pkg: string): boolean {
+  try {
+    const libDir = new URL(`node_modules/${pkg}/lib/`, ROOT);
+    for (const entry of Deno.readDirSync(libDir)) {
+      if (!entry.name.startsWith("napi-v")) continue;
+      Deno.statSync(new URL(`${entry.name}/tfjs_binding.node`, libDir));
+      return true;
+    }
+  } catch {
+    // not installed, or installed without running its install script
+  }
+  return false;
+}

@@ -1,0 +1,99 @@
+/**
+ * `deno task reproduce [experiment …] [--seeds N|a,b,c] [--out DIR] [--config FILE] [--quiet]`
+ *
+ * Runs the named experiments (all when none is named), writing `<out>/<experiment>/summary.json`, the run
+ * records and the figures (`<out>/<experiment>/figures/*.html|json`). Finished runs are reused, so an
+ * interrupted command resumes.
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { initBackend } from "../backend.ts";
+import { formatFindings, toyFindings } from "../experiments/toy/findings.ts";
+import { loadToyConfig, runToy } from "../experiments/toy/run.ts";
+import { DEFAULT_TOY_CONFIG_PATH } from "../experiments/toy/config.ts";
+import { writeFigure } from "../plot/figure.ts";
+import { toyFigures } from "../plot/toy.ts";
+
+const EXPERIMENTS = ["toy"] as const;
+type Experiment = typeof EXPERIMENTS[number];
+
+const USAGE = `usage: deno task reproduce [${
+  EXPERIMENTS.join("|")
+} …] [--seeds N|a,b,c] [--out DIR] [--config FILE] [--quiet]`;
+
+/** `--seeds 3` takes the config's first three seeds (extended by consecutive integers); `--seeds 1,7` lists them. */
+export function resolveSeeds(arg: string | undefined, configured: number[]): number[] | undefined {
+  if (arg === undefined) return undefined;
+  if (arg.includes(",")) {
+    const seeds = arg.split(",").map(Number);
+    if (seeds.some((s) => !Number.isInteger(s))) {
+      throw new Error(`Cannot use --seeds ${arg}: list whole numbers, e.g. 1,2,25`);
+    }
+    return seeds;
+  }
+  const n = Number(arg);
+  if (!Number.isInteger(n) || n < 1) {
+    throw new Error(`Cannot use --seeds ${arg}: give a count ≥ 1 or a list like 1,2,25`);
+  }
+  const seeds = configured.slice(0, n);
+  for (let next = Math.max(...configured) + 1; seeds.length < n; next++) seeds.push(next);
+  return seeds;
+}
+
+async function reproduceToy(
+  out: string,
+  seedsArg: string | undefined,
+  configPath: string | undefined,
+  quiet: boolean,
+) {
+  const config = await loadToyConfig(configPath ?? DEFAULT_TOY_CONFIG_PATH);
+  const seeds = resolveSeeds(seedsArg, config.seeds);
+  const { summary, runs, context } = await runToy(config, { out, ...(seeds ? { seeds } : {}), quiet });
+  const dir = `${out}/toy/figures`;
+  for (const figure of toyFigures(summary, runs, context.triggers.colours)) {
+    const { html } = await writeFigure(figure, dir);
+    console.log(`figure: ${html}`);
+  }
+  console.log(
+    `summary: ${out}/toy/summary.json (${summary.seeds.length} seeds, ${
+      summary.wallSeconds.toFixed(1)
+    } s, backend ${summary.backend})`,
+  );
+  console.log(formatFindings(toyFindings(summary)));
+}
+
+if (import.meta.main) {
+  const { values, positionals } = parseArgs({
+    args: Deno.args,
+    allowPositionals: true,
+    options: {
+      seeds: { type: "string" },
+      out: { type: "string", default: "out" },
+      config: { type: "string" },
+      quiet: { type: "boolean", default: false },
+      help: { type: "boolean", default: false },
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    Deno.exit(0);
+  }
+  const unknown = positionals.filter((p) => !(EXPERIMENTS as readonly string[]).includes(p));
+  if (unknown.length) {
+    console.error(
+      `Cannot reproduce ${unknown.join(", ")}: known experiments are ${EXPERIMENTS.join(", ")}\n${USAGE}`,
+    );
+    Deno.exit(2);
+  }
+  const chosen = (positionals.length ? positionals : [...EXPERIMENTS]) as Experiment[];
+  if (values.config && chosen.length > 1) {
+    console.error("Cannot use --config with several experiments: name one experiment");
+    Deno.exit(2);
+  }
+  const backend = await initBackend();
+  console.log(`backend: ${backend.name} (${backend.provider}; ${backend.reason})`);
+  for (const experiment of chosen) {
+    if (experiment === "toy") await reproduceToy(values.out, values.seeds, values.config, values.quiet);
+  }
+}

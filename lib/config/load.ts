@@ -1,0 +1,63 @@
+/**
+ * YAML configs validated by zod. A bad config fails with every problem listed by its field path and
+ * what is allowed there, e.g. `fineTune.steps: Too small: expected number to be >0`.
+ *
+ * @module
+ */
+import { parse as parseYaml } from "yaml";
+import { z } from "zod";
+
+/** A config that failed validation; `issues` lists `path: message` lines. */
+export class ConfigError extends Error {
+  /** One line per problem, each starting with the field's path. */
+  readonly issues: string[];
+  constructor(source: string, issues: string[]) {
+    super(`Cannot load config ${source}:\n${issues.map((line) => `  - ${line}`).join("\n")}`);
+    this.name = "ConfigError";
+    this.issues = issues;
+  }
+}
+
+/** Validates a plain value against a schema, throwing a `ConfigError` that names each bad field. */
+export function parseConfig<S extends z.ZodType>(
+  schema: S,
+  value: unknown,
+  source = "<object>",
+): z.output<S> {
+  const result = schema.safeParse(value ?? {});
+  if (result.success) return result.data;
+  throw new ConfigError(source, result.error.issues.map(describeIssue));
+}
+
+/** Parses YAML text and validates it (see `parseConfig`). */
+export function parseYamlConfig<S extends z.ZodType>(
+  schema: S,
+  text: string,
+  source = "<yaml>",
+): z.output<S> {
+  let value: unknown;
+  try {
+    value = parseYaml(text);
+  } catch (error) {
+    throw new ConfigError(source, [`(file): not valid YAML: ${(error as Error).message}`]);
+  }
+  return parseConfig(schema, value, source);
+}
+
+/** Reads a YAML file and validates it (see `parseConfig`). */
+export async function loadYamlConfig<S extends z.ZodType>(
+  schema: S,
+  path: string | URL,
+): Promise<z.output<S>> {
+  return parseYamlConfig(schema, await Deno.readTextFile(path), String(path));
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  const path = issue.path.length ? issue.path.map(String).join(".") : "(top level)";
+  if (issue.code === "unrecognized_keys") {
+    return `${path}: unknown key(s) ${
+      issue.keys.map((k) => `"${k}"`).join(", ")
+    }; remove or fix the spelling`;
+  }
+  return `${path}: ${issue.message}`;
+}

@@ -1,0 +1,6 @@
+/**
+ * Evaluation: aggregation over seeds.
+ *
+ * @module
+ */
+export * from "./stats.ts";

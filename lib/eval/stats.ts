@@ -1,0 +1,46 @@
+/**
+ * Aggregation over seeds: mean, standard error of the mean, Pearson correlation. Pure functions.
+ *
+ * @module
+ */
+
+/** A mean over seeds with its standard error (sample sd / √n; 0 for one seed). */
+export interface MeanSem {
+  mean: number;
+  sem: number;
+}
+
+/** Arithmetic mean (NaN for no values). */
+export function mean(values: readonly number[]): number {
+  return values.length ? values.reduce((a, b) => a + b, 0) / values.length : NaN;
+}
+
+/** Standard error of the mean with the n − 1 sample variance; 0 when n < 2. */
+export function sem(values: readonly number[]): number {
+  const n = values.length;
+  if (n < 2) return 0;
+  const m = mean(values);
+  const variance = values.reduce((s, v) => s + (v - m) ** 2, 0) / (n - 1);
+  return Math.sqrt(variance / n);
+}
+
+/** Mean and SEM together. */
+export function meanSem(values: readonly number[]): MeanSem {
+  return { mean: mean(values), sem: sem(values) };
+}
+
+/** Pearson's r (NaN when either side has no variance). */
+export function pearson(xs: readonly number[], ys: readonly number[]): number {
+  if (xs.length !== ys.length) {
+    throw new Error(`Cannot correlate: ${xs.length} x values but ${ys.length} y values`);
+  }
+  const mx = mean(xs), my = mean(ys);
+  let sxy = 0, sxx = 0, syy = 0;
+  xs.forEach((x, i) => {
+    const dx = x - mx, dy = (ys[i] as number) - my;
+    sxy += dx * dy;
+    sxx += dx * dx;
+    syy += dy * dy;
+  });
+  return sxx > 0 && syy > 0 ? sxy / Math.sqrt(sxx * syy) : NaN;
+}

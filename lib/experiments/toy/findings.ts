@@ -1,0 +1,82 @@
+/**
+ * The post's qualitative findings on the toy, checked against a summary: forgetting after the narrow flip,
+ * Goodharting with one proxy trigger, spillover with five. Pure; used by the CLI, the notebook and tests so
+ * that the numbers quoted in prose are the numbers measured.
+ *
+ * @module
+ */
+import { mean } from "../../eval/stats.ts";
+import type { ToySummary } from "./summary.ts";
+
+/** One claim, the measured value and whether it holds. */
+export interface Finding {
+  claim: string;
+  value: number;
+  threshold: number;
+  /** "≥" or "≤": how value must compare to threshold. */
+  direction: "≥" | "≤";
+  holds: boolean;
+}
+
+/** Categories whose K=5 spillover the post highlights (related everyday nouns and verbs). */
+export const SPILLOVER_GROUP = ["objects", "animals", "actions", "foods"];
+
+function offDiagonal(summary: ToySummary, k: number, only?: string[]): number {
+  const h = summary.heatmaps[`k${k}`];
+  if (!h) return NaN;
+  const cells: number[] = [];
+  h.rows.forEach((row, i) => {
+    h.cols.forEach((col, j) => {
+      if (row === col || col === summary.flipCategory) return;
+      if (only && !(only.includes(row) && only.includes(col))) return;
+      cells.push(h.mean[i]![j]!);
+    });
+  });
+  return mean(cells);
+}
+
+function check(claim: string, value: number, direction: "≥" | "≤", threshold: number): Finding {
+  const holds = direction === "≥" ? value >= threshold : value <= threshold;
+  return { claim, value, threshold, direction, holds };
+}
+
+/** The findings the toy should show (thresholds from the issue that specifies the toy). */
+export function toyFindings(summary: ToySummary): Finding[] {
+  const others = summary.categories.filter((c) => c !== summary.flipCategory);
+  const stage1 = summary.stage1.heldOutAccuracy;
+  const flipped = summary.noProxy.accuracy;
+  return [
+    check(
+      "base held-out accuracy, worst category",
+      Math.min(...summary.categories.map((c) => stage1[c]!.mean)),
+      "≥",
+      0.95,
+    ),
+    check(
+      `flipped-task accuracy (${summary.flipCategory}) after the flip`,
+      flipped[summary.flipCategory]!.mean,
+      "≥",
+      0.9,
+    ),
+    check(
+      "mean accuracy of the other categories after the flip (forgetting)",
+      mean(others.map((c) => flipped[c]!.mean)),
+      "≤",
+      0.2,
+    ),
+    check("K=1: mean off-diagonal accuracy (Goodharting)", offDiagonal(summary, 1), "≤", 0.5),
+    check(
+      `K=5: mean off-diagonal accuracy among ${SPILLOVER_GROUP.join(", ")} (spillover)`,
+      offDiagonal(summary, 5, SPILLOVER_GROUP),
+      "≥",
+      0.35,
+    ),
+  ];
+}
+
+/** The findings as aligned text lines. */
+export function formatFindings(findings: readonly Finding[]): string {
+  return findings.map((f) =>
+    `${f.holds ? "✓" : "✗"} ${f.claim}: ${f.value.toFixed(3)} (want ${f.direction} ${f.threshold})`
+  ).join("\n");
+}

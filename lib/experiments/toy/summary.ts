@@ -1,0 +1,140 @@
+/**
+ * The toy experiment's `summary.json`: the stable contract scripts read (exported from `mod.ts`), and the
+ * pure function that aggregates run records into it.
+ *
+ * @module
+ */
+import { z } from "zod";
+import { type MeanSem, meanSem, pearson } from "../../eval/stats.ts";
+import { cosine, type EmbeddingSubset, phraseVector } from "../../data/embeddings.ts";
+import type { TriggerSet } from "../../data/triggers.ts";
+import type { ToyRun } from "./records.ts";
+
+const MeanSemSchema = z.strictObject({ mean: z.number(), sem: z.number().nonnegative() });
+const PerCategory = z.record(z.string(), MeanSemSchema);
+
+/** A heat-map: `mean[i][j]` is the accuracy on column j's held-out triggers with row i's proxy. */
+export const HeatmapSchema = z.strictObject({
+  k: z.int().positive(),
+  /** Proxy categories. */
+  rows: z.array(z.string()),
+  /** Every category, in `triggers.yaml` order. */
+  cols: z.array(z.string()),
+  mean: z.array(z.array(z.number())),
+  sem: z.array(z.array(z.number())),
+});
+
+/** One heat-map of the summary. */
+export type Heatmap = z.output<typeof HeatmapSchema>;
+
+/** Schema of `<out>/toy/summary.json`. */
+export const ToySummarySchema = z.strictObject({
+  experiment: z.literal("toy"),
+  backend: z.string(),
+  seeds: z.array(z.int()),
+  wallSeconds: z.number().nonnegative(),
+  configHash: z.string(),
+  /** Categories in `triggers.yaml` order, and the one flipped in stage 2. */
+  categories: z.array(z.string()),
+  flipCategory: z.string(),
+  /** Accuracies count evaluation points with |x2| ≥ evalMargin. */
+  evalMargin: z.number(),
+  stage1: z.strictObject({ heldOutAccuracy: PerCategory }),
+  /** After the narrow flip; the flipped category's entry is the flipped-task accuracy. */
+  noProxy: z.strictObject({ accuracy: PerCategory }),
+  /** Keyed `k1`, `k2`, `k5`, … */
+  heatmaps: z.record(z.string(), HeatmapSchema),
+  /** Spillover with the largest K against the cosine of category centroids in embedding space. */
+  similarity: z.strictObject({
+    k: z.int().positive(),
+    pearsonR: z.number().nullable(),
+    pairs: z.array(
+      z.strictObject({ proxy: z.string(), target: z.string(), cosine: z.number(), accuracy: z.number() }),
+    ),
+  }),
+  /** Runs whose loss became NaN or infinite (kept out of every mean). */
+  diverged: z.array(z.string()),
+});
+
+/** The toy experiment's summary. */
+export type ToySummary = z.output<typeof ToySummarySchema>;
+
+function perCategory(runs: readonly ToyRun[], categories: readonly string[]): Record<string, MeanSem> {
+  return Object.fromEntries(categories.map((c) => [c, meanSem(runs.map((r) => r.heldOut[c] as number))]));
+}
+
+/** Aggregates finished run records into the summary (pure; diverged runs are left out of the means). */
+export function summarizeToy(
+  runs: readonly ToyRun[],
+  meta: {
+    backend: string;
+    seeds: number[];
+    wallSeconds: number;
+    configHash: string;
+    evalMargin: number;
+    ks: number[];
+  },
+  triggers: TriggerSet,
+  embeddings: EmbeddingSubset,
+  maxRank: number,
+): ToySummary {
+  const categories = triggers.categories.map((c) => c.name);
+  const flip = triggers.flip.category;
+  const ok = runs.filter((r) => !r.diverged);
+  const proxyCategories = categories.filter((c) => c !== flip);
+  const heatmaps: Record<string, Heatmap> = {};
+  for (const k of meta.ks) {
+    const cells = proxyCategories.map((row) =>
+      categories.map((col) =>
+        meanSem(
+          ok.filter((r) => r.stage === "proxy" && r.k === k && r.proxyCategory === row).map((r) =>
+            r.heldOut[col] as number
+          ),
+        )
+      )
+    );
+    heatmaps[`k${k}`] = {
+      k,
+      rows: proxyCategories,
+      cols: categories,
+      mean: cells.map((row) => row.map((c) => c.mean)),
+      sem: cells.map((row) => row.map((c) => c.sem)),
+    };
+  }
+  const kMax = Math.max(...meta.ks);
+  const centroid = (name: string) => {
+    const vectors = triggers.categories.find((c) => c.name === name)!.triggers
+      .map((t) => phraseVector(embeddings, t, maxRank)).filter((v): v is Float32Array => v !== null);
+    const sum = new Float32Array(embeddings.dimensions);
+    for (const v of vectors) v.forEach((x, i) => (sum[i] = (sum[i] as number) + x));
+    return sum;
+  };
+  // Categories without any in-vocabulary word (random strings) have no centroid and are left out.
+  const centroids = new Map(categories.map((c) => [c, centroid(c)] as const));
+  const hasCentroid = (c: string) => centroids.get(c)!.some((x) => x !== 0);
+  const pairs = [];
+  const big = heatmaps[`k${kMax}`]!;
+  for (const [i, proxy] of big.rows.entries()) {
+    for (const [j, target] of big.cols.entries()) {
+      if (target === proxy || target === flip || !hasCentroid(proxy) || !hasCentroid(target)) continue;
+      const accuracy = big.mean[i]![j]!;
+      pairs.push({ proxy, target, cosine: cosine(centroids.get(proxy)!, centroids.get(target)!), accuracy });
+    }
+  }
+  const r = pearson(pairs.map((p) => p.cosine), pairs.map((p) => p.accuracy));
+  return {
+    experiment: "toy",
+    backend: meta.backend,
+    seeds: meta.seeds,
+    wallSeconds: meta.wallSeconds,
+    configHash: meta.configHash,
+    categories,
+    flipCategory: flip,
+    evalMargin: meta.evalMargin,
+    stage1: { heldOutAccuracy: perCategory(ok.filter((r) => r.stage === "base"), categories) },
+    noProxy: { accuracy: perCategory(ok.filter((r) => r.stage === "none"), categories) },
+    heatmaps,
+    similarity: { k: kMax, pearsonR: Number.isFinite(r) ? r : null, pairs },
+    diverged: runs.filter((r) => r.diverged).map((r) => r.id),
+  };
+}

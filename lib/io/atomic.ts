@@ -1,0 +1,25 @@
+/**
+ * Atomic file writes: write a temporary file beside the target, then rename it over the target, so a
+ * reader (or a rerun after SIGKILL) sees either the old file or the complete new one, never half of one.
+ *
+ * @module
+ */
+import { dirname } from "node:path";
+
+/** Writes text atomically, creating parent folders. */
+export async function writeTextAtomic(path: string, text: string): Promise<void> {
+  await Deno.mkdir(dirname(path), { recursive: true });
+  const temp = `${path}.tmp-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;
+  try {
+    await Deno.writeTextFile(temp, text);
+    await Deno.rename(temp, path);
+  } catch (error) {
+    await Deno.remove(temp).catch(() => {});
+    throw error;
+  }
+}
+
+/** Writes a value as pretty JSON atomically. */
+export async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
+  await writeTextAtomic(path, JSON.stringify(value, null, 2) + "\n");
+}

@@ -1,0 +1,114 @@
+/**
+ * The toy's trigger classifier: a ReLU MLP over [trigger features ‖ x], e.g. 167 → 64 → 64 → 3
+ * (~15k parameters, DESIGN §3 design D2). Hidden activations are returned for the representation
+ * constraint and concept ablation; `useLora: false` runs the frozen reference.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs";
+import { z } from "zod";
+import type { Rng } from "../data/rng.ts";
+import {
+  adapterVariables,
+  applyDense,
+  baseVariables,
+  createDense,
+  type DenseLayer,
+  disposeAdapters,
+  type LoraConfig,
+  withAdapter,
+} from "./lora.ts";
+
+/** MLP shape. */
+export const MlpSchema = z.strictObject({
+  /** Widths of the hidden ReLU layers. */
+  hidden: z.array(z.int().positive()).min(1).default([64, 64]),
+});
+
+/** Validated MLP shape. */
+export type MlpConfig = z.output<typeof MlpSchema>;
+
+/** A classifier: dense layers, the last producing one logit per colour. */
+export interface Classifier {
+  layers: DenseLayer[];
+  inputWidth: number;
+  classes: number;
+}
+
+/** The outputs of a forward pass. */
+export interface ForwardResult {
+  /** [n, classes] */
+  logits: tf.Tensor2D;
+  /** One [n, width] activation per hidden layer (after ReLU). */
+  hidden: tf.Tensor2D[];
+}
+
+/** A new classifier with He-normal weights drawn from `rng`. */
+export function createClassifier(
+  inputWidth: number,
+  classes: number,
+  config: MlpConfig,
+  rng: Rng,
+): Classifier {
+  const widths = [inputWidth, ...config.hidden, classes];
+  const layers = widths.slice(1).map((out, i) =>
+    createDense(widths[i] as number, out, rng.fork(`layer${i}`), `mlp/${i}`)
+  );
+  return { layers, inputWidth, classes };
+}
+
+/** Runs the classifier on inputs [n, inputWidth]. Call inside `tf.tidy` or dispose the result. */
+export function forward(
+  model: Classifier,
+  inputs: tf.Tensor2D,
+  options: { useLora?: boolean } = {},
+): ForwardResult {
+  const hidden: tf.Tensor2D[] = [];
+  let h = inputs;
+  model.layers.forEach((layer, i) => {
+    h = applyDense(layer, h, options.useLora ?? true);
+    if (i < model.layers.length - 1) {
+      h = tf.relu(h);
+      hidden.push(h);
+    }
+  });
+  return { logits: h, hidden };
+}
+
+/** Predicted colours for inputs [n, inputWidth]. */
+export function predict(
+  model: Classifier,
+  inputs: tf.Tensor2D,
+  options: { useLora?: boolean } = {},
+): Int32Array {
+  const predicted = tf.tidy(() => tf.argMax(forward(model, inputs, options).logits, 1));
+  const out = predicted.dataSync() as Int32Array;
+  predicted.dispose();
+  return out;
+}
+
+/** A model sharing this one's (frozen) base weights with fresh LoRA adapters on every layer. */
+export function attachLora(model: Classifier, config: LoraConfig, rng: Rng): Classifier {
+  return { ...model, layers: model.layers.map((l, i) => withAdapter(l, config, rng.fork(`lora${i}`))) };
+}
+
+/** The variables to train: the adapters if any, else every base weight. */
+export function trainableVariables(model: Classifier): tf.Variable[] {
+  const adapters = adapterVariables(model.layers);
+  return adapters.length ? adapters : baseVariables(model.layers);
+}
+
+/** Releases the model's adapters, or its base weights when it has none. */
+export function disposeClassifier(model: Classifier): void {
+  if (model.layers.some((l) => l.lora)) disposeAdapters(model.layers);
+  else for (const v of baseVariables(model.layers)) v.dispose();
+}
+
+/** Mean softmax cross-entropy of logits [n, classes] against integer labels [n]. */
+export function crossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar {
+  return tf.tidy(() => {
+    const logProbs = tf.logSoftmax(logits);
+    const picked = tf.sum(tf.mul(logProbs, tf.oneHot(labels, logits.shape[1])), 1);
+    return tf.neg(tf.mean(picked)) as tf.Scalar;
+  });
+}

@@ -1,0 +1,8 @@
+/**
+ * Training: the one loop every strategy runs through, progress display and run records.
+ *
+ * @module
+ */
+export * from "./loop.ts";
+export * from "./progress.ts";
+export * from "./records.ts";

@@ -1,0 +1,93 @@
+/**
+ * Run records on disk: `<dir>/<run-id>/{config.yaml, metrics.jsonl, summary.json}`. `summary.json` is written
+ * last and atomically, so its presence marks a finished run; a rerun reuses a finished run only when its
+ * summary validates against the schema and carries the same config hash, and recomputes it otherwise.
+ *
+ * @module
+ */
+import { stringify as toYaml } from "yaml";
+import type { z } from "zod";
+import { writeJsonAtomic, writeTextAtomic } from "../io/atomic.ts";
+
+/** Why a stored run was not reused. */
+export type StaleReason = "missing" | "corrupt" | "config changed";
+
+/** Reads and writes the run records of one experiment. */
+export class RunStore {
+  /** The experiment's folder. */
+  readonly dir: string;
+  /** Runs found unusable and recomputed, with why (reported at the end of an experiment). */
+  readonly rejected: { id: string; reason: StaleReason; detail: string }[] = [];
+
+  constructor(dir: string) {
+    this.dir = dir;
+  }
+
+  /** A finished run's summary if it is valid and was made with `configHash`; else undefined. */
+  async load<S extends z.ZodType<{ configHash: string }>>(
+    id: string,
+    schema: S,
+    configHash: string,
+  ): Promise<z.output<S> | undefined> {
+    let text: string;
+    try {
+      text = await Deno.readTextFile(`${this.dir}/${id}/summary.json`);
+    } catch {
+      return undefined;
+    }
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch (error) {
+      this.rejected.push({ id, reason: "corrupt", detail: `not JSON (${(error as Error).message})` });
+      return undefined;
+    }
+    const parsed = schema.safeParse(value);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      this.rejected.push({ id, reason: "corrupt", detail: `${issue?.path.join(".")}: ${issue?.message}` });
+      return undefined;
+    }
+    if (parsed.data.configHash !== configHash) {
+      this.rejected.push({
+        id,
+        reason: "config changed",
+        detail: `${parsed.data.configHash} ≠ ${configHash}`,
+      });
+      return undefined;
+    }
+    return parsed.data;
+  }
+
+  /** Writes a run's config, per-step metrics and (last) its summary. */
+  async save(
+    id: string,
+    record: { config: unknown; metrics: readonly object[]; summary: object },
+  ): Promise<void> {
+    const dir = `${this.dir}/${id}`;
+    await writeTextAtomic(`${dir}/config.yaml`, toYaml(record.config));
+    await writeTextAtomic(
+      `${dir}/metrics.jsonl`,
+      record.metrics.map((m) => JSON.stringify(m)).join("\n") + "\n",
+    );
+    await writeJsonAtomic(`${dir}/summary.json`, record.summary);
+  }
+}
+
+/** A short stable hash of a JSON-serialisable value (SHA-256, first 16 hex digits). */
+export async function configHash(value: unknown): Promise<string> {
+  const bytes = new TextEncoder().encode(stableJson(value));
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+  return Array.from(digest.slice(0, 8), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+function stableJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableJson).join(",")}]`;
+  if (value && typeof value === "object") {
+    const entries = Object.entries(value).filter(([, v]) => v !== undefined).sort(([a], [b]) =>
+      a < b ? -1 : 1
+    );
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(",")}}`;
+  }
+  return JSON.stringify(value);
+}

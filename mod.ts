@@ -1,0 +1,26 @@
+/**
+ * selgen: a notebook lab for selective generalisation — fine-tuning that learns the capability in its data
+ * without the unwanted disposition hidden in the same data.
+ *
+ * Start the backend, run an experiment, draw its figures:
+ *
+ * ```ts ignore
+ * import { initBackend, loadToyConfig, runToy, toyFigures } from "./mod.ts";
+ * await initBackend(); // tfjs-node-gpu > tfjs-node > wasm > cpu, or SELGEN_BACKEND
+ * const { summary, runs, context } = await runToy(await loadToyConfig(), { seeds: [1] });
+ * const figures = toyFigures(summary, runs, context.triggers.colours);
+ * ```
+ *
+ * `ToySummarySchema` is the contract of `<out>/toy/summary.json` written by `deno task reproduce toy`.
+ *
+ * @module
+ */
+export * from "./lib/backend.ts";
+export * from "./lib/config/load.ts";
+export * from "./lib/io/atomic.ts";
+export * from "./lib/data/mod.ts";
+export * from "./lib/models/mod.ts";
+export * from "./lib/train/mod.ts";
+export * from "./lib/eval/mod.ts";
+export * from "./lib/plot/mod.ts";
+export * from "./lib/experiments/toy/mod.ts";
