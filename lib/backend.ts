@@ -33,10 +33,17 @@ let chosen: Promise<BackendInfo> | undefined;
 
 /**
  * Starts the best available backend once and returns what was chosen; later calls return the same answer.
- * Pass `prefer` (or set `SELGEN_BACKEND`) to force one; forcing an unavailable backend throws.
+ * Pass `prefer` (or set `SELGEN_BACKEND`) to force one, switching if another is running; forcing an
+ * unavailable backend throws.
  */
 export function initBackend(prefer?: BackendName): Promise<BackendInfo> {
-  chosen ??= start(prefer ?? envPreference());
+  if (prefer !== undefined) {
+    const previous = chosen;
+    chosen = (previous ?? Promise.resolve(undefined)).catch(() => undefined).then((info) =>
+      info?.name === prefer && tf.getBackend() === prefer ? info : start(prefer)
+    );
+  }
+  chosen ??= start(envPreference());
   return chosen;
 }
 

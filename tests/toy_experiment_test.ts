@@ -1,0 +1,73 @@
+import assert from "node:assert/strict";
+import { initBackend } from "../lib/backend.ts";
+import { runToy } from "../lib/experiments/toy/run.ts";
+import { ToyRunSchema } from "../lib/experiments/toy/records.ts";
+import { ToySummarySchema } from "../lib/experiments/toy/summary.ts";
+import { formatFindings, toyFindings } from "../lib/experiments/toy/findings.ts";
+import { writeFigure } from "../lib/plot/figure.ts";
+import { toyFigures } from "../lib/plot/toy.ts";
+import { tinyToyConfig } from "./_tiny.ts";
+
+await initBackend("wasm");
+
+Deno.test("a toy run writes a schema-valid summary, run records and figures", async () => {
+  const out = await Deno.makeTempDir();
+  const { summary, runs, context } = await runToy(tinyToyConfig(), { out, quiet: true });
+  const onDisk = ToySummarySchema.parse(JSON.parse(await Deno.readTextFile(`${out}/toy/summary.json`)));
+  assert.deepEqual(onDisk, summary);
+  assert.equal(summary.backend, "wasm");
+  assert.deepEqual(summary.categories, context.triggers.categories.map((c) => c.name));
+  assert.deepEqual(summary.heatmaps.k1!.cols, summary.categories);
+  assert.ok(!summary.heatmaps.k1!.rows.includes("positive_emotions"));
+  assert.equal(runs.length, 1 + 1 + 6); // base, no proxy, K=1 × 6 categories
+  for (const run of runs) {
+    ToyRunSchema.parse(JSON.parse(await Deno.readTextFile(`${out}/toy/${run.id}/summary.json`)));
+  }
+  assert.equal(
+    (await Deno.readTextFile(`${out}/toy/seed3/none/metrics.jsonl`)).trim().split("\n").length,
+    12,
+  );
+  const proxied = runs.find((r) => r.id === "seed3/k1-objects")!;
+  assert.equal(proxied.proxyTriggers.length, 1);
+  assert.ok(!summary.heatmaps.k1!.rows.some((r) => Number.isNaN(r)));
+
+  for (const figure of toyFigures(summary, runs, context.triggers.colours)) {
+    const { html, json } = await writeFigure(figure, `${out}/figures`);
+    assert.match(await Deno.readTextFile(html), /Plotly\.newPlot/);
+    assert.ok(JSON.parse(await Deno.readTextFile(json)).data.length > 0, figure.name);
+  }
+  assert.equal(toyFindings(summary).length, 5);
+  assert.match(formatFindings(toyFindings(summary)), /forgetting/);
+});
+
+Deno.test("a rerun reuses finished runs, and a corrupt record is detected and recomputed", async () => {
+  const out = await Deno.makeTempDir();
+  const config = tinyToyConfig();
+  const first = await runToy(config, { out, quiet: true });
+  const again = await runToy(config, { out, quiet: true });
+  assert.deepEqual(again.runs, first.runs); // identical, including recorded seconds: nothing was retrained
+
+  await Deno.writeTextFile(`${out}/toy/seed3/k1-foods/summary.json`, '{"id": "seed3/k1-foods", "heldOut": ');
+  const warnings: string[] = [];
+  const warn = console.warn;
+  console.warn = (message: string) => warnings.push(message);
+  try {
+    const repaired = await runToy(config, { out, quiet: true });
+    const before = first.runs.find((r) => r.id === "seed3/k1-foods")!;
+    const after = repaired.runs.find((r) => r.id === "seed3/k1-foods")!;
+    assert.deepEqual({ ...after, seconds: 0 }, { ...before, seconds: 0 }); // recomputed to the same numbers
+    assert.ok(warnings.some((w) => /recomputed seed3\/k1-foods \(corrupt/.test(w)), warnings.join("\n"));
+  } finally {
+    console.warn = warn;
+  }
+});
+
+Deno.test("a changed config is not served from old records", async () => {
+  const out = await Deno.makeTempDir();
+  await runToy(tinyToyConfig(), { out, quiet: true });
+  const changed = await runToy(tinyToyConfig({ fineTune: { steps: 6, curveEvery: 3 } }), {
+    out,
+    quiet: true,
+  });
+  assert.ok(changed.runs.filter((r) => r.stage !== "base").every((r) => r.steps === 6));
+});
