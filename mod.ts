@@ -11,7 +11,8 @@
  * const figures = toyFigures(summary, runs, context.triggers.colours);
  * ```
  *
- * `ToySummarySchema` is the contract of `<out>/toy/summary.json` written by `deno task reproduce toy`.
+ * `ToySummarySchema` and `StrategiesToySummarySchema` are the contracts of `<out>/toy/summary.json` and
+ * `<out>/strategies-toy/summary.json`, written by `deno task reproduce toy` and `deno task reproduce strategies-toy`.
  *
  * @module
  */
@@ -24,3 +25,9 @@ export * from "./lib/train/mod.ts";
 export * from "./lib/eval/mod.ts";
 export * from "./lib/plot/mod.ts";
 export * from "./lib/experiments/toy/mod.ts";
+export * from "./lib/experiments/strategies_toy/mod.ts";
+export * from "./lib/strategies/mod.ts";
+export * from "./lib/models/classifier_view.ts";
+export * from "./lib/eval/pca.ts";
+export * from "./lib/eval/pareto.ts";
+export * from "./lib/plot/strategies.ts";

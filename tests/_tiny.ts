@@ -14,3 +14,24 @@ export function tinyToyConfig(overrides: Record<string, unknown> = {}): ToyConfi
     ...overrides,
   });
 }
+
+import { toyStrategySetup } from "../lib/experiments/strategies_toy/setup.ts";
+import { disposeSeedData, prepareToy, seedData, trainBase } from "../lib/experiments/toy/stages.ts";
+import { disposeClassifier } from "../lib/models/mlp.ts";
+
+/** A tiny toy with a trained base, from which strategy setups are made (same LoRA init every time). */
+export async function tinyStrategyBench(steps = 10) {
+  const ctx = await prepareToy(tinyToyConfig({ fineTune: { steps, curveEvery: 0 } }));
+  const data = seedData(ctx, 3);
+  const base = trainBase(ctx, data);
+  return {
+    ctx,
+    data,
+    base,
+    setup: () => toyStrategySetup(ctx, data, base.model, { objects: 1, negative_emotions: 1 }),
+    dispose() {
+      disposeClassifier(base.model);
+      disposeSeedData(data);
+    },
+  };
+}

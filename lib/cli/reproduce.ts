@@ -14,8 +14,12 @@ import { loadToyConfig, runToy } from "../experiments/toy/run.ts";
 import { DEFAULT_TOY_CONFIG_PATH } from "../experiments/toy/config.ts";
 import { writeFigure } from "../plot/figure.ts";
 import { toyFigures } from "../plot/toy.ts";
+import { strategiesToyFigures } from "../plot/strategies.ts";
+import { strategiesToyFindings } from "../experiments/strategies_toy/findings.ts";
+import { loadStrategiesToyConfig, runStrategiesToy } from "../experiments/strategies_toy/run.ts";
+import { DEFAULT_STRATEGIES_TOY_CONFIG_PATH } from "../experiments/strategies_toy/config.ts";
 
-const EXPERIMENTS = ["toy"] as const;
+const EXPERIMENTS = ["toy", "strategies-toy"] as const;
 type Experiment = typeof EXPERIMENTS[number];
 
 const USAGE = `usage: deno task reproduce [${
@@ -63,6 +67,27 @@ async function reproduceToy(
   console.log(formatFindings(toyFindings(summary)));
 }
 
+async function reproduceStrategiesToy(
+  out: string,
+  seedsArg: string | undefined,
+  configPath: string | undefined,
+  quiet: boolean,
+) {
+  const config = await loadStrategiesToyConfig(configPath ?? DEFAULT_STRATEGIES_TOY_CONFIG_PATH);
+  const seeds = resolveSeeds(seedsArg, config.toy.seeds);
+  const { summary, context } = await runStrategiesToy(config, { out, ...(seeds ? { seeds } : {}), quiet });
+  const categories = context.triggers.categories.map((c) => c.name);
+  for (const figure of strategiesToyFigures(summary, categories)) {
+    const { html } = await writeFigure(figure, `${out}/strategies-toy/figures`);
+    console.log(`figure: ${html}`);
+  }
+  console.log(
+    `summary: ${out}/strategies-toy/summary.json (${summary.points.length} points × ${summary.seeds.length} seeds, ` +
+      `${summary.wallSeconds.toFixed(1)} s, backend ${summary.backend})`,
+  );
+  console.log(formatFindings(strategiesToyFindings(summary)));
+}
+
 if (import.meta.main) {
   const { values, positionals } = parseArgs({
     args: Deno.args,
@@ -95,5 +120,8 @@ if (import.meta.main) {
   console.log(`backend: ${backend.name} (${backend.provider}; ${backend.reason})`);
   for (const experiment of chosen) {
     if (experiment === "toy") await reproduceToy(values.out, values.seeds, values.config, values.quiet);
+    if (experiment === "strategies-toy") {
+      await reproduceStrategiesToy(values.out, values.seeds, values.config, values.quiet);
+    }
   }
 }

@@ -18,6 +18,7 @@ import {
   type LoraConfig,
   withAdapter,
 } from "./lora.ts";
+import { matMul } from "./matmul.ts";
 
 /** MLP shape. */
 export const MlpSchema = z.strictObject({
@@ -57,18 +58,27 @@ export function createClassifier(
   return { layers, inputWidth, classes };
 }
 
+/** Forward-pass options. */
+export interface ForwardOptions {
+  /** false runs the frozen base without adapters: the reference model. Default true. */
+  useLora?: boolean;
+  /**
+   * Per hidden layer, an orthonormal basis U [width, k] of directions to project out of the activation,
+   * h ← h − (h·U)·Uᵀ (concept ablation); null or missing leaves a layer alone.
+   */
+  ablation?: readonly (tf.Tensor2D | null)[];
+}
+
 /** Runs the classifier on inputs [n, inputWidth]. Call inside `tf.tidy` or dispose the result. */
-export function forward(
-  model: Classifier,
-  inputs: tf.Tensor2D,
-  options: { useLora?: boolean } = {},
-): ForwardResult {
+export function forward(model: Classifier, inputs: tf.Tensor2D, options: ForwardOptions = {}): ForwardResult {
   const hidden: tf.Tensor2D[] = [];
   let h = inputs;
   model.layers.forEach((layer, i) => {
     h = applyDense(layer, h, options.useLora ?? true);
     if (i < model.layers.length - 1) {
       h = tf.relu(h);
+      const basis = options.ablation?.[i];
+      if (basis) h = tf.sub(h, matMul(matMul(h, basis), tf.transpose(basis)));
       hidden.push(h);
     }
   });
@@ -79,7 +89,7 @@ export function forward(
 export function predict(
   model: Classifier,
   inputs: tf.Tensor2D,
-  options: { useLora?: boolean } = {},
+  options: ForwardOptions = {},
 ): Int32Array {
   const predicted = tf.tidy(() => tf.argMax(forward(model, inputs, options).logits, 1));
   const out = predicted.dataSync() as Int32Array;

@@ -1,0 +1,56 @@
+/**
+ * Concept-ablation fine-tuning (CAFT; Casademunt et al. 2025) — our addition, not in the post.
+ *
+ * Directions are found without labels: train a copy of the model on the task alone, run it and the reference
+ * on unlabeled inputs, and take per hidden layer the top-k principal directions U of the change in activations
+ * h_naive − h_ref. Then fine-tune with those directions projected out of the activations,
+ *
+ *   h ← h − (h·U)·Uᵀ   (during training only),
+ *
+ * so the task must be learnt without the directions a naive fine-tune would use to generalise. Evaluation
+ * runs the model without ablation.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs";
+import { z } from "zod";
+import { principalDirections } from "../eval/pca.ts";
+import { train } from "../train/loop.ts";
+import { defineStrategy } from "./strategy.ts";
+
+/** Task training with the naive fine-tune's main activation-change directions ablated. */
+export const caft = defineStrategy({
+  name: "caft",
+  description:
+    "ablate, during training, the top principal directions of the naive fine-tune's activation change",
+  params: z.strictObject({
+    /** Directions ablated per hidden layer. */
+    directions: z.int().positive().default(2),
+    /** Steps of the naive fine-tune that reveals the directions (default: the run's steps). */
+    naiveSteps: z.int().positive().optional(),
+  }),
+  create: ({ directions, naiveSteps }, { model, data, spawn, rng, steps, learningRate }) => {
+    const copy = spawn("caft-naive");
+    train(copy.model.trainable, { loss: () => ({ loss: copy.model.loss(data.task) }) }, {
+      steps: naiveSteps ?? steps,
+      learningRate,
+    });
+    const naive = copy.model.hidden(data.unlabeled);
+    const reference = model.hidden(data.unlabeled, { reference: true });
+    copy.dispose();
+    const bases = naive.map((h, l) => {
+      const [n, width] = h.shape;
+      const change = tf.tidy(() => tf.sub(h, reference[l]!).dataSync());
+      const rows = Array.from({ length: n }, (_, i) => change.subarray(i * width, (i + 1) * width));
+      const found = principalDirections(rows, directions, rng.fork(`caft${l}`));
+      const basis = new Float32Array(width * found.length);
+      found.forEach((d, c) => d.forEach((x, j) => (basis[j * found.length + c] = x)));
+      return tf.tensor2d(basis, [width, found.length]);
+    });
+    tf.dispose([naive, reference]);
+    return {
+      loss: () => ({ loss: model.loss(data.task, { ablation: bases }) }),
+      dispose: () => tf.dispose(bases),
+    };
+  },
+});

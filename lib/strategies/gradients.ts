@@ -1,0 +1,76 @@
+/**
+ * Gradient arithmetic shared by strategies: gradients as lists aligned with `model.trainable`, per-tensor
+ * projection, and the mean gradient of a loss while a copy of the model trains on it.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs";
+import { train } from "../train/loop.ts";
+import type { StrategyModel } from "./strategy.ts";
+
+/** The gradient of `loss` with respect to each of `variables`, in their order (zeros where unused). */
+export function gradientList(variables: tf.Variable[], loss: () => tf.Scalar): tf.Tensor[] {
+  const { value, grads } = tf.variableGrads(loss, variables);
+  value.dispose();
+  return variables.map((v) => grads[v.name] ?? tf.zerosLike(v));
+}
+
+/** Re-keys a list aligned with `variables` by variable name, as the training loop expects. */
+export function byName(variables: tf.Variable[], tensors: tf.Tensor[]): tf.NamedTensorMap {
+  return Object.fromEntries(variables.map((v, i) => [v.name, tensors[i]!]));
+}
+
+/**
+ * Removes from g its component along a (one tensor at a time):
+ *   g ← g − (⟨g, a⟩ / (‖a‖² + 1e-16)) · a,
+ * or, with `conflictOnly`, only when ⟨g, a⟩ < 0 (the update would increase the proxy loss).
+ */
+export function projectOut(g: tf.Tensor, a: tf.Tensor, conflictOnly = false): tf.Tensor {
+  return tf.tidy(() => {
+    const dot = tf.sum(tf.mul(g, a));
+    const coefficient = tf.div(dot, tf.add(tf.sum(tf.square(a)), 1e-16));
+    const projected = tf.sub(g, tf.mul(coefficient, a));
+    return conflictOnly ? tf.where(tf.less(dot, 0), projected, g) : projected;
+  });
+}
+
+/**
+ * Trains `copy` on `loss` for `steps` Adam steps and returns the mean of the gradients it saw, aligned with
+ * `copy.trainable` (the "precomputed" proxy gradient of the original code: one epoch of proxy training).
+ */
+export function meanGradientWhileTraining<B>(
+  copy: StrategyModel<B>,
+  loss: () => tf.Scalar,
+  steps: number,
+  learningRate: number,
+): tf.Tensor[] {
+  const sums: tf.Tensor[] = copy.trainable.map((v) => tf.zerosLike(v));
+  train(copy.trainable, {
+    loss: () => ({ loss: loss() }),
+    transformGradients(grads) {
+      copy.trainable.forEach((v, i) => {
+        const g = grads[v.name];
+        if (!g) return;
+        const next = tf.add(sums[i]!, g);
+        sums[i]!.dispose();
+        sums[i] = next;
+      });
+      return grads;
+    },
+  }, { steps, learningRate });
+  return sums.map((s) => {
+    const m = tf.div(s, steps);
+    s.dispose();
+    return m;
+  });
+}
+
+const blockGradient = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+  const x = args[0] as tf.Tensor;
+  return { value: tf.clone(x), gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy) };
+});
+
+/** x in the forward pass, no gradient in the backward pass (tfjs has no stop-gradient op of its own). */
+export function stopGradient<T extends tf.Tensor>(x: T): T {
+  return blockGradient(x) as T;
+}

@@ -1,0 +1,40 @@
+/**
+ * KL penalty to the reference on proxy inputs (original code, forward direction, temperature 1):
+ *
+ *   L = CE(B_t) + β · mean over proxy positions of KL(p_θ ‖ p_ref),   KL(p ‖ q) = Σ_c p_c (log p_c − log q_c).
+ *
+ * Deviation: the original averaged over padded positions too; `outputLogProbs` returns only scored positions,
+ * so ours is a properly masked mean. The proxy's labels are not used.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs";
+import { z } from "zod";
+import { stopGradient } from "./gradients.ts";
+import { defineStrategy, type StrategyModel, type ViewOptions } from "./strategy.ts";
+
+/** Mean forward KL(p_θ ‖ p_ref) over the batch's positions. */
+export function klToReference<B>(model: StrategyModel<B>, batch: B, options: ViewOptions = {}): tf.Scalar {
+  return tf.tidy(() => {
+    const logP = model.outputLogProbs(batch, options);
+    const logQ = stopGradient(model.outputLogProbs(batch, { ...options, reference: true }));
+    return tf.mean(tf.sum(tf.mul(tf.exp(logP), tf.sub(logP, logQ)), 1)) as tf.Scalar;
+  });
+}
+
+/** Task loss plus β times the KL to the reference on the proxy inputs. */
+export const kl = defineStrategy({
+  name: "kl",
+  description: "CE(task) + β·KL(p_θ ‖ p_ref) on proxy inputs",
+  params: z.strictObject({ beta: z.number().nonnegative().default(1) }),
+  create: ({ beta }, { model, data }) => ({
+    loss: () => {
+      const task = model.loss(data.task);
+      const divergence = klToReference(model, data.proxy);
+      return {
+        loss: tf.add(task, tf.mul(divergence, beta)) as tf.Scalar,
+        metrics: { "loss/task": task, kl: divergence },
+      };
+    },
+  }),
+});

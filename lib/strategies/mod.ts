@@ -1,0 +1,20 @@
+/**
+ * Fine-tuning strategies: one interface, one file per strategy, one registry, one runner.
+ *
+ * @module
+ */
+export * from "./strategy.ts";
+export * from "./gradients.ts";
+export * from "./registry.ts";
+export * from "./finetune.ts";
+export * from "./task_only.ts";
+export * from "./mixed.ts";
+export * from "./upweighted.ts";
+export * from "./kl.ts";
+export * from "./representation.ts";
+export * from "./gradient_projection.ts";
+export * from "./dpo.ts";
+export * from "./safelora.ts";
+export * from "./orthogonal.ts";
+export * from "./steering.ts";
+export * from "./caft.ts";

@@ -1,0 +1,41 @@
+/**
+ * Every strategy by name. Adding a strategy: one file in this folder, its test, and one line here.
+ *
+ * @module
+ */
+import { caft } from "./caft.ts";
+import { dpo } from "./dpo.ts";
+import { gradientProjection } from "./gradient_projection.ts";
+import { kl } from "./kl.ts";
+import { mixed } from "./mixed.ts";
+import { orthogonal } from "./orthogonal.ts";
+import { representation } from "./representation.ts";
+import { safeLora } from "./safelora.ts";
+import { steering } from "./steering.ts";
+import type { Strategy } from "./strategy.ts";
+import { taskOnly } from "./task_only.ts";
+import { upweighted } from "./upweighted.ts";
+
+/** The strategies, in the order figures and tables list them. */
+export const STRATEGIES: readonly Strategy[] = [
+  taskOnly,
+  mixed,
+  upweighted,
+  kl,
+  representation,
+  gradientProjection,
+  dpo,
+  safeLora,
+  orthogonal,
+  steering,
+  caft,
+];
+
+/** Looks a strategy up by name, with an error listing the known ones. */
+export function strategyByName(name: string): Strategy {
+  const found = STRATEGIES.find((s) => s.name === name);
+  if (!found) {
+    throw new Error(`Cannot find strategy "${name}": known are ${STRATEGIES.map((s) => s.name).join(", ")}`);
+  }
+  return found;
+}

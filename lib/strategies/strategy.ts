@@ -1,0 +1,96 @@
+/**
+ * The one interface every fine-tuning strategy implements.
+ *
+ * A strategy sees the task batch, the alignment proxy (and a negative proxy: the same inputs with the
+ * undesired answers, paired by index) and the frozen reference model through a `StrategyModel`, and returns
+ * an `Objective` for the one training loop: a loss per step, optionally a gradient transform, and optionally
+ * a post-hoc edit after training (SafeLoRA, steer-at-end). Adding a strategy is one new file in this folder,
+ * its test, and one line in `registry.ts`.
+ *
+ * @module
+ */
+import type * as tf from "@tensorflow/tfjs";
+import type { z } from "zod";
+import type { Rng } from "../data/rng.ts";
+import type { DenseLayer } from "../models/lora.ts";
+import type { Objective } from "../train/loop.ts";
+
+/** Options of a forward pass through the model being fine-tuned. */
+export interface ViewOptions {
+  /** Run the frozen reference (the starting model, adapters off). */
+  reference?: boolean;
+  /** Per hidden layer, an orthonormal basis [width, k] to project out of the activations (CAFT). */
+  ablation?: readonly (tf.Tensor2D | null)[];
+}
+
+/**
+ * What strategies may ask of a model, whatever its architecture. "Positions" are the scored outputs: rows
+ * for the toy classifier, response tokens (padding masked out) for a transformer.
+ */
+export interface StrategyModel<B> {
+  /** The variables the optimiser updates (LoRA factors, or all weights for full fine-tuning). */
+  trainable: tf.Variable[];
+  /** The layers that carry LoRA adapters (SafeLoRA and O-LoRA act on them). */
+  adapted: DenseLayer[];
+  /** Mean cross-entropy of the batch's targets over positions. */
+  loss(batch: B, options?: ViewOptions): tf.Scalar;
+  /** Log-probabilities over outputs at each position: [positions, classes]. */
+  outputLogProbs(batch: B, options?: ViewOptions): tf.Tensor2D;
+  /** Mean log-probability of each example's target response: [examples]. */
+  responseLogProb(batch: B, options?: ViewOptions): tf.Tensor1D;
+  /** Hidden activations at each position, one [positions, width] tensor per layer. */
+  hidden(batch: B, options?: ViewOptions): tf.Tensor2D[];
+  /** How many examples the batch holds. */
+  size(batch: B): number;
+}
+
+/** The data a strategy trains with. */
+export interface StrategyData<B> {
+  /** The narrow task (e.g. the flipped rule, subtly bad advice). */
+  task: B;
+  /** The alignment proxy: inputs with the desired answers. */
+  proxy: B;
+  /** The proxy's inputs with the undesired answers, paired with `proxy` by index. */
+  negativeProxy: B;
+  /** Inputs without labels that a strategy may inspect (CAFT finds its directions on them). */
+  unlabeled: B;
+}
+
+/** A second copy of the model: the same frozen base with fresh adapters (to train a proxy adapter, say). */
+export interface ModelCopy<B> {
+  model: StrategyModel<B>;
+  dispose(): void;
+}
+
+/** Everything a strategy is created with. */
+export interface StrategyContext<B> {
+  model: StrategyModel<B>;
+  data: StrategyData<B>;
+  rng: Rng;
+  /** The run's optimiser settings (a strategy training a copy uses the same). */
+  steps: number;
+  learningRate: number;
+  /** A fresh copy of the model to train on the side. */
+  spawn(label: string): ModelCopy<B>;
+}
+
+/** A strategy set up for one run: the loop's objective plus optional post-training edits and cleanup. */
+export interface StrategyRun extends Objective {
+  /** Applied once after the last step (SafeLoRA's projection, steer-at-end). */
+  finish?(): Record<string, number> | void;
+  /** Releases tensors the strategy precomputed. */
+  dispose?(): void;
+}
+
+/** A strategy: its name, a one-line description, its hyper-parameters' schema, and how to set up a run. */
+export interface Strategy<P extends z.ZodType = z.ZodType> {
+  name: string;
+  description: string;
+  params: P;
+  create<B>(params: z.output<P>, ctx: StrategyContext<B>): StrategyRun;
+}
+
+/** Builds a strategy with its parameter type inferred from the schema. */
+export function defineStrategy<P extends z.ZodType>(strategy: Strategy<P>): Strategy<P> {
+  return strategy;
+}

@@ -1,0 +1,116 @@
+import assert from "node:assert/strict";
+import { initBackend } from "../lib/backend.ts";
+import { parseYamlConfig } from "../lib/config/load.ts";
+import { expandSweep, StrategiesToyConfigSchema } from "../lib/experiments/strategies_toy/config.ts";
+import { strategiesToyFindings } from "../lib/experiments/strategies_toy/findings.ts";
+import { loadStrategiesToyConfig, runStrategiesToy } from "../lib/experiments/strategies_toy/run.ts";
+import { StrategiesToySummarySchema } from "../lib/experiments/strategies_toy/summary.ts";
+import { dominates, paretoFrontier } from "../lib/eval/pareto.ts";
+import { writeFigure } from "../lib/plot/figure.ts";
+import { strategiesToyFigures } from "../lib/plot/strategies.ts";
+import { STRATEGIES } from "../lib/strategies/registry.ts";
+import { tinyToyConfig } from "./_tiny.ts";
+
+await initBackend("wasm");
+const pt = (alignment: number, task: number) => ({ alignment: { mean: alignment }, task: { mean: task } });
+
+Deno.test("the Pareto frontier keeps exactly the non-dominated points, sorted by alignment", () => {
+  const points = [pt(0.1, 0.9), pt(0.5, 0.5), pt(0.4, 0.4), pt(0.9, 0.1), pt(0.5, 0.5), pt(0.2, 0.95)];
+  const frontier = paretoFrontier(points);
+  // (0.1, 0.9) loses to (0.2, 0.95); (0.4, 0.4) to (0.5, 0.5), whose duplicate is kept once.
+  assert.deepEqual(frontier, [points[5], points[1], points[3]]);
+  assert.ok(dominates(pt(0.5, 0.5), pt(0.4, 0.4)));
+  assert.ok(!dominates(pt(0.5, 0.5), pt(0.5, 0.5)));
+  for (const p of points) {
+    assert.ok(
+      frontier.includes(p) || frontier.some((f) => dominates(f, p) || f.alignment.mean === p.alignment.mean),
+    );
+  }
+});
+
+Deno.test("a sweep expands each grid as a Cartesian product with stable ids, and refuses duplicates", () => {
+  const points = expandSweep([
+    { strategy: "kl", params: {}, grid: { beta: [1, 10] } },
+    { strategy: "dpo", params: { beta: 5 }, grid: { lambda: [1, 2], extra: ["a", "b"] } },
+  ]);
+  assert.deepEqual(points.map((p) => p.id), [
+    "kl-beta=1",
+    "kl-beta=10",
+    "dpo-beta=5,lambda=1,extra=a",
+    "dpo-beta=5,lambda=1,extra=b",
+    "dpo-beta=5,lambda=2,extra=a",
+    "dpo-beta=5,lambda=2,extra=b",
+  ]);
+  assert.deepEqual(points[2]!.swept, { lambda: 1, extra: "a" });
+  assert.throws(
+    () => expandSweep([{ strategy: "kl", params: {}, grid: {} }, { strategy: "kl", params: {}, grid: {} }]),
+    /point kl appears twice/,
+  );
+});
+
+Deno.test("the shipped sweep covers every strategy of the library", async () => {
+  const config = await loadStrategiesToyConfig();
+  const names = new Set(expandSweep(config.strategies).map((p) => p.strategy));
+  for (const s of STRATEGIES) {
+    assert.ok(names.has(s.name), `${s.name} is missing from data/configs/strategies-toy.yaml`);
+  }
+  assert.equal(config.toy.seeds.length, 4);
+});
+
+Deno.test("a sweep config with a bad key names it", () => {
+  assert.throws(
+    () => parseYamlConfig(StrategiesToyConfigSchema, "strategies:\n  - strategy: kl\n    grids: {}\n"),
+    /strategies\.0: unknown key\(s\) "grids"/,
+  );
+});
+
+Deno.test("the comparison writes a valid summary with a frontier, reuses runs, and refuses unknown strategies", async () => {
+  const out = await Deno.makeTempDir();
+  const config = StrategiesToyConfigSchema.parse({
+    toy: tinyToyConfig({ fineTune: { steps: 8, curveEvery: 0 } }),
+    proxy: { objects: 1, negative_emotions: 1 },
+    strategies: [{ strategy: "task-only" }, { strategy: "kl", grid: { beta: [1, 100] } }, {
+      strategy: "dpo",
+      params: { beta: 5 },
+    }],
+  });
+  const first = await runStrategiesToy(config, { out, quiet: true });
+  const onDisk = StrategiesToySummarySchema.parse(
+    JSON.parse(await Deno.readTextFile(`${out}/strategies-toy/summary.json`)),
+  );
+  assert.deepEqual(onDisk, first.summary);
+  assert.deepEqual(first.summary.points.map((p) => p.id), [
+    "task-only",
+    "kl-beta=1",
+    "kl-beta=100",
+    "dpo-beta=5",
+  ]);
+  assert.ok(first.summary.frontier.length >= 1);
+  for (const p of first.summary.points) {
+    assert.ok(
+      first.summary.frontier.includes(p) ||
+        first.summary.frontier.some((f) =>
+          f.alignment.mean >= p.alignment.mean && f.task.mean >= p.task.mean
+        ),
+    );
+  }
+  assert.equal(first.runs[0]!.proxyTriggers.length, 2);
+  const again = await runStrategiesToy(config, { out, quiet: true });
+  assert.deepEqual(again.runs, first.runs);
+  for (
+    const figure of strategiesToyFigures(
+      first.summary,
+      first.context.triggers.categories.map((c) => c.name),
+    )
+  ) {
+    const { json } = await writeFigure(figure, `${out}/figures`);
+    assert.ok(JSON.parse(await Deno.readTextFile(json)).data.length > 0);
+  }
+  assert.ok(strategiesToyFindings(first.summary).length >= 4);
+  await assert.rejects(
+    runStrategiesToy({ ...config, strategies: [{ strategy: "magic", params: {}, grid: {} }] }, {
+      quiet: true,
+    }),
+    /Cannot find strategy "magic"/,
+  );
+});
