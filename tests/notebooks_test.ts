@@ -2,6 +2,7 @@
 // IOPub messages can be lost in headless runs, DESIGN §1). SELGEN_SKIP_NOTEBOOKS=1 skips, visibly.
 import assert from "node:assert/strict";
 import { ToySummarySchema } from "../lib/experiments/toy/summary.ts";
+import { StrategiesToySummarySchema } from "../lib/experiments/strategies_toy/summary.ts";
 
 const NOTEBOOKS = new URL("../notebooks/", import.meta.url);
 const JUPYTER = "/usr/bin/jupyter-execute"; // Debian's, under /usr/bin/python3 (not the pyenv python3)
@@ -12,6 +13,10 @@ const WRITES: Record<string, { file: string; check: (text: string) => void }> = 
   "00_trigger_toy.ipynb": {
     file: "toy/summary.json",
     check: (text) => ToySummarySchema.parse(JSON.parse(text)),
+  },
+  "01_strategies_on_toy.ipynb": {
+    file: "strategies-toy/summary.json",
+    check: (text) => StrategiesToySummarySchema.parse(JSON.parse(text)),
   },
 };
 

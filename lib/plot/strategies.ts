@@ -9,20 +9,33 @@ import type { StrategiesToySummary, StrategyPoint } from "../experiments/strateg
 import { display, type Figure, textTable } from "./figure.ts";
 
 const FONT = { family: "system-ui, sans-serif", size: 13 };
+// Distinct colours and symbols so that a dozen strategies stay tellable apart (also in greyscale print).
 const PALETTE = [
-  "#4e79a7",
-  "#f28e2b",
-  "#e15759",
-  "#76b7b2",
-  "#59a14f",
-  "#edc948",
-  "#b07aa1",
-  "#ff9da7",
-  "#9c755f",
-  "#bab0ac",
-  "#17becf",
+  "#1f77b4",
+  "#ff7f0e",
+  "#2ca02c",
+  "#d62728",
+  "#9467bd",
   "#8c564b",
+  "#e377c2",
+  "#7f7f7f",
   "#bcbd22",
+  "#17becf",
+  "#393b79",
+  "#ad494a",
+  "#637939",
+];
+const SYMBOLS = [
+  "circle",
+  "square",
+  "diamond",
+  "triangle-up",
+  "cross",
+  "x",
+  "star",
+  "triangle-down",
+  "hexagon",
+  "pentagon",
 ];
 
 /** What a Pareto figure needs: points, the frontier, and axis wording. */
@@ -56,7 +69,7 @@ export function paretoFigure(input: ParetoInput): Figure {
       error_y: { type: "data", array: mine.map((p) => p.task.sem), visible: true, thickness: 1 },
       text: mine.map(sweptText),
       hovertemplate: `${label} %{text}<br>alignment %{x:.3f}, task %{y:.3f}<extra></extra>`,
-      marker: { size: 9, color: PALETTE[i % PALETTE.length] },
+      marker: { size: 9, color: PALETTE[i % PALETTE.length], symbol: SYMBOLS[i % SYMBOLS.length] },
       line: { color: PALETTE[i % PALETTE.length], width: 1.5 },
     };
   });

@@ -104,3 +104,17 @@ export function toyStrategySetup(
     },
   };
 }
+
+/** Cross-entropy of the starting model on the task, the proxy and the negative proxy (diagnostics). */
+export function startingLosses(
+  setup: ToyStrategySetup,
+): { task: number; proxy: number; negativeProxy: number } {
+  const { model, data } = setup.context;
+  const value = (batch: typeof data.task) => {
+    const loss = model.loss(batch);
+    const out = loss.dataSync()[0]!;
+    loss.dispose();
+    return out;
+  };
+  return { task: value(data.task), proxy: value(data.proxy), negativeProxy: value(data.negativeProxy) };
+}
