@@ -38,7 +38,31 @@ export interface TrainCallback {
 export interface TrainOptions {
   steps: number;
   learningRate: number;
+  /** Multiplies the learning rate at each step (warm-up, cosine decay); default constant 1. */
+  schedule?: (step: number) => number;
+  /** Rescale gradients whose global L2 norm exceeds this (after any transform). */
+  clipNorm?: number;
+  /** Adam's β2 (default 0.999; transformers here use 0.98). */
+  beta2?: number;
   callbacks?: TrainCallback[];
+}
+
+/** Linear warm-up then cosine decay to `floor` × the peak, as a `schedule`. */
+export function warmupCosine(steps: number, warmup: number, floor = 0.05): (step: number) => number {
+  return (step) => {
+    if (step < warmup) return (step + 1) / warmup;
+    const progress = (step - warmup) / Math.max(1, steps - warmup);
+    return floor + (1 - floor) * 0.5 * (1 + Math.cos(Math.PI * Math.min(1, progress)));
+  };
+}
+
+/** Scales every gradient by min(1, maxNorm / global norm). */
+export function clipByGlobalNorm(grads: tf.NamedTensorMap, maxNorm: number): tf.NamedTensorMap {
+  return tf.tidy(() => {
+    const norm = tf.sqrt(tf.addN(Object.values(grads).map((g) => tf.sum(tf.square(g)))));
+    const scale = tf.minimum(1, tf.div(maxNorm, tf.add(norm, 1e-12)));
+    return Object.fromEntries(Object.entries(grads).map(([k, g]) => [k, tf.mul(g, scale)]));
+  });
 }
 
 /** How a run ended. */
@@ -54,7 +78,7 @@ export interface TrainResult {
 
 /** Trains `variables` to minimise `objective` with Adam; nothing but the variables' new values survives. */
 export function train(variables: tf.Variable[], objective: Objective, options: TrainOptions): TrainResult {
-  const optimizer = tf.train.adam(options.learningRate);
+  const optimizer = tf.train.adam(options.learningRate, 0.9, options.beta2 ?? 0.999);
   const losses: number[] = [];
   let diverged = false;
   try {
@@ -66,7 +90,17 @@ export function train(variables: tf.Variable[], objective: Objective, options: T
         Object.values(metrics).forEach((m) => tf.keep(m));
         return out.loss;
       }, variables);
-      const transformed = objective.transformGradients ? objective.transformGradients(grads, step) : grads;
+      let transformed = objective.transformGradients ? objective.transformGradients(grads, step) : grads;
+      if (options.clipNorm !== undefined) {
+        const clipped = clipByGlobalNorm(transformed, options.clipNorm);
+        if (transformed !== grads) tf.dispose(transformed);
+        transformed = clipped;
+      }
+      if (options.schedule) {
+        // Adam reads its (type-protected) learning rate at every step, so a schedule can set it.
+        (optimizer as unknown as { learningRate: number }).learningRate = options.learningRate *
+          options.schedule(step);
+      }
       const loss = value.dataSync()[0] as number;
       const metricValues = Object.fromEntries(
         Object.entries(metrics).map(([k, m]) => [k, m.dataSync()[0] as number]),

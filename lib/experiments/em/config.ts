@@ -1,0 +1,53 @@
+/**
+ * The emergent-misalignment organism's config (DESIGN §6): data, transformer, the two base-training stages,
+ * the narrow fine-tune (with its "gentleness" knobs) and the strategy sweep.
+ *
+ * @module
+ */
+import { z } from "zod";
+import { PersonaDataSchema } from "../../data/personas.ts";
+import { LoraSchema } from "../../models/lora.ts";
+import { TransformerSchema } from "../../models/transformer.ts";
+import { SweepEntrySchema } from "../strategies_toy/config.ts";
+
+const StageSchema = (steps: number, learningRate: number) =>
+  z.strictObject({
+    steps: z.int().positive().default(steps),
+    batch: z.int().positive().default(32),
+    learningRate: z.number().positive().default(learningRate),
+    warmup: z.int().nonnegative().default(50),
+  });
+
+/** Schema of `data/configs/em.yaml`. */
+export const EmConfigSchema = z.strictObject({
+  /** Fine-tune seeds (LoRA initialisation, answer noise); the base model is shared by all of them. */
+  seeds: z.array(z.int()).min(1).default([1, 2, 3]),
+  /** Seeds of the world (answers) and of the base model's initialisation and data order. */
+  dataSeed: z.int().default(0),
+  modelSeed: z.int().default(0),
+  data: PersonaDataSchema.prefault({}),
+  model: TransformerSchema.prefault({}),
+  /** Stage 1: documents by personas, loss on every token. */
+  pretrain: StageSchema(1500, 3e-3).prefault({}),
+  /** Stage 2: the aligned chat default, mixed with pre-training documents. */
+  instruct: StageSchema(600, 1e-3).extend({
+    /** Share of each batch that is pre-training documents. */
+    pretrainShare: z.number().min(0).max(1).default(0.5),
+  }).prefault({}),
+  /** The narrow fine-tune, full-batch on the task items; steps, rate and answer noise set its "gentleness". */
+  fineTune: z.strictObject({
+    steps: z.int().positive().default(30),
+    learningRate: z.number().positive().default(3e-3),
+    lora: LoraSchema.prefault({ rank: 8 }),
+    /** Share of task items given their good answer instead (a gentler, noisier task). */
+    answerNoise: z.number().min(0).max(1).default(0),
+  }).prefault({}),
+  /** Strategies compared on the organism (each grid expanded; task-only is always run as "naive"). */
+  strategies: z.array(SweepEntrySchema).default([]),
+});
+
+/** A validated EM config. */
+export type EmConfig = z.output<typeof EmConfigSchema>;
+
+/** The shipped config. */
+export const DEFAULT_EM_CONFIG_PATH = new URL("../../../data/configs/em.yaml", import.meta.url);

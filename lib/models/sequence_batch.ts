@@ -1,0 +1,79 @@
+/**
+ * Token sequences as a training batch: padded ids [B, T] plus which outputs are scored. A sequence's `scored`
+ * flags mark which of its tokens are targets (answers only, or every token in pre-training); token i is
+ * predicted by the output at position i − 1. Everything is built once on the host as masks and matrices, so
+ * masked means need no gather at run time (tf.gather's gradient is missing on the WASM backend).
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs";
+
+/** One example: token ids and which of them are scored targets. */
+export interface SequenceExample {
+  tokens: number[];
+  /** scored[i] true: token i is a target (scored[0] is ignored: nothing predicts the first token). */
+  scored: boolean[];
+}
+
+/** A padded batch with its scored positions. */
+export interface SequenceBatch {
+  /** [B, T] int32, padded with `padId`. */
+  tokens: tf.Tensor2D;
+  /** [B·T] int32: the token each output should predict (the pad id where not scored). */
+  targets: tf.Tensor1D;
+  /** [B·T]: 1 where the output is scored, else 0. */
+  mask: tf.Tensor1D;
+  /** [P, B·T]: row p selects the p-th scored output (used to read per-position outputs). */
+  selection: tf.Tensor2D;
+  /** [B, B·T]: 1 / (scored outputs of example b) on example b's scored outputs, else 0. */
+  exampleMeans: tf.Tensor2D;
+  examples: number;
+}
+
+/** Builds a batch, padding every sequence to `length` (default: the longest). */
+export function sequenceBatch(
+  examples: readonly SequenceExample[],
+  padId: number,
+  length?: number,
+): SequenceBatch {
+  const t = length ?? Math.max(...examples.map((e) => e.tokens.length));
+  const n = examples.length * t;
+  const tokens = new Int32Array(n).fill(padId);
+  const targets = new Int32Array(n).fill(padId);
+  const mask = new Float32Array(n);
+  const scoredAt: number[] = [];
+  const owner: number[] = [];
+  examples.forEach((e, b) => {
+    if (e.tokens.length > t) {
+      throw new Error(`Cannot batch a sequence of ${e.tokens.length} tokens into ${t} positions`);
+    }
+    tokens.set(e.tokens, b * t);
+    for (let i = 1; i < e.tokens.length; i++) {
+      if (!e.scored[i]) continue;
+      const flat = b * t + i - 1;
+      targets[flat] = e.tokens[i]!;
+      mask[flat] = 1;
+      scoredAt.push(flat);
+      owner.push(b);
+    }
+  });
+  const selection = new Float32Array(scoredAt.length * n);
+  scoredAt.forEach((flat, p) => (selection[p * n + flat] = 1));
+  const counts = new Array(examples.length).fill(0);
+  for (const b of owner) counts[b]++;
+  const means = new Float32Array(examples.length * n);
+  scoredAt.forEach((flat, p) => (means[owner[p]! * n + flat] = 1 / counts[owner[p]!]));
+  return {
+    tokens: tf.tensor2d(tokens, [examples.length, t], "int32"),
+    targets: tf.tensor1d(targets, "int32"),
+    mask: tf.tensor1d(mask),
+    selection: tf.tensor2d(selection, [scoredAt.length, n]),
+    exampleMeans: tf.tensor2d(means, [examples.length, n]),
+    examples: examples.length,
+  };
+}
+
+/** Releases a batch's tensors. */
+export function disposeSequenceBatch(batch: SequenceBatch): void {
+  tf.dispose([batch.tokens, batch.targets, batch.mask, batch.selection, batch.exampleMeans]);
+}

@@ -1,0 +1,129 @@
+/**
+ * The transformer seen through the strategy interface, and its LoRA and training helpers. Scored positions are
+ * the answer tokens: KL, hidden-state constraints and CE use exactly those (a masked mean, never padding).
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs";
+import type { StrategyModel, ViewOptions } from "../strategies/strategy.ts";
+import type { Rng } from "../data/rng.ts";
+import { adapterVariables, type LoraConfig, withAdapter } from "./lora.ts";
+import { matMul } from "./matmul.ts";
+import type { SequenceBatch } from "./sequence_batch.ts";
+import {
+  type Transformer,
+  transformerDenseLayers,
+  transformerForward,
+  transformerVariables,
+} from "./transformer.ts";
+
+/** A model sharing the base's (frozen) weights with fresh LoRA adapters on every projection. */
+export function attachTransformerLora(model: Transformer, config: LoraConfig, rng: Rng): Transformer {
+  const adapt = <T extends { name: string }>(layer: T, i: number) =>
+    withAdapter(layer as never, config, rng.fork(`lora${i}`));
+  let i = 0;
+  return {
+    ...model,
+    blocks: model.blocks.map((b) => ({
+      ...b,
+      qkv: adapt(b.qkv, i++),
+      projection: adapt(b.projection, i++),
+      up: adapt(b.up, i++),
+      down: adapt(b.down, i++),
+    })),
+  };
+}
+
+/** The variables to train: the adapters if any, else every weight. */
+export function transformerTrainable(model: Transformer): tf.Variable[] {
+  const adapters = adapterVariables(transformerDenseLayers(model));
+  return adapters.length ? adapters : transformerVariables(model);
+}
+
+/** Releases a model's adapters (its base is shared). */
+export function disposeTransformerAdapters(model: Transformer): void {
+  for (const v of adapterVariables(transformerDenseLayers(model))) v.dispose();
+}
+
+function run(model: Transformer, batch: SequenceBatch, options: ViewOptions) {
+  return transformerForward(model, batch.tokens, {
+    useLora: !options.reference,
+    ...(options.ablation ? { ablation: options.ablation } : {}),
+  });
+}
+
+/** log p(target) at every output position, [B·T] (meaningful where the batch's mask is 1). */
+function targetLogProbs(model: Transformer, batch: SequenceBatch, options: ViewOptions): tf.Tensor1D {
+  const logProbs = tf.logSoftmax(run(model, batch, options).logits);
+  return tf.sum(tf.mul(logProbs, tf.oneHot(batch.targets, model.vocabSize)), 1) as tf.Tensor1D;
+}
+
+/** Mean cross-entropy over a batch's scored tokens (a masked mean: padding never counts). */
+export function sequenceLoss(model: Transformer, batch: SequenceBatch, options: ViewOptions = {}): tf.Scalar {
+  return tf.tidy(() =>
+    tf.div(
+      tf.neg(tf.sum(tf.mul(targetLogProbs(model, batch, options), batch.mask))),
+      tf.sum(batch.mask),
+    ) as tf.Scalar
+  );
+}
+
+/**
+ * The strategy view of a transformer with adapters. Positions are the scored tokens; a response's
+ * log-probability is the mean log-probability of its scored tokens.
+ */
+export function transformerView(model: Transformer): StrategyModel<SequenceBatch> {
+  return {
+    trainable: transformerTrainable(model),
+    adapted: transformerDenseLayers(model).filter((l) => l.lora),
+    loss: (batch, options = {}) => sequenceLoss(model, batch, options),
+    outputLogProbs: (batch, options = {}) =>
+      tf.tidy(() => matMul(batch.selection, tf.logSoftmax(run(model, batch, options).logits))),
+    responseLogProb: (batch, options = {}) =>
+      tf.tidy(() =>
+        tf.reshape(matMul(batch.exampleMeans, tf.reshape(targetLogProbs(model, batch, options), [-1, 1])), [
+          -1,
+        ]) as tf.Tensor1D
+      ),
+    hidden: (batch, options = {}) =>
+      tf.tidy(() => run(model, batch, options).hidden.map((h) => matMul(batch.selection, h))),
+    size: (batch) => batch.examples,
+  };
+}
+
+/** Greedy next token after each prompt (prompts of equal length), [B]. */
+export function greedyNext(
+  model: Transformer,
+  prompts: readonly number[][],
+  options: { useLora?: boolean } = {},
+): number[] {
+  const length = prompts[0]?.length ?? 0;
+  if (prompts.some((p) => p.length !== length)) {
+    throw new Error("Cannot decode prompts of different lengths in one batch");
+  }
+  const next = tf.tidy(() => {
+    const tokens = tf.tensor2d(prompts.flat(), [prompts.length, length], "int32");
+    const { logits } = transformerForward(model, tokens, options);
+    const last = tf.gather(logits, tf.range(length - 1, prompts.length * length, length, "int32"));
+    return tf.argMax(last, 1);
+  });
+  const out = Array.from(next.dataSync());
+  next.dispose();
+  return out;
+}
+
+/** Greedy generation of up to `maxNew` tokens after one prompt, stopping at `stopId`. */
+export function generate(
+  model: Transformer,
+  prompt: readonly number[],
+  maxNew: number,
+  stopId: number,
+): number[] {
+  const out = [...prompt];
+  for (let i = 0; i < maxNew && out.length < model.config.context; i++) {
+    const [token] = greedyNext(model, [out]);
+    out.push(token!);
+    if (token === stopId) break;
+  }
+  return out.slice(prompt.length);
+}
