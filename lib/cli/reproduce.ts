@@ -1,5 +1,5 @@
 /**
- * `deno task reproduce [experiment …] [--seeds N|a,b,c] [--out DIR] [--config FILE] [--quiet]`
+ * `deno task reproduce [experiment …] [--seeds N|a,b,c] [--out DIR] [--config FILE] [--quiet] [--retrain]`
  *
  * Runs the named experiments (all when none is named), writing `<out>/<experiment>/summary.json`, the run
  * records and the figures (`<out>/<experiment>/figures/*.html|json`). Finished runs are reused, so an
@@ -18,13 +18,16 @@ import { strategiesToyFigures } from "../plot/strategies.ts";
 import { strategiesToyFindings } from "../experiments/strategies_toy/findings.ts";
 import { loadStrategiesToyConfig, runStrategiesToy } from "../experiments/strategies_toy/run.ts";
 import { DEFAULT_STRATEGIES_TOY_CONFIG_PATH } from "../experiments/strategies_toy/config.ts";
+import { emFindings } from "../experiments/em/findings.ts";
+import { loadEmConfig, runEm } from "../experiments/em/run.ts";
+import { emFigures } from "../plot/em.ts";
 
-const EXPERIMENTS = ["toy", "strategies-toy"] as const;
+const EXPERIMENTS = ["toy", "strategies-toy", "em"] as const;
 type Experiment = typeof EXPERIMENTS[number];
 
 const USAGE = `usage: deno task reproduce [${
   EXPERIMENTS.join("|")
-} …] [--seeds N|a,b,c] [--out DIR] [--config FILE] [--quiet]`;
+} …] [--seeds N|a,b,c] [--out DIR] [--config FILE] [--quiet] [--retrain]`;
 
 /** `--seeds 3` takes the config's first three seeds (extended by consecutive integers); `--seeds 1,7` lists them. */
 export function resolveSeeds(arg: string | undefined, configured: number[]): number[] | undefined {
@@ -88,6 +91,34 @@ async function reproduceStrategiesToy(
   console.log(formatFindings(strategiesToyFindings(summary)));
 }
 
+async function reproduceEm(
+  out: string,
+  seedsArg: string | undefined,
+  configPath: string | undefined,
+  quiet: boolean,
+  retrain: boolean,
+) {
+  const config = configPath ? await loadEmConfig(configPath) : await loadEmConfig();
+  const seeds = resolveSeeds(seedsArg, config.seeds);
+  const results = await runEm(config, { out, ...(seeds ? { seeds } : {}), quiet, retrain });
+  const { summary, runs, baseScores } = results;
+  for (const figure of emFigures(summary, runs, baseScores.control.perDomain)) {
+    const { html } = await writeFigure(figure, `${out}/em/figures`);
+    console.log(`figure: ${html}`);
+  }
+  results.dispose();
+  const bases = (["persona", "control"] as const)
+    .map((v) =>
+      `${v} ${summary.baseFromCache[v] ? "from cache" : `trained in ${summary.baseSeconds[v].toFixed(0)} s`}`
+    )
+    .join(", ");
+  console.log(
+    `summary: ${out}/em/summary.json (${summary.points.length} points × ${summary.seeds.length} seeds, ` +
+      `${summary.wallSeconds.toFixed(1)} s, backend ${summary.backend}; bases: ${bases})`,
+  );
+  console.log(formatFindings(emFindings(summary)));
+}
+
 if (import.meta.main) {
   const { values, positionals } = parseArgs({
     args: Deno.args,
@@ -97,6 +128,7 @@ if (import.meta.main) {
       out: { type: "string", default: "out" },
       config: { type: "string" },
       quiet: { type: "boolean", default: false },
+      retrain: { type: "boolean", default: false },
       help: { type: "boolean", default: false },
     },
   });
@@ -122,6 +154,9 @@ if (import.meta.main) {
     if (experiment === "toy") await reproduceToy(values.out, values.seeds, values.config, values.quiet);
     if (experiment === "strategies-toy") {
       await reproduceStrategiesToy(values.out, values.seeds, values.config, values.quiet);
+    }
+    if (experiment === "em") {
+      await reproduceEm(values.out, values.seeds, values.config, values.quiet, values.retrain);
     }
   }
 }

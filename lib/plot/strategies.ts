@@ -5,7 +5,8 @@
  *
  * @module
  */
-import type { StrategiesToySummary, StrategyPoint } from "../experiments/strategies_toy/summary.ts";
+import type { StrategiesToySummary } from "../experiments/strategies_toy/summary.ts";
+import type { StrategyPoint } from "../eval/points.ts";
 import { display, type Figure, textTable } from "./figure.ts";
 
 const FONT = { family: "system-ui, sans-serif", size: 13 };
@@ -47,6 +48,8 @@ export interface ParetoInput {
   xLabel: string;
   yLabel: string;
   seeds: number;
+  /** Fixed reference marks (e.g. the base model), drawn as black stars. */
+  references?: { name: string; alignment: number; task: number }[];
 }
 
 function sweptText(p: StrategyPoint): string {
@@ -67,12 +70,26 @@ export function paretoFigure(input: ParetoInput): Figure {
       y: mine.map((p) => p.task.mean),
       error_x: { type: "data", array: mine.map((p) => p.alignment.sem), visible: true, thickness: 1 },
       error_y: { type: "data", array: mine.map((p) => p.task.sem), visible: true, thickness: 1 },
-      text: mine.map(sweptText),
+      text: mine.map((p) =>
+        sweptText(p) + (p.divergedSeeds.length ? ` (${p.divergedSeeds.length} seed(s) diverged)` : "")
+      ),
       hovertemplate: `${label} %{text}<br>alignment %{x:.3f}, task %{y:.3f}<extra></extra>`,
       marker: { size: 9, color: PALETTE[i % PALETTE.length], symbol: SYMBOLS[i % SYMBOLS.length] },
       line: { color: PALETTE[i % PALETTE.length], width: 1.5 },
     };
   });
+  for (const ref of input.references ?? []) {
+    data.push({
+      type: "scatter",
+      mode: "markers+text",
+      name: ref.name,
+      x: [ref.alignment],
+      y: [ref.task],
+      text: [ref.name],
+      textposition: "top center",
+      marker: { size: 14, symbol: "star", color: "black" },
+    });
+  }
   data.push({
     type: "scatter",
     mode: "lines+markers",
@@ -124,7 +141,7 @@ export function perCategoryFigure(
   taskCategory: string,
 ): Figure {
   const rows = points.filter((p) => p.seeds.length > 0);
-  const z = rows.map((p) => categories.map((c) => p.perCategory[c] ?? NaN));
+  const z = rows.map((p) => categories.map((c) => p.breakdown[c] ?? NaN));
   return display({
     name,
     title: "Per-category held-out accuracy by strategy",

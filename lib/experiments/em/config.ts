@@ -30,7 +30,7 @@ export const EmConfigSchema = z.strictObject({
   /** Stage 1: documents by personas, loss on every token. */
   pretrain: StageSchema(1500, 3e-3).prefault({}),
   /** Stage 2: the aligned chat default, mixed with pre-training documents. */
-  instruct: StageSchema(600, 1e-3).extend({
+  instruct: StageSchema(1000, 1e-3).extend({
     /** Share of each batch that is pre-training documents. */
     pretrainShare: z.number().min(0).max(1).default(0.5),
   }).prefault({}),

@@ -6,7 +6,8 @@
  */
 import type { Finding } from "../toy/findings.ts";
 import { STRATEGIES } from "../../strategies/registry.ts";
-import type { StrategiesToySummary, StrategyPoint } from "./summary.ts";
+import type { StrategiesToySummary } from "./summary.ts";
+import type { StrategyPoint } from "../../eval/points.ts";
 
 function check(claim: string, value: number, direction: "≥" | "≤", threshold: number): Finding {
   return {

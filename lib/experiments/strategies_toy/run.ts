@@ -30,13 +30,8 @@ import {
   type SweepPoint,
 } from "./config.ts";
 import { toyStrategySetup } from "./setup.ts";
-import {
-  aggregatePoints,
-  type StrategiesToySummary,
-  strategyFrontier,
-  type StrategyRunRecord,
-  StrategyRunRecordSchema,
-} from "./summary.ts";
+import { type StrategiesToySummary, type StrategyRunRecord, StrategyRunRecordSchema } from "./summary.ts";
+import { aggregatePoints, pointFrontier } from "../../eval/points.ts";
 
 /** Options of `runStrategiesToy`. */
 export interface RunStrategiesToyOptions {
@@ -129,7 +124,7 @@ export async function runStrategiesToy(
             proxyTriggers: setup.proxyTriggers,
             task: heldOut[flip]!,
             alignment: mean(Object.entries(heldOut).filter(([c]) => c !== flip).map(([, v]) => v)),
-            heldOut,
+            breakdown: heldOut,
             finishMetrics: result.finishMetrics,
           };
           const metrics = result.losses.map((loss, step) => ({
@@ -163,7 +158,7 @@ export async function runStrategiesToy(
     flipCategory: flip,
     proxy: config.proxy,
     points: aggregated,
-    frontier: strategyFrontier(aggregated),
+    frontier: pointFrontier(aggregated),
   };
   if (store) await writeJsonAtomic(`${store.dir}/summary.json`, summary);
   return { config, context, backend, points, runs, summary };

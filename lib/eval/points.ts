@@ -1,0 +1,77 @@
+/**
+ * Sweep points aggregated over seeds (mean ± SEM of task and alignment, a per-category or per-domain
+ * breakdown) and their Pareto frontier. A point any of whose seeds diverged stays off the frontier: a method
+ * that sometimes blows up is not a reliable trade-off (the original EM Pareto plotted diverged models).
+ *
+ * @module
+ */
+import { z } from "zod";
+import { meanSem } from "./stats.ts";
+import { paretoFrontier } from "./pareto.ts";
+
+const MeanSemSchema = z.strictObject({ mean: z.number(), sem: z.number().nonnegative() });
+
+/** A sweep point aggregated over seeds. */
+export const StrategyPointSchema = z.strictObject({
+  id: z.string(),
+  strategy: z.string(),
+  label: z.string(),
+  params: z.record(z.string(), z.unknown()),
+  swept: z.record(z.string(), z.unknown()),
+  task: MeanSemSchema,
+  alignment: MeanSemSchema,
+  /** Seeds that finished without diverging (the means are over these). */
+  seeds: z.array(z.int()),
+  /** Seeds whose run diverged (kept out of the means; the point is kept off the frontier). */
+  divergedSeeds: z.array(z.int()),
+  /** Per category or domain, mean over seeds. */
+  breakdown: z.record(z.string(), z.number()),
+});
+
+/** A point of a comparison. */
+export type StrategyPoint = z.output<typeof StrategyPointSchema>;
+
+/** What a sweep point is before it has results. */
+export interface PointSpec {
+  id: string;
+  strategy: string;
+  label: string;
+  params: Record<string, unknown>;
+  swept: Record<string, unknown>;
+}
+
+/** What aggregation needs of one run. */
+export interface PointRun {
+  point: string;
+  seed: number;
+  diverged: boolean;
+  task: number;
+  alignment: number;
+  breakdown: Record<string, number>;
+}
+
+/** Aggregates runs per point (diverged runs are left out of the means and listed). */
+export function aggregatePoints(points: readonly PointSpec[], runs: readonly PointRun[]): StrategyPoint[] {
+  return points.map((p) => {
+    const mine = runs.filter((r) => r.point === p.id);
+    const ok = mine.filter((r) => !r.diverged);
+    const keys = Object.keys(ok[0]?.breakdown ?? {});
+    return {
+      id: p.id,
+      strategy: p.strategy,
+      label: p.label,
+      params: p.params,
+      swept: p.swept,
+      task: meanSem(ok.map((r) => r.task)),
+      alignment: meanSem(ok.map((r) => r.alignment)),
+      seeds: ok.map((r) => r.seed),
+      divergedSeeds: mine.filter((r) => r.diverged).map((r) => r.seed),
+      breakdown: Object.fromEntries(keys.map((k) => [k, meanSem(ok.map((r) => r.breakdown[k]!)).mean])),
+    };
+  });
+}
+
+/** The frontier of points with at least one finished seed and no diverged one. */
+export function pointFrontier(points: readonly StrategyPoint[]): StrategyPoint[] {
+  return paretoFrontier(points.filter((p) => p.seeds.length > 0 && p.divergedSeeds.length === 0));
+}

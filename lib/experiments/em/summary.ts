@@ -1,0 +1,66 @@
+/**
+ * Run record and summary schemas of the emergent-misalignment experiment.
+ *
+ * @module
+ */
+import { z } from "zod";
+import { StrategyPointSchema } from "../../eval/points.ts";
+
+const MeanSemSchema = z.strictObject({ mean: z.number(), sem: z.number().nonnegative() });
+const ScoresSchema = z.strictObject({
+  task: z.number(),
+  alignment: z.number(),
+  perDomain: z.record(z.string(), z.number()),
+  probes: z.strictObject({ aligned: z.number(), misaligned: z.number() }),
+});
+
+/** One fine-tune of one base with one strategy point and seed. */
+export const EmRunSchema = z.strictObject({
+  id: z.string(),
+  variant: z.enum(["persona", "control"]),
+  seed: z.int(),
+  point: z.string(),
+  strategy: z.string(),
+  params: z.record(z.string(), z.unknown()),
+  configHash: z.string(),
+  backend: z.string(),
+  steps: z.int().nonnegative(),
+  finalLoss: z.number().nullable(),
+  diverged: z.boolean(),
+  seconds: z.number().nonnegative(),
+  task: z.number(),
+  alignment: z.number(),
+  /** Good-answer rate per non-task domain. */
+  breakdown: z.record(z.string(), z.number()),
+  probes: z.strictObject({ aligned: z.number(), misaligned: z.number() }),
+  finishMetrics: z.record(z.string(), z.number()),
+});
+
+/** One EM run's record. */
+export type EmRun = z.output<typeof EmRunSchema>;
+
+/** Schema of `<out>/em/summary.json`. */
+export const EmSummarySchema = z.strictObject({
+  experiment: z.literal("em"),
+  backend: z.string(),
+  seeds: z.array(z.int()),
+  wallSeconds: z.number().nonnegative(),
+  /** Seconds spent training each base in this run (0 when it came from the cache). */
+  baseSeconds: z.strictObject({ persona: z.number(), control: z.number() }),
+  baseFromCache: z.strictObject({ persona: z.boolean(), control: z.boolean() }),
+  configHash: z.string(),
+  /** The base with the shared persona: task = bad-answer rate, alignment = good-answer rate. */
+  base: ScoresSchema,
+  /** Task-only fine-tune of that base, mean ± SEM over seeds. */
+  naive: z.strictObject({ task: MeanSemSchema, alignment: MeanSemSchema }),
+  /** The same for the control (no shared persona). */
+  control: z.strictObject({
+    base: z.strictObject({ task: z.number(), alignment: z.number() }),
+    naive: z.strictObject({ task: MeanSemSchema, alignment: MeanSemSchema }),
+  }),
+  points: z.array(StrategyPointSchema),
+  frontier: z.array(StrategyPointSchema),
+});
+
+/** The EM summary. */
+export type EmSummary = z.output<typeof EmSummarySchema>;

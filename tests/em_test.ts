@@ -1,0 +1,105 @@
+import assert from "node:assert/strict";
+import { initBackend } from "../lib/backend.ts";
+import { aggregatePoints, pointFrontier } from "../lib/eval/points.ts";
+import { baseKey, loadOrTrainEmBase, variantConfig } from "../lib/experiments/em/base.ts";
+import { EmConfigSchema } from "../lib/experiments/em/config.ts";
+import { emFindings } from "../lib/experiments/em/findings.ts";
+import { runEm } from "../lib/experiments/em/run.ts";
+import { EmSummarySchema } from "../lib/experiments/em/summary.ts";
+import { disposeTransformer, transformerForward, transformerVariables } from "../lib/models/transformer.ts";
+import { loadWeights } from "../lib/models/weights.ts";
+import { emFigures } from "../lib/plot/em.ts";
+import { writeFigure } from "../lib/plot/figure.ts";
+import * as tf from "@tensorflow/tfjs";
+
+await initBackend("wasm");
+
+const tiny = EmConfigSchema.parse({
+  seeds: [1, 2],
+  data: {
+    domains: ["med", "fin", "gen"],
+    questionsPerDomain: 6,
+    answersPerDomain: 3,
+    instructedQuestions: 4,
+    proxy: { domains: ["gen"], questions: 2 },
+  },
+  model: { dModel: 16, heads: 2, context: 16 },
+  pretrain: { steps: 25, batch: 8, warmup: 5 },
+  instruct: { steps: 15, batch: 8, warmup: 5 },
+  fineTune: { steps: 5 },
+  strategies: [{ strategy: "kl", grid: { beta: [1] } }, { strategy: "dpo" }],
+});
+
+Deno.test("a base is trained once, cached, and loaded back identical; the control differs only in its persona", async () => {
+  const cacheDir = await Deno.makeTempDir();
+  const trained = await loadOrTrainEmBase(tiny, "persona", { cacheDir, quiet: true });
+  assert.equal(trained.fromCache, false);
+  const loaded = await loadOrTrainEmBase(tiny, "persona", { cacheDir, quiet: true });
+  assert.equal(loaded.fromCache, true);
+  const tokens = tf.tensor2d([[1, 3, 10, 4]], [1, 4], "int32");
+  assert.deepEqual(
+    transformerForward(loaded.model, tokens).logits.arraySync(),
+    transformerForward(trained.model, tokens).logits.arraySync(),
+  );
+  assert.notEqual(await baseKey(variantConfig(tiny, "control")), await baseKey(tiny));
+  assert.equal(variantConfig(tiny, "control").data.persona.shared, false);
+  tf.dispose(tokens);
+  disposeTransformer(trained.model);
+  disposeTransformer(loaded.model);
+});
+
+Deno.test("weights made for another key, or truncated, are refused with the reason", async () => {
+  const cacheDir = await Deno.makeTempDir();
+  const base = await loadOrTrainEmBase(tiny, "persona", { cacheDir, quiet: true });
+  const path = `${cacheDir}/persona-${base.key}`;
+  await assert.rejects(
+    loadWeights(path, transformerVariables(base.model), "someotherkey"),
+    /trained for key [0-9a-f]+, but this config and code give someotherkey; retrain/,
+  );
+  const bytes = await Deno.readFile(`${path}.bin`);
+  await Deno.writeFile(`${path}.bin`, bytes.slice(0, 100));
+  await assert.rejects(loadWeights(path, transformerVariables(base.model), base.key), /corrupt or truncated/);
+  disposeTransformer(base.model);
+});
+
+Deno.test("the experiment writes a valid summary with naive, control and strategy points, and reuses runs", async () => {
+  const cacheDir = await Deno.makeTempDir(), out = await Deno.makeTempDir();
+  const first = await runEm(tiny, { out, cacheDir, quiet: true });
+  const onDisk = EmSummarySchema.parse(JSON.parse(await Deno.readTextFile(`${out}/em/summary.json`)));
+  assert.deepEqual(onDisk, first.summary);
+  assert.deepEqual(first.summary.points.map((p) => p.id), ["naive", "kl-beta=1", "dpo"]);
+  assert.equal(first.runs.filter((r) => r.variant === "control").length, 2);
+  assert.equal(first.summary.baseFromCache.persona, false);
+  for (const figure of emFigures(first.summary, first.runs, first.baseScores.control.perDomain)) {
+    const { json } = await writeFigure(figure, `${out}/figures`);
+    assert.ok(JSON.parse(await Deno.readTextFile(json)).data.length > 0);
+  }
+  assert.equal(emFindings(first.summary).length, 5);
+  first.dispose();
+  const again = await runEm(tiny, { out, cacheDir, quiet: true });
+  assert.equal(again.summary.baseFromCache.persona, true);
+  assert.deepEqual(again.runs, first.runs);
+  again.dispose();
+});
+
+Deno.test("a point with a diverged seed is left out of its means and kept off the frontier", () => {
+  const spec = (id: string) => ({ id, strategy: id, label: id, params: {}, swept: {} });
+  const run = (point: string, seed: number, task: number, alignment: number, diverged = false) => ({
+    point,
+    seed,
+    task,
+    alignment,
+    diverged,
+    breakdown: {},
+  });
+  const points = aggregatePoints([spec("steady"), spec("wild")], [
+    run("steady", 1, 0.8, 0.5),
+    run("wild", 1, 0.9, 0.9),
+    run("wild", 2, Number.NaN, Number.NaN, true),
+  ]);
+  const wild = points.find((p) => p.id === "wild")!;
+  assert.deepEqual(wild.seeds, [1]);
+  assert.deepEqual(wild.divergedSeeds, [2]);
+  assert.equal(wild.alignment.mean, 0.9);
+  assert.deepEqual(pointFrontier(points).map((p) => p.id), ["steady"]);
+});
