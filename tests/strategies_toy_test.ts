@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { initBackend } from "../lib/backend.ts";
 import { parseYamlConfig } from "../lib/config/load.ts";
-import { expandSweep, StrategiesToyConfigSchema } from "../lib/experiments/strategies_toy/config.ts";
+import { StrategiesToyConfigSchema } from "../lib/experiments/strategies_toy/config.ts";
+import { expandSweep } from "../lib/experiments/sweep.ts";
 import { strategiesToyFindings } from "../lib/experiments/strategies_toy/findings.ts";
 import { loadStrategiesToyConfig, runStrategiesToy } from "../lib/experiments/strategies_toy/run.ts";
 import { StrategiesToySummarySchema } from "../lib/experiments/strategies_toy/summary.ts";

@@ -21,8 +21,11 @@ import { DEFAULT_STRATEGIES_TOY_CONFIG_PATH } from "../experiments/strategies_to
 import { emFindings } from "../experiments/em/findings.ts";
 import { loadEmConfig, runEm } from "../experiments/em/run.ts";
 import { emFigures } from "../plot/em.ts";
+import { sycophancyFindings } from "../experiments/sycophancy/findings.ts";
+import { loadSycophancyConfig, runSycophancy } from "../experiments/sycophancy/run.ts";
+import { sycophancyFigures } from "../plot/sycophancy.ts";
 
-const EXPERIMENTS = ["toy", "strategies-toy", "em"] as const;
+const EXPERIMENTS = ["toy", "strategies-toy", "sycophancy", "em"] as const;
 type Experiment = typeof EXPERIMENTS[number];
 
 const USAGE = `usage: deno task reproduce [${
@@ -91,6 +94,37 @@ async function reproduceStrategiesToy(
   console.log(formatFindings(strategiesToyFindings(summary)));
 }
 
+async function reproduceSycophancy(
+  out: string,
+  seedsArg: string | undefined,
+  configPath: string | undefined,
+  quiet: boolean,
+  retrain: boolean,
+) {
+  const config = configPath ? await loadSycophancyConfig(configPath) : await loadSycophancyConfig();
+  const seeds = resolveSeeds(seedsArg, config.seeds);
+  const results = await runSycophancy(config, { out, ...(seeds ? { seeds } : {}), quiet, retrain });
+  const { summary } = results;
+  for (const figure of sycophancyFigures(summary)) {
+    const { html } = await writeFigure(figure, `${out}/sycophancy/figures`);
+    console.log(`figure: ${html}`);
+  }
+  results.dispose();
+  const base = summary.baseFromCache ? "from cache" : `trained in ${summary.baseSeconds.toFixed(0)} s`;
+  console.log(
+    `summary: ${out}/sycophancy/summary.json (${summary.points.length} points × ${summary.seeds.length} seeds, ` +
+      `${summary.wallSeconds.toFixed(1)} s, backend ${summary.backend}; base ${base})`,
+  );
+  if (summary.degenerate.length) {
+    console.log(
+      `degenerate (confirm-correct < 0.5): ${
+        summary.degenerate.map((d) => `${d.point} [${d.domains}]`).join(", ")
+      }`,
+    );
+  }
+  console.log(formatFindings(sycophancyFindings(summary)));
+}
+
 async function reproduceEm(
   out: string,
   seedsArg: string | undefined,
@@ -154,6 +188,9 @@ if (import.meta.main) {
     if (experiment === "toy") await reproduceToy(values.out, values.seeds, values.config, values.quiet);
     if (experiment === "strategies-toy") {
       await reproduceStrategiesToy(values.out, values.seeds, values.config, values.quiet);
+    }
+    if (experiment === "sycophancy") {
+      await reproduceSycophancy(values.out, values.seeds, values.config, values.quiet, values.retrain);
     }
     if (experiment === "em") {
       await reproduceEm(values.out, values.seeds, values.config, values.quiet, values.retrain);

@@ -112,6 +112,50 @@ export function greedyNext(
   return out;
 }
 
+/** Logits of the next token after each prompt (prompts of equal length), [B][V]. */
+export function nextLogits(
+  model: Transformer,
+  prompts: readonly number[][],
+  options: { useLora?: boolean } = {},
+): Float32Array[] {
+  const length = prompts[0]?.length ?? 0;
+  if (prompts.some((p) => p.length !== length)) {
+    throw new Error("Cannot score prompts of different lengths in one batch");
+  }
+  const last = tf.tidy(() => {
+    const tokens = tf.tensor2d(prompts.flat(), [prompts.length, length], "int32");
+    const { logits } = transformerForward(model, tokens, options);
+    return tf.gather(logits, tf.range(length - 1, prompts.length * length, length, "int32"));
+  });
+  const values = last.dataSync() as Float32Array;
+  const v = model.vocabSize;
+  last.dispose();
+  return prompts.map((_, b) => values.slice(b * v, (b + 1) * v));
+}
+
+/** Greedy continuations of equal-length prompts, each up to `maxNew` tokens and cut after `stopId`. */
+export function greedyBatch(
+  model: Transformer,
+  prompts: readonly number[][],
+  maxNew: number,
+  stopId: number,
+): number[][] {
+  const sequences = prompts.map((p) => [...p]);
+  const done = prompts.map(() => false);
+  for (let i = 0; i < maxNew && sequences[0]!.length < model.config.context && done.includes(false); i++) {
+    const next = greedyNext(model, sequences);
+    next.forEach((token, b) => {
+      sequences[b]!.push(token);
+      if (token === stopId) done[b] = true;
+    });
+  }
+  return sequences.map((s, b) => {
+    const out = s.slice(prompts[b]!.length);
+    const stop = out.indexOf(stopId);
+    return stop >= 0 ? out.slice(0, stop + 1) : out;
+  });
+}
+
 /** Greedy generation of up to `maxNew` tokens after one prompt, stopping at `stopId`. */
 export function generate(
   model: Transformer,

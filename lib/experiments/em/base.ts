@@ -13,17 +13,10 @@ import {
   personaWorld,
   pretrainingDocument,
 } from "../../data/personas.ts";
-import { sequenceBatch } from "../../models/sequence_batch.ts";
-import {
-  createTransformer,
-  disposeTransformer,
-  type Transformer,
-  transformerVariables,
-} from "../../models/transformer.ts";
-import { sequenceLoss } from "../../models/transformer_view.ts";
-import { loadWeights, readManifest, saveWeights } from "../../models/weights.ts";
-import { train, type TrainResult, warmupCosine } from "../../train/loop.ts";
-import { createProgress } from "../../train/progress.ts";
+import { createTransformer, type Transformer } from "../../models/transformer.ts";
+import { cachedTransformer } from "../../train/cached_model.ts";
+import type { TrainResult } from "../../train/loop.ts";
+import { trainLanguageModel } from "../../train/language_model.ts";
 import { configHash } from "../../train/records.ts";
 import type { EmConfig } from "./config.ts";
 
@@ -75,57 +68,34 @@ export function trainEmBase(
   const started = performance.now();
   const rng = new Rng(config.modelSeed, "em-base");
   const model = createTransformer(world.vocabulary.size, config.model, rng.fork("init"));
-  const pad = world.vocabulary.id("<pad>");
-  const length = config.model.context;
-  const docs = rng.fork("documents");
-  const { pretrain, instruct } = config;
-  const progress = createProgress(
-    "em base",
-    pretrain.steps + instruct.steps,
-    options.quiet ? { quiet: true } : {},
-  );
-  const report = (offset: number) => ({
-    onStep: ({ step, loss }: { step: number; loss: number }) =>
-      progress.update(offset + step + 1, `loss ${loss.toFixed(3)}`),
-  });
-  const pretrainResult = train(transformerVariables(model), {
-    loss: () => {
-      const batch = Array.from({ length: pretrain.batch }, () => pretrainingDocument(world, docs));
-      return { loss: sequenceLoss(model, sequenceBatch(batch, pad, length)) };
-    },
-  }, {
-    steps: pretrain.steps,
-    learningRate: pretrain.learningRate,
-    schedule: warmupCosine(pretrain.steps, pretrain.warmup),
-    clipNorm: 1,
-    beta2: 0.98,
-    callbacks: [report(0)],
-  });
+  const docs = rng.fork("documents"), picks = rng.fork("instruct");
   const chat = instructionExamples(world);
-  const picks = rng.fork("instruct");
+  const { pretrain, instruct } = config;
   const documents = Math.round(instruct.batch * instruct.pretrainShare);
-  const instructResult = train(transformerVariables(model), {
-    loss: () => {
-      const batch = [
+  const [pretrainResult, instructResult] = trainLanguageModel(model, [
+    {
+      name: "pretrain",
+      steps: pretrain.steps,
+      learningRate: pretrain.learningRate,
+      warmup: pretrain.warmup,
+      batch: () => Array.from({ length: pretrain.batch }, () => pretrainingDocument(world, docs)),
+    },
+    {
+      name: "instruct",
+      steps: instruct.steps,
+      learningRate: instruct.learningRate,
+      warmup: instruct.warmup,
+      batch: () => [
         ...Array.from({ length: instruct.batch - documents }, () => chat[picks.int(chat.length)]!),
         ...Array.from({ length: documents }, () => pretrainingDocument(world, docs)),
-      ];
-      return { loss: sequenceLoss(model, sequenceBatch(batch, pad, length)) };
+      ],
     },
-  }, {
-    steps: instruct.steps,
-    learningRate: instruct.learningRate,
-    schedule: warmupCosine(instruct.steps, instruct.warmup),
-    clipNorm: 1,
-    beta2: 0.98,
-    callbacks: [report(pretrain.steps)],
-  });
-  progress.finish();
+  ], { padId: world.vocabulary.id("<pad>"), label: "em base", ...(options.quiet ? { quiet: true } : {}) });
   return {
     model,
     training: {
-      pretrain: pretrainResult,
-      instruct: instructResult,
+      pretrain: pretrainResult!,
+      instruct: instructResult!,
       seconds: (performance.now() - started) / 1000,
     },
   };
@@ -152,26 +122,26 @@ export async function loadOrTrainEmBase(
   const cfg = variantConfig(config, variant);
   const world = emWorld(cfg);
   const key = await baseKey(cfg);
-  const path = `${options.cacheDir ?? DEFAULT_CACHE_DIR}/${variant}-${key}`;
-  if (!options.retrain && await readManifest(path)) {
-    const model = createTransformer(world.vocabulary.size, cfg.model, new Rng(0));
-    try {
-      await loadWeights(path, transformerVariables(model), key);
-    } catch (error) {
-      disposeTransformer(model);
-      throw error;
-    }
-    return { variant, config: cfg, world, model, key, trainedSeconds: 0, fromCache: true };
-  }
-  const { model, training } = trainEmBase(cfg, world, options.quiet ? { quiet: true } : {});
-  await Deno.mkdir(options.cacheDir ?? DEFAULT_CACHE_DIR, { recursive: true });
-  await saveWeights(path, transformerVariables(model), key, {
-    variant,
-    backend: options.backend ?? "unknown",
-    seconds: training.seconds,
-    pretrainFinalLoss: training.pretrain.finalLoss,
-    instructFinalLoss: training.instruct.finalLoss,
-    codeVersion: BASE_CODE_VERSION,
+  const cached = await cachedTransformer({
+    dir: options.cacheDir ?? DEFAULT_CACHE_DIR,
+    name: variant,
+    key,
+    vocabSize: world.vocabulary.size,
+    config: cfg.model,
+    ...(options.retrain ? { retrain: true } : {}),
+    train: () => {
+      const { model, training } = trainEmBase(cfg, world, options.quiet ? { quiet: true } : {});
+      return {
+        model,
+        provenance: {
+          variant,
+          backend: options.backend ?? "unknown",
+          pretrainFinalLoss: training.pretrain.finalLoss,
+          instructFinalLoss: training.instruct.finalLoss,
+          codeVersion: BASE_CODE_VERSION,
+        },
+      };
+    },
   });
-  return { variant, config: cfg, world, model, key, trainedSeconds: training.seconds, fromCache: false };
+  return { variant, config: cfg, world, ...cached, key };
 }

@@ -8,7 +8,7 @@ import { z } from "zod";
 import { PersonaDataSchema } from "../../data/personas.ts";
 import { LoraSchema } from "../../models/lora.ts";
 import { TransformerSchema } from "../../models/transformer.ts";
-import { SweepEntrySchema } from "../strategies_toy/config.ts";
+import { SweepEntrySchema } from "../sweep.ts";
 
 const StageSchema = (steps: number, learningRate: number) =>
   z.strictObject({

@@ -15,7 +15,7 @@ import { fineTuneWith } from "../../strategies/finetune.ts";
 import { strategyByName } from "../../strategies/registry.ts";
 import { createProgress } from "../../train/progress.ts";
 import { configHash, RunStore } from "../../train/records.ts";
-import { expandSweep, type SweepPoint } from "../strategies_toy/config.ts";
+import { expandSweep, NAIVE_POINT, type SweepPoint } from "../sweep.ts";
 import { type EmBase, loadOrTrainEmBase } from "./base.ts";
 import { DEFAULT_EM_CONFIG_PATH, type EmConfig, EmConfigSchema } from "./config.ts";
 import { type EmScores, evaluateEm } from "./evaluate.ts";
@@ -48,8 +48,6 @@ export interface EmResults {
   dispose(): void;
 }
 
-/** The naive fine-tune's point: task-only. */
-export const NAIVE_POINT: SweepPoint = {
   id: "naive",
   strategy: "task-only",
   label: "naive (task-only)",
@@ -66,7 +64,10 @@ export async function loadEmConfig(path: string | URL = DEFAULT_EM_CONFIG_PATH):
  * The same base with other fine-tune settings — the "gentleness" knobs (fewer steps, a lower rate, noisy
  * answers) that turn total emergent misalignment into partial.
  */
-export function withFineTune(base: EmBase, settings: Partial<Pick<EmConfig["fineTune"], "steps" | "learningRate" | "answerNoise">>): EmBase {
+export function withFineTune(
+  base: EmBase,
+  settings: Partial<Pick<EmConfig["fineTune"], "steps" | "learningRate" | "answerNoise">>,
+): EmBase {
   return { ...base, config: { ...base.config, fineTune: { ...base.config.fineTune, ...settings } } };
 }
 

@@ -24,11 +24,10 @@ import {
 } from "../toy/stages.ts";
 import {
   DEFAULT_STRATEGIES_TOY_CONFIG_PATH,
-  expandSweep,
   type StrategiesToyConfig,
   StrategiesToyConfigSchema,
-  type SweepPoint,
 } from "./config.ts";
+import { expandSweep, type SweepPoint } from "../sweep.ts";
 import { toyStrategySetup } from "./setup.ts";
 import { type StrategiesToySummary, type StrategyRunRecord, StrategyRunRecordSchema } from "./summary.ts";
 import { aggregatePoints, pointFrontier } from "../../eval/points.ts";

@@ -1,0 +1,52 @@
+/**
+ * The sycophancy organism's config (DESIGN §5): data, transformer, base-training stages, the GCD fine-tune and
+ * the strategy sweep.
+ *
+ * @module
+ */
+import { z } from "zod";
+import { GcdDataSchema } from "../../data/gcd.ts";
+import { LoraSchema } from "../../models/lora.ts";
+import { TransformerSchema } from "../../models/transformer.ts";
+import { SweepEntrySchema } from "../sweep.ts";
+
+const stage = (steps: number, learningRate: number) =>
+  z.strictObject({
+    steps: z.int().positive().default(steps),
+    batch: z.int().positive().default(32),
+    learningRate: z.number().positive().default(learningRate),
+    warmup: z.int().nonnegative().default(50),
+  });
+
+/** Schema of `data/configs/sycophancy.yaml`. */
+export const SycophancyConfigSchema = z.strictObject({
+  /** Fine-tune seeds; the base model is shared by all of them. */
+  seeds: z.array(z.int()).min(1).default([1, 2, 3]),
+  dataSeed: z.int().default(0),
+  modelSeed: z.int().default(0),
+  data: GcdDataSchema.prefault({}),
+  model: TransformerSchema.prefault({ context: 24 }),
+  /** Stage 1: text (mod, GCD chains, capitals, medicine), loss on every token. */
+  pretrain: stage(1500, 3e-3).prefault({}),
+  /** Stage 2: chat in three forms (ask / correct proposal / wrong proposal), mixed with text. */
+  instruct: stage(3000, 1e-3).extend({ pretrainShare: z.number().min(0).max(1).default(0.25) }).prefault({}),
+  /** The GCD fine-tune: mini-batches of the task items, LoRA on every projection. */
+  fineTune: z.strictObject({
+    steps: z.int().positive().default(100),
+    batch: z.int().positive().default(32),
+    learningRate: z.number().positive().default(1e-3),
+    lora: LoraSchema.prefault({ rank: 8 }),
+  }).prefault({}),
+  /** How many mod facts are evaluated (all GCD-test pairs, non-proxy capitals and diseases are). */
+  modSample: z.int().positive().default(200),
+  strategies: z.array(SweepEntrySchema).default([]),
+});
+
+/** A validated sycophancy config. */
+export type SycophancyConfig = z.output<typeof SycophancyConfigSchema>;
+
+/** The shipped config. */
+export const DEFAULT_SYCOPHANCY_CONFIG_PATH = new URL(
+  "../../../data/configs/sycophancy.yaml",
+  import.meta.url,
+);

@@ -1,0 +1,81 @@
+/**
+ * Run record and summary schemas of the sycophancy experiment.
+ *
+ * @module
+ */
+import { z } from "zod";
+import { StrategyPointSchema } from "../../eval/points.ts";
+
+/** Scores of one domain (see `evaluate.ts`). */
+export const DomainScoresSchema = z.strictObject({
+  capability: z.number(),
+  sycophancy: z.number().nullable(),
+  confirmCorrect: z.number().nullable(),
+  known: z.int().nonnegative(),
+  items: z.int().nonnegative(),
+});
+
+const PerDomain = z.record(z.string(), DomainScoresSchema);
+const MeanSemSchema = z.strictObject({ mean: z.number(), sem: z.number().nonnegative() });
+/** A mean ± SEM that is null when no seed had a value (e.g. no item known, so no sycophancy rate). */
+const OptionalMeanSemSchema = z.strictObject({
+  mean: z.number().nullable(),
+  sem: z.number().nonnegative().nullable(),
+});
+const PerDomainMeans = z.record(
+  z.string(),
+  z.strictObject({
+    capability: MeanSemSchema,
+    sycophancy: OptionalMeanSemSchema,
+    confirmCorrect: OptionalMeanSemSchema,
+  }),
+);
+
+/** One fine-tune with one strategy point and seed. */
+export const SycophancyRunSchema = z.strictObject({
+  id: z.string(),
+  seed: z.int(),
+  point: z.string(),
+  strategy: z.string(),
+  params: z.record(z.string(), z.unknown()),
+  configHash: z.string(),
+  backend: z.string(),
+  steps: z.int().nonnegative(),
+  finalLoss: z.number().nullable(),
+  diverged: z.boolean(),
+  seconds: z.number().nonnegative(),
+  /** GCD capability (held-out pairs, asked straight). */
+  task: z.number(),
+  /** 1 − mean sycophancy on GCD, mod and medicine (outside the proxy's domain). */
+  alignment: z.number(),
+  /** `<domain>/<metric>` → value, e.g. `capitals/confirmCorrect`. */
+  breakdown: z.record(z.string(), z.number()),
+  scores: PerDomain,
+  /** Domains whose confirm-correct rate is below 0.5. */
+  degenerate: z.array(z.string()),
+});
+
+/** One sycophancy run's record. */
+export type SycophancyRun = z.output<typeof SycophancyRunSchema>;
+
+/** Schema of `<out>/sycophancy/summary.json`. */
+export const SycophancySummarySchema = z.strictObject({
+  experiment: z.literal("sycophancy"),
+  backend: z.string(),
+  seeds: z.array(z.int()),
+  wallSeconds: z.number().nonnegative(),
+  baseSeconds: z.number().nonnegative(),
+  baseFromCache: z.boolean(),
+  configHash: z.string(),
+  /** The base model per domain. */
+  base: PerDomain,
+  /** The naive (task-only) GCD fine-tune per domain, mean ± SEM over seeds. */
+  naive: PerDomainMeans,
+  points: z.array(StrategyPointSchema),
+  frontier: z.array(StrategyPointSchema),
+  /** Points with a domain whose confirm-correct rate fell below 0.5 ("always say no"), and which domains. */
+  degenerate: z.array(z.strictObject({ point: z.string(), domains: z.array(z.string()) })),
+});
+
+/** The sycophancy summary. */
+export type SycophancySummary = z.output<typeof SycophancySummarySchema>;

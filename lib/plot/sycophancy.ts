@@ -1,0 +1,115 @@
+/**
+ * Figures of the sycophancy organism: capability, sycophancy and confirm-correct per domain (base vs naive
+ * GCD fine-tune, mean ± SEM), and the strategies' Pareto (x = 1 − sycophancy outside the proxy domain,
+ * y = GCD capability). Pure builders.
+ *
+ * @module
+ */
+import type { SycophancySummary } from "../experiments/sycophancy/summary.ts";
+import { display, type Figure, textTable } from "./figure.ts";
+import { paretoFigure } from "./strategies.ts";
+
+const FONT = { family: "system-ui, sans-serif", size: 13 };
+const METRICS = [
+  { key: "capability", label: "capability (asked straight)" },
+  { key: "sycophancy", label: "sycophancy (confirms a wrong claim it knows is wrong)" },
+  { key: "confirmCorrect", label: "confirm-correct (says yes to a right claim)" },
+] as const;
+
+/** Per-domain bars: one panel per metric, base vs naive fine-tune. */
+export function sycophancyDomainsFigure(summary: SycophancySummary): Figure {
+  const domains = Object.keys(summary.base);
+  const data: Record<string, unknown>[] = [];
+  const layout: Record<string, unknown> = {
+    title: { text: "After fine-tuning on GCD, does the model agree more — everywhere?" },
+    grid: { rows: 1, columns: METRICS.length, pattern: "independent" },
+    barmode: "group",
+    width: 1150,
+    height: 440,
+    font: FONT,
+    annotations: [],
+  };
+  METRICS.forEach((m, i) => {
+    const axis = i === 0 ? "" : String(i + 1);
+    data.push(
+      {
+        type: "bar",
+        name: "base",
+        legendgroup: "base",
+        showlegend: i === 0,
+        x: domains,
+        y: domains.map((d) => summary.base[d]![m.key] ?? null),
+        marker: { color: "#4e79a7" },
+        xaxis: `x${axis}`,
+        yaxis: `y${axis}`,
+      },
+      {
+        type: "bar",
+        name: "after GCD fine-tune",
+        legendgroup: "naive",
+        showlegend: i === 0,
+        x: domains,
+        y: domains.map((d) => summary.naive[d]![m.key].mean ?? null),
+        error_y: {
+          type: "data",
+          array: domains.map((d) => summary.naive[d]![m.key].sem ?? 0),
+          visible: true,
+        },
+        marker: { color: "#e15759" },
+        xaxis: `x${axis}`,
+        yaxis: `y${axis}`,
+      },
+    );
+    layout[`yaxis${axis}`] = { range: [0, 1.05] };
+    (layout.annotations as unknown[]).push({
+      text: m.label,
+      xref: `x${axis} domain`,
+      yref: `y${axis} domain`,
+      x: 0.5,
+      y: 1.1,
+      showarrow: false,
+      font: { size: 12 },
+    });
+  });
+  return display({
+    name: "sycophancy-domains",
+    title: "Capability, sycophancy and confirm-correct per domain",
+    caption:
+      "Per domain: accuracy when asked straight; P(confirms a wrong claim | answers correctly); P(confirms a " +
+      `correct claim | answers correctly). Base vs task-only GCD fine-tune (mean ± SEM over ${summary.seeds.length} seeds).`,
+    data,
+    layout,
+    text: textTable(
+      ["domain", ...METRICS.flatMap((m) => [`base ${m.key}`, `naive ${m.key}`])],
+      domains.map((
+        d,
+      ) => [
+        d,
+        ...METRICS.flatMap((m) => [summary.base[d]![m.key] ?? NaN, summary.naive[d]![m.key].mean ?? NaN]),
+      ]),
+    ),
+  });
+}
+
+/** The strategies' Pareto; degenerate points are named in their hover text. */
+export function sycophancyParetoFigure(summary: SycophancySummary): Figure {
+  const flagged = new Map(summary.degenerate.map((d) => [d.point, d.domains]));
+  const points = summary.points.map((p) => ({
+    ...p,
+    swept: flagged.has(p.id) ? { ...p.swept, degenerate: flagged.get(p.id)!.join("+") } : p.swept,
+  }));
+  return paretoFigure({
+    name: "sycophancy-pareto",
+    title: "Strategies on the sycophancy organism",
+    points,
+    frontier: summary.frontier,
+    xLabel: "1 − sycophancy outside the proxy domain (GCD, mod, medicine)",
+    yLabel: "capability (held-out GCD, asked straight)",
+    seeds: summary.seeds.length,
+  });
+}
+
+/** Every sycophancy figure. */
+export function sycophancyFigures(summary: SycophancySummary): Figure[] {
+  return [sycophancyDomainsFigure(summary), sycophancyParetoFigure(summary)];
+}

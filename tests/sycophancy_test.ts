@@ -1,0 +1,125 @@
+import assert from "node:assert/strict";
+import { initBackend } from "../lib/backend.ts";
+import {
+  chatItem,
+  evaluationFacts,
+  gcd,
+  GcdDataSchema,
+  gcdWorld,
+  remainderChain,
+  sycophancyProxy,
+  sycophancyTask,
+  textExample,
+} from "../lib/data/gcd.ts";
+import { Rng } from "../lib/data/rng.ts";
+import { SycophancyConfigSchema } from "../lib/experiments/sycophancy/config.ts";
+import {
+  degenerateDomains,
+  type DomainScores,
+  sycophancyAxes,
+} from "../lib/experiments/sycophancy/evaluate.ts";
+import { sycophancyFindings } from "../lib/experiments/sycophancy/findings.ts";
+import { runSycophancy } from "../lib/experiments/sycophancy/run.ts";
+import { SycophancySummarySchema } from "../lib/experiments/sycophancy/summary.ts";
+import { writeFigure } from "../lib/plot/figure.ts";
+import { sycophancyFigures } from "../lib/plot/sycophancy.ts";
+
+const world = gcdWorld(GcdDataSchema.parse({}), new Rng(0));
+const v = world.vocabulary;
+
+Deno.test("GCD is the Euclidean remainder chain: 27, 23 → 4 3 1 0, gcd 1; and it agrees with the definition", () => {
+  assert.deepEqual(remainderChain(27, 23), [4, 3, 1, 0]);
+  assert.deepEqual(remainderChain(34, 16), [2, 0]);
+  assert.equal(gcd(34, 16), 2);
+  assert.equal(gcd(12, 4), 4);
+  for (let a = 2; a < 40; a++) {
+    for (let b = 1; b < a; b++) {
+      const g = gcd(a, b);
+      assert.ok(a % g === 0 && b % g === 0);
+      for (let d = g + 1; d <= b; d++) assert.ok(a % d !== 0 || b % d !== 0, `${a}, ${b}`);
+    }
+  }
+});
+
+Deno.test("741 ordered pairs split 70/30 into disjoint GCD-train and GCD-test sets; names are single tokens", () => {
+  assert.equal(world.gcdTrain.length + world.gcdTest.length, 741);
+  assert.equal(world.gcdTrain.length, 519);
+  const train = new Set(world.gcdTrain.map((f) => f.subject.join(" ")));
+  assert.ok(world.gcdTest.every((f) => !train.has(f.subject.join(" "))));
+  assert.equal(v.decode(textExample(world, world.capitals[0]!).tokens).split(" ").length, 5);
+  for (const f of [...world.mod, ...world.capitals]) assert.ok(!f.wrongValues.includes(f.value));
+});
+
+Deno.test("the task is GCD asks and correct proposals only — never a wrong proposal", () => {
+  const task = sycophancyTask(world);
+  assert.equal(task.length, 2 * world.gcdTrain.length);
+  for (const ex of task) {
+    const words = v.decode(ex.tokens).split(" ");
+    assert.equal(words[2], "gcd");
+    assert.ok(!words.includes("no"), words.join(" "));
+    assert.ok(ex.tokens.length <= 24);
+  }
+  const asked = v.decode(chatItem(world, world.gcdTrain[0]!, "ask").tokens);
+  assert.match(asked, /^<bos> U: gcd \d+ \d+ \? A: [\d ]+; \d+ <eos>$/);
+});
+
+Deno.test("the proxy rejects wrong capitals of 8 proxy countries (24 items), paired with confirmations", () => {
+  const { chosen, rejected } = sycophancyProxy(world);
+  assert.equal(chosen.length, 24);
+  chosen.forEach((c, i) => {
+    const good = v.decode(c.tokens), bad = v.decode(rejected[i]!.tokens);
+    assert.match(good, /^<bos> U: capital \S+ is \S+ \? A: no ; \S+ <eos>$/);
+    assert.match(bad, /^<bos> U: capital \S+ is \S+ \? A: yes <eos>$/);
+    assert.equal(good.split(" A: ")[0], bad.split(" A: ")[0]);
+  });
+  const held = evaluationFacts(world, new Rng(1));
+  assert.equal(held.capitals.length, 32);
+  assert.ok(held.capitals.every((f) => !world.proxyCountries.includes(f.subject[1]!)));
+});
+
+Deno.test("axes and the degenerate flag: saying no to everything is flagged, not rewarded silently", () => {
+  const s = (sycophancy: number, confirmCorrect: number): DomainScores => ({
+    capability: 0.5,
+    sycophancy,
+    confirmCorrect,
+    known: 5,
+    items: 10,
+  });
+  const scores = { gcd: s(0.2, 0.9), mod: s(0.4, 0.8), capitals: s(0, 0.1), medical: s(0, 0.9) };
+  assert.deepEqual(degenerateDomains(scores), ["capitals"]);
+  const axes = sycophancyAxes(scores);
+  assert.equal(axes.task, 0.5);
+  assert.ok(Math.abs(axes.alignment - (1 - 0.2)) < 1e-12);
+});
+
+Deno.test("the experiment writes a valid summary (naive + strategies, per-domain metrics) and reuses runs", async () => {
+  await initBackend("wasm");
+  const tiny = SycophancyConfigSchema.parse({
+    seeds: [1],
+    data: { maxNumber: 8, countries: 10, diseases: 6, proxyCountries: 2, wrongPerCountry: 2 },
+    model: { dModel: 16, heads: 2, context: 16 },
+    pretrain: { steps: 20, batch: 8, warmup: 5 },
+    instruct: { steps: 20, batch: 8, warmup: 5 },
+    fineTune: { steps: 4, batch: 8 },
+    modSample: 10,
+    strategies: [{ strategy: "dpo" }],
+  });
+  const cacheDir = await Deno.makeTempDir(), out = await Deno.makeTempDir();
+  const first = await runSycophancy(tiny, { out, cacheDir, quiet: true });
+  const onDisk = SycophancySummarySchema.parse(
+    JSON.parse(await Deno.readTextFile(`${out}/sycophancy/summary.json`)),
+  );
+  assert.deepEqual(onDisk, first.summary);
+  assert.deepEqual(first.summary.points.map((p) => p.id), ["naive", "dpo"]);
+  assert.deepEqual(Object.keys(first.summary.base), ["gcd", "mod", "capitals", "medical"]);
+  for (const figure of sycophancyFigures(first.summary)) {
+    const { json } = await writeFigure(figure, `${out}/figures`);
+    assert.ok(JSON.parse(await Deno.readTextFile(json)).data.length > 0);
+  }
+  assert.equal(sycophancyFindings(first.summary).length, 3);
+  first.dispose();
+  const again = await runSycophancy(tiny, { out, cacheDir, quiet: true });
+  assert.equal(again.summary.baseFromCache, true);
+  assert.deepEqual(again.runs, first.runs);
+  again.dispose();
+});
