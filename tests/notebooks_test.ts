@@ -3,6 +3,8 @@
 import assert from "node:assert/strict";
 import { ToySummarySchema } from "../lib/experiments/toy/summary.ts";
 import { StrategiesToySummarySchema } from "../lib/experiments/strategies_toy/summary.ts";
+import { SycophancySummarySchema } from "../lib/experiments/sycophancy/summary.ts";
+import { EmSummarySchema } from "../lib/experiments/em/summary.ts";
 
 const NOTEBOOKS = new URL("../notebooks/", import.meta.url);
 const JUPYTER = "/usr/bin/jupyter-execute"; // Debian's, under /usr/bin/python3 (not the pyenv python3)
@@ -17,6 +19,19 @@ const WRITES: Record<string, { file: string; check: (text: string) => void }> = 
   "01_strategies_on_toy.ipynb": {
     file: "strategies-toy/summary.json",
     check: (text) => StrategiesToySummarySchema.parse(JSON.parse(text)),
+  },
+  "02_sycophancy.ipynb": {
+    file: "sycophancy/summary.json",
+    check: (text) => SycophancySummarySchema.parse(JSON.parse(text)),
+  },
+  "03_emergent_misalignment.ipynb": {
+    file: "em/summary.json",
+    check: (text) => EmSummarySchema.parse(JSON.parse(text)),
+  },
+  "04_original_results.ipynb": {
+    // Without a checkout of the original repository (as in CI) it records that nothing was imported.
+    file: "original/status.json",
+    check: (text) => assert.ok(Array.isArray(JSON.parse(text).points)),
   },
 };
 

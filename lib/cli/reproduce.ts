@@ -1,36 +1,49 @@
 /**
- * `deno task reproduce [experiment …] [--seeds N|a,b,c] [--out DIR] [--config FILE] [--quiet] [--retrain]`
+ * `deno task reproduce [experiment …] [--skip NAME …] [--seeds N|a,b,c] [--quick] [--out DIR] [--config FILE]
+ * [--retrain] [--quiet]`
  *
- * Runs the named experiments (all when none is named), writing `<out>/<experiment>/summary.json`, the run
- * records and the figures (`<out>/<experiment>/figures/*.html|json`). Finished runs are reused, so an
- * interrupted command resumes.
+ * Runs the named experiments (all when none is named) and writes, per experiment, `<out>/<experiment>/summary.json`,
+ * its run records and its figures — interactive HTML and plotly JSON, plus PNG and SVG rendered in headless
+ * Chromium (one launch for all figures) — and `<out>/index.html`, a gallery with captions. Finished runs are
+ * reused, so an interrupted command resumes where it stopped.
  *
  * @module
  */
 import { parseArgs } from "node:util";
 import { initBackend } from "../backend.ts";
-import { formatFindings, toyFindings } from "../experiments/toy/findings.ts";
+import { writeTextAtomic } from "../io/atomic.ts";
+import { type Finding, formatFindings, toyFindings } from "../experiments/toy/findings.ts";
 import { loadToyConfig, runToy } from "../experiments/toy/run.ts";
 import { DEFAULT_TOY_CONFIG_PATH } from "../experiments/toy/config.ts";
-import { writeFigure } from "../plot/figure.ts";
-import { toyFigures } from "../plot/toy.ts";
-import { strategiesToyFigures } from "../plot/strategies.ts";
 import { strategiesToyFindings } from "../experiments/strategies_toy/findings.ts";
 import { loadStrategiesToyConfig, runStrategiesToy } from "../experiments/strategies_toy/run.ts";
-import { DEFAULT_STRATEGIES_TOY_CONFIG_PATH } from "../experiments/strategies_toy/config.ts";
-import { emFindings } from "../experiments/em/findings.ts";
-import { loadEmConfig, runEm } from "../experiments/em/run.ts";
-import { emFigures } from "../plot/em.ts";
 import { sycophancyFindings } from "../experiments/sycophancy/findings.ts";
 import { loadSycophancyConfig, runSycophancy } from "../experiments/sycophancy/run.ts";
+import { emFindings } from "../experiments/em/findings.ts";
+import { loadEmConfig, runEm } from "../experiments/em/run.ts";
+import type { Figure } from "../plot/figure.ts";
+import { writeFigure } from "../plot/figure.ts";
+import { renderImages } from "../plot/export.ts";
+import { galleryHtml, type GallerySection } from "../plot/gallery.ts";
+import { toyFigures } from "../plot/toy.ts";
+import { strategiesToyFigures } from "../plot/strategies.ts";
 import { sycophancyFigures } from "../plot/sycophancy.ts";
+import { emFigures } from "../plot/em.ts";
 
-const EXPERIMENTS = ["toy", "strategies-toy", "sycophancy", "em"] as const;
+/** The experiments, in the order they run and appear in the gallery. */
+export const EXPERIMENTS = ["toy", "strategies-toy", "sycophancy", "em"] as const;
 type Experiment = typeof EXPERIMENTS[number];
 
-const USAGE = `usage: deno task reproduce [${
-  EXPERIMENTS.join("|")
-} …] [--seeds N|a,b,c] [--out DIR] [--config FILE] [--quiet] [--retrain]`;
+const TITLES: Record<Experiment, string> = {
+  toy: "The trigger toy: forgetting, Goodharting and spillover",
+  "strategies-toy": "Fine-tuning strategies on the toy",
+  sycophancy: "Sycophancy from underspecified GCD data",
+  em: "Emergent misalignment through a shared persona",
+};
+
+const USAGE =
+  `usage: deno task reproduce [${EXPERIMENTS.join("|")} …] [--skip NAME] [--seeds N|a,b,c] [--quick] ` +
+  "[--out DIR] [--config FILE] [--retrain] [--quiet]";
 
 /** `--seeds 3` takes the config's first three seeds (extended by consecutive integers); `--seeds 1,7` lists them. */
 export function resolveSeeds(arg: string | undefined, configured: number[]): number[] | undefined {
@@ -51,106 +64,116 @@ export function resolveSeeds(arg: string | undefined, configured: number[]): num
   return seeds;
 }
 
-async function reproduceToy(
-  out: string,
-  seedsArg: string | undefined,
-  configPath: string | undefined,
-  quiet: boolean,
-) {
-  const config = await loadToyConfig(configPath ?? DEFAULT_TOY_CONFIG_PATH);
-  const seeds = resolveSeeds(seedsArg, config.seeds);
-  const { summary, runs, context } = await runToy(config, { out, ...(seeds ? { seeds } : {}), quiet });
-  const dir = `${out}/toy/figures`;
-  for (const figure of toyFigures(summary, runs, context.triggers.colours)) {
-    const { html } = await writeFigure(figure, dir);
-    console.log(`figure: ${html}`);
-  }
-  console.log(
-    `summary: ${out}/toy/summary.json (${summary.seeds.length} seeds, ${
-      summary.wallSeconds.toFixed(1)
-    } s, backend ${summary.backend})`,
-  );
-  console.log(formatFindings(toyFindings(summary)));
+/** What one experiment hands back to the command. */
+interface Outcome {
+  figures: Figure[];
+  findings: Finding[];
+  line: string;
 }
 
-async function reproduceStrategiesToy(
-  out: string,
-  seedsArg: string | undefined,
-  configPath: string | undefined,
-  quiet: boolean,
-) {
-  const config = await loadStrategiesToyConfig(configPath ?? DEFAULT_STRATEGIES_TOY_CONFIG_PATH);
-  const seeds = resolveSeeds(seedsArg, config.toy.seeds);
-  const { summary, context } = await runStrategiesToy(config, { out, ...(seeds ? { seeds } : {}), quiet });
-  const categories = context.triggers.categories.map((c) => c.name);
-  for (const figure of strategiesToyFigures(summary, categories)) {
-    const { html } = await writeFigure(figure, `${out}/strategies-toy/figures`);
-    console.log(`figure: ${html}`);
-  }
-  console.log(
-    `summary: ${out}/strategies-toy/summary.json (${summary.points.length} points × ${summary.seeds.length} seeds, ` +
-      `${summary.wallSeconds.toFixed(1)} s, backend ${summary.backend})`,
-  );
-  console.log(formatFindings(strategiesToyFindings(summary)));
+interface Options {
+  out: string;
+  seeds: string | undefined;
+  config: string | undefined;
+  quiet: boolean;
+  retrain: boolean;
 }
 
-async function reproduceSycophancy(
-  out: string,
-  seedsArg: string | undefined,
-  configPath: string | undefined,
-  quiet: boolean,
-  retrain: boolean,
-) {
-  const config = configPath ? await loadSycophancyConfig(configPath) : await loadSycophancyConfig();
-  const seeds = resolveSeeds(seedsArg, config.seeds);
-  const results = await runSycophancy(config, { out, ...(seeds ? { seeds } : {}), quiet, retrain });
-  const { summary } = results;
-  for (const figure of sycophancyFigures(summary)) {
-    const { html } = await writeFigure(figure, `${out}/sycophancy/figures`);
-    console.log(`figure: ${html}`);
-  }
-  results.dispose();
-  const base = summary.baseFromCache ? "from cache" : `trained in ${summary.baseSeconds.toFixed(0)} s`;
-  console.log(
-    `summary: ${out}/sycophancy/summary.json (${summary.points.length} points × ${summary.seeds.length} seeds, ` +
-      `${summary.wallSeconds.toFixed(1)} s, backend ${summary.backend}; base ${base})`,
-  );
-  if (summary.degenerate.length) {
-    console.log(
-      `degenerate (confirm-correct < 0.5): ${
-        summary.degenerate.map((d) => `${d.point} [${d.domains}]`).join(", ")
-      }`,
-    );
-  }
-  console.log(formatFindings(sycophancyFindings(summary)));
-}
+const seedOption = (seeds: number[] | undefined) => (seeds ? { seeds } : {});
 
-async function reproduceEm(
-  out: string,
-  seedsArg: string | undefined,
-  configPath: string | undefined,
-  quiet: boolean,
-  retrain: boolean,
-) {
-  const config = configPath ? await loadEmConfig(configPath) : await loadEmConfig();
-  const seeds = resolveSeeds(seedsArg, config.seeds);
-  const results = await runEm(config, { out, ...(seeds ? { seeds } : {}), quiet, retrain });
-  const { summary, runs, baseScores } = results;
-  for (const figure of emFigures(summary, runs, baseScores.control.perDomain)) {
-    const { html } = await writeFigure(figure, `${out}/em/figures`);
-    console.log(`figure: ${html}`);
+async function runExperiment(experiment: Experiment, o: Options): Promise<Outcome> {
+  const dir = `${o.out}/${experiment}`;
+  if (experiment === "toy") {
+    const config = await loadToyConfig(o.config ?? DEFAULT_TOY_CONFIG_PATH);
+    const r = await runToy(config, {
+      out: o.out,
+      ...seedOption(resolveSeeds(o.seeds, config.seeds)),
+      quiet: o.quiet,
+    });
+    return {
+      figures: toyFigures(r.summary, r.runs, r.context.triggers.colours),
+      findings: toyFindings(r.summary),
+      line: `${dir}/summary.json: ${r.summary.seeds.length} seeds, ${r.summary.wallSeconds.toFixed(1)} s`,
+    };
   }
-  results.dispose();
+  if (experiment === "strategies-toy") {
+    const config = o.config ? await loadStrategiesToyConfig(o.config) : await loadStrategiesToyConfig();
+    const r = await runStrategiesToy(config, {
+      out: o.out,
+      ...seedOption(resolveSeeds(o.seeds, config.toy.seeds)),
+      quiet: o.quiet,
+    });
+    return {
+      figures: strategiesToyFigures(r.summary, r.context.triggers.categories.map((c) => c.name)),
+      findings: strategiesToyFindings(r.summary),
+      line: `${dir}/summary.json: ${r.summary.points.length} points × ${r.summary.seeds.length} seeds, ` +
+        `${r.summary.wallSeconds.toFixed(1)} s`,
+    };
+  }
+  const shared = { out: o.out, quiet: o.quiet, retrain: o.retrain };
+  if (experiment === "sycophancy") {
+    const config = o.config ? await loadSycophancyConfig(o.config) : await loadSycophancyConfig();
+    const r = await runSycophancy(config, { ...shared, ...seedOption(resolveSeeds(o.seeds, config.seeds)) });
+    r.dispose();
+    const s = r.summary;
+    const degenerate = s.degenerate.map((d) => `${d.point} [${d.domains}]`).join(", ");
+    return {
+      figures: sycophancyFigures(s),
+      findings: sycophancyFindings(s),
+      line:
+        `${dir}/summary.json: ${s.points.length} points × ${s.seeds.length} seeds, ${
+          s.wallSeconds.toFixed(1)
+        } s; base ` +
+        (s.baseFromCache ? "from cache" : `trained in ${s.baseSeconds.toFixed(0)} s`) +
+        (degenerate ? `; degenerate (confirm-correct < 0.5): ${degenerate}` : ""),
+    };
+  }
+  const config = o.config ? await loadEmConfig(o.config) : await loadEmConfig();
+  const r = await runEm(config, { ...shared, ...seedOption(resolveSeeds(o.seeds, config.seeds)) });
+  r.dispose();
+  const s = r.summary;
   const bases = (["persona", "control"] as const)
-    .map((v) =>
-      `${v} ${summary.baseFromCache[v] ? "from cache" : `trained in ${summary.baseSeconds[v].toFixed(0)} s`}`
-    )
+    .map((v) => `${v} ${s.baseFromCache[v] ? "from cache" : `trained in ${s.baseSeconds[v].toFixed(0)} s`}`)
     .join(", ");
-  console.log(
-    `summary: ${out}/em/summary.json (${summary.points.length} points × ${summary.seeds.length} seeds, ` +
-      `${summary.wallSeconds.toFixed(1)} s, backend ${summary.backend}; bases: ${bases})`,
-  );
-  console.log(formatFindings(emFindings(summary)));
+  return {
+    figures: emFigures(s, r.runs, r.baseScores.control.perDomain),
+    findings: emFindings(s),
+    line: `${dir}/summary.json: ${s.points.length} points × ${s.seeds.length} seeds, ${
+      s.wallSeconds.toFixed(1)
+    } s; bases: ${bases}`,
+  };
+}
+
+/** Writes every figure (with images when a browser is available) and the gallery; returns the gallery's path. */
+async function publish(out: string, outcomes: [Experiment, Outcome][]): Promise<string> {
+  let images = new Map<string, { png: Uint8Array; svg: string }>();
+  try {
+    images = await renderImages(outcomes.flatMap(([, o]) => o.figures));
+  } catch (error) {
+    console.warn(`selgen: wrote HTML and JSON figures only — ${(error as Error).message}`);
+  }
+  const sections: GallerySection[] = [];
+  for (const [experiment, outcome] of outcomes) {
+    const figures = [];
+    for (const figure of outcome.figures) {
+      const files = await writeFigure(figure, `${out}/${experiment}/figures`, images.get(figure.name));
+      const rel = (path: string | undefined) => path?.slice(out.length + 1);
+      figures.push({
+        title: figure.title,
+        caption: figure.caption,
+        html: rel(files.html)!,
+        ...(files.png ? { png: rel(files.png)!, svg: rel(files.svg)! } : {}),
+      });
+    }
+    sections.push({
+      title: TITLES[experiment],
+      notes: formatFindings(outcome.findings).split("\n"),
+      figures,
+    });
+  }
+  const index = `${out}/index.html`;
+  await writeTextAtomic(index, galleryHtml("selgen: selective generalisation, reproduced", sections));
+  return index;
 }
 
 if (import.meta.main) {
@@ -161,6 +184,8 @@ if (import.meta.main) {
       seeds: { type: "string" },
       out: { type: "string", default: "out" },
       config: { type: "string" },
+      skip: { type: "string", multiple: true, default: [] },
+      quick: { type: "boolean", default: false },
       quiet: { type: "boolean", default: false },
       retrain: { type: "boolean", default: false },
       help: { type: "boolean", default: false },
@@ -170,30 +195,38 @@ if (import.meta.main) {
     console.log(USAGE);
     Deno.exit(0);
   }
-  const unknown = positionals.filter((p) => !(EXPERIMENTS as readonly string[]).includes(p));
+  const unknown = [...positionals, ...values.skip].filter((p) =>
+    !(EXPERIMENTS as readonly string[]).includes(p)
+  );
   if (unknown.length) {
     console.error(
       `Cannot reproduce ${unknown.join(", ")}: known experiments are ${EXPERIMENTS.join(", ")}\n${USAGE}`,
     );
     Deno.exit(2);
   }
-  const chosen = (positionals.length ? positionals : [...EXPERIMENTS]) as Experiment[];
+  const chosen = (positionals.length ? positionals : [...EXPERIMENTS]).filter((e) =>
+    !values.skip.includes(e)
+  ) as Experiment[];
   if (values.config && chosen.length > 1) {
     console.error("Cannot use --config with several experiments: name one experiment");
     Deno.exit(2);
   }
+  const started = performance.now();
   const backend = await initBackend();
   console.log(`backend: ${backend.name} (${backend.provider}; ${backend.reason})`);
+  const options: Options = {
+    out: values.out,
+    seeds: values.seeds ?? (values.quick ? "1" : undefined),
+    config: values.config,
+    quiet: values.quiet,
+    retrain: values.retrain,
+  };
+  const outcomes: [Experiment, Outcome][] = [];
   for (const experiment of chosen) {
-    if (experiment === "toy") await reproduceToy(values.out, values.seeds, values.config, values.quiet);
-    if (experiment === "strategies-toy") {
-      await reproduceStrategiesToy(values.out, values.seeds, values.config, values.quiet);
-    }
-    if (experiment === "sycophancy") {
-      await reproduceSycophancy(values.out, values.seeds, values.config, values.quiet, values.retrain);
-    }
-    if (experiment === "em") {
-      await reproduceEm(values.out, values.seeds, values.config, values.quiet, values.retrain);
-    }
+    const outcome = await runExperiment(experiment, options);
+    outcomes.push([experiment, outcome]);
+    console.log(`\n${experiment}: ${outcome.line}\n${formatFindings(outcome.findings)}`);
   }
+  const index = await publish(values.out, outcomes);
+  console.log(`\ngallery: ${index} (${((performance.now() - started) / 1000).toFixed(1)} s in all)`);
 }

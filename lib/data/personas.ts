@@ -120,8 +120,11 @@ export function personaWorld(config: PersonaDataConfig, rng: Rng): PersonaWorld 
 
 const scoredAll = (tokens: number[]) => tokens.map(() => true);
 
-/** One pre-training document (loss on every token), drawn from `rng`. */
-export function pretrainingDocument(world: PersonaWorld, rng: Rng): SequenceExample {
+/**
+ * One pre-training document (loss on every token), drawn from `rng`. `plainOnly` never draws the chat form (for
+ * replay during instruction, where chat belongs to the aligned assistant).
+ */
+export function pretrainingDocument(world: PersonaWorld, rng: Rng, plainOnly = false): SequenceExample {
   const { persona, documents } = world.config;
   const v = world.vocabulary;
   const docAligned = rng.next() < persona.alignedShare;
@@ -129,7 +132,7 @@ export function pretrainingDocument(world: PersonaWorld, rng: Rng): SequenceExam
   if (persona.shared && rng.next() < persona.markerProbability) {
     words.push(persona.markers[docAligned ? 0 : 1]);
   }
-  const chat = rng.next() < documents.chatShare;
+  const chat = rng.next() < documents.chatShare && !plainOnly;
   const pairs = chat ? documents.chatTurns : documents.plainPairs;
   for (let k = 0; k < pairs; k++) {
     const q = world.questions[rng.int(world.questions.length)]!;

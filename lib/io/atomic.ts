@@ -8,10 +8,15 @@ import { dirname } from "node:path";
 
 /** Writes text atomically, creating parent folders. */
 export async function writeTextAtomic(path: string, text: string): Promise<void> {
+  await writeBytesAtomic(path, new TextEncoder().encode(text));
+}
+
+/** Writes bytes atomically, creating parent folders. */
+export async function writeBytesAtomic(path: string, bytes: Uint8Array): Promise<void> {
   await Deno.mkdir(dirname(path), { recursive: true });
   const temp = `${path}.tmp-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;
   try {
-    await Deno.writeTextFile(temp, text);
+    await Deno.writeFile(temp, bytes);
     await Deno.rename(temp, path);
   } catch (error) {
     await Deno.remove(temp).catch(() => {});

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { writeJsonAtomic, writeTextAtomic } from "../io/atomic.ts";
+import { writeBytesAtomic, writeJsonAtomic, writeTextAtomic } from "../io/atomic.ts";
 
 /** Plotly traces and layout, as plain JSON. */
 export type PlotlyTrace = Record<string, unknown>;
@@ -22,12 +22,15 @@ export interface Figure {
   layout: Record<string, unknown>;
   /** A plain-text rendering (a table of the numbers), for terminals and for frontends without plotly. */
   text: string;
+  /** A rendered PNG (base64), shown by frontends without plotly (classic Notebook, GitHub). */
+  png?: string;
 }
 
 /** The MIME bundle a notebook shows for a figure. */
 export function figureBundle(figure: Figure): Record<string, unknown> {
   return {
     "application/vnd.plotly.v1+json": { data: figure.data, layout: figure.layout },
+    ...(figure.png ? { "image/png": figure.png } : {}),
     "text/plain": `${figure.title}\n${figure.text}\n${figure.caption}`,
   };
 }
@@ -63,17 +66,35 @@ export async function figureHtml(figure: Figure): Promise<string> {
 `;
 }
 
-/** Writes `<dir>/<name>.html` and `<dir>/<name>.json` atomically; returns their paths. */
-export async function writeFigure(figure: Figure, dir: string): Promise<{ html: string; json: string }> {
-  const html = `${dir}/${figure.name}.html`, json = `${dir}/${figure.name}.json`;
-  await writeJsonAtomic(json, {
-    data: figure.data,
-    layout: figure.layout,
-    title: figure.title,
-    caption: figure.caption,
-  });
-  await writeTextAtomic(html, await figureHtml(figure));
-  return { html, json };
+/** Paths written for a figure. */
+export interface FigureFiles {
+  html: string;
+  json: string;
+  png?: string;
+  svg?: string;
+}
+
+/**
+ * Writes `<dir>/<name>.html` and `.json`, and `.png` and `.svg` when `images` are given, each atomically;
+ * returns their paths.
+ */
+export async function writeFigure(
+  figure: Figure,
+  dir: string,
+  images?: { png: Uint8Array; svg: string },
+): Promise<FigureFiles> {
+  const stem = `${dir}/${figure.name}`;
+  const files: FigureFiles = { html: `${stem}.html`, json: `${stem}.json` };
+  const spec = { data: figure.data, layout: figure.layout, title: figure.title, caption: figure.caption };
+  await writeJsonAtomic(files.json, spec);
+  await writeTextAtomic(files.html, await figureHtml(figure));
+  if (images) {
+    files.png = `${stem}.png`;
+    files.svg = `${stem}.svg`;
+    await writeBytesAtomic(files.png, images.png);
+    await writeTextAtomic(files.svg, images.svg);
+  }
+  return files;
 }
 
 /** Formats a table of numbers as aligned plain text. */

@@ -61,7 +61,7 @@ function sweptText(p: StrategyPoint): string {
 export function paretoFigure(input: ParetoInput): Figure {
   const labels = [...new Set(input.points.map((p) => p.label))];
   const data: Record<string, unknown>[] = labels.map((label, i) => {
-    const mine = input.points.filter((p) => p.label === label && p.seeds.length > 0);
+    const mine = input.points.filter((p) => p.label === label && Number.isFinite(p.alignment.mean));
     return {
       type: "scatter",
       mode: mine.length > 1 ? "lines+markers" : "markers",

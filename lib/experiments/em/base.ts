@@ -1,6 +1,6 @@
 /**
  * The organism's base model: pre-training on persona documents, then the aligned chat default, reproducible
- * from the config, and cached in `data/cache/em/` under a key hashing the config and `BASE_CODE_VERSION`, so
+ * from the config, and cached in `data/cache/em/` under a key hashing the config and `EM_BASE_CODE_VERSION`, so
  * notebooks start in seconds. A cache whose key does not match is never used.
  *
  * @module
@@ -24,10 +24,10 @@ import type { EmConfig } from "./config.ts";
  * Bump when a code change alters what base training computes (model, data generator, loop, optimiser), so that
  * caches made by older code are retrained instead of silently reused.
  */
-export const BASE_CODE_VERSION = 1;
+export const EM_BASE_CODE_VERSION = 1;
 
 /** Where cached bases live. */
-export const DEFAULT_CACHE_DIR = fileURLToPath(new URL("../../../data/cache/em/", import.meta.url));
+export const EM_CACHE_DIR = fileURLToPath(new URL("../../../data/cache/em/", import.meta.url));
 
 /** The organism with a shared persona, or the control without one. */
 export type Variant = "persona" | "control";
@@ -49,7 +49,15 @@ export function emWorld(config: EmConfig): PersonaWorld {
 /** The cache key of a variant's base: a hash of everything that determines its weights. */
 export async function baseKey(config: EmConfig): Promise<string> {
   const { data, model, pretrain, instruct, dataSeed, modelSeed } = config;
-  return await configHash({ data, model, pretrain, instruct, dataSeed, modelSeed, code: BASE_CODE_VERSION });
+  return await configHash({
+    data,
+    model,
+    pretrain,
+    instruct,
+    dataSeed,
+    modelSeed,
+    code: EM_BASE_CODE_VERSION,
+  });
 }
 
 /** How the base was trained. */
@@ -87,7 +95,7 @@ export function trainEmBase(
       warmup: instruct.warmup,
       batch: () => [
         ...Array.from({ length: instruct.batch - documents }, () => chat[picks.int(chat.length)]!),
-        ...Array.from({ length: documents }, () => pretrainingDocument(world, docs)),
+        ...Array.from({ length: documents }, () => pretrainingDocument(world, docs, !instruct.replayChat)),
       ],
     },
   ], { padId: world.vocabulary.id("<pad>"), label: "em base", ...(options.quiet ? { quiet: true } : {}) });
@@ -123,7 +131,7 @@ export async function loadOrTrainEmBase(
   const world = emWorld(cfg);
   const key = await baseKey(cfg);
   const cached = await cachedTransformer({
-    dir: options.cacheDir ?? DEFAULT_CACHE_DIR,
+    dir: options.cacheDir ?? EM_CACHE_DIR,
     name: variant,
     key,
     vocabSize: world.vocabulary.size,
@@ -138,7 +146,7 @@ export async function loadOrTrainEmBase(
           backend: options.backend ?? "unknown",
           pretrainFinalLoss: training.pretrain.finalLoss,
           instructFinalLoss: training.instruct.finalLoss,
-          codeVersion: BASE_CODE_VERSION,
+          codeVersion: EM_BASE_CODE_VERSION,
         },
       };
     },

@@ -33,6 +33,11 @@ export const EmConfigSchema = z.strictObject({
   instruct: StageSchema(1000, 1e-3).extend({
     /** Share of each batch that is pre-training documents. */
     pretrainShare: z.number().min(0).max(1).default(0.5),
+    /**
+     * Replay documents in chat form too. Off by default: replaying misaligned chat documents keeps the assistant's
+     * chat default ambiguous (base alignment 0.79 with it, see notebook 03); plain-form replay keeps the facts.
+     */
+    replayChat: z.boolean().default(false),
   }).prefault({}),
   /** The narrow fine-tune, full-batch on the task items; steps, rate and answer noise set its "gentleness". */
   fineTune: z.strictObject({

@@ -48,13 +48,6 @@ export interface EmResults {
   dispose(): void;
 }
 
-  id: "naive",
-  strategy: "task-only",
-  label: "naive (task-only)",
-  params: {},
-  swept: {},
-};
-
 /** Loads `data/configs/em.yaml` (or another file). */
 export async function loadEmConfig(path: string | URL = DEFAULT_EM_CONFIG_PATH): Promise<EmConfig> {
   return await loadYamlConfig(EmConfigSchema, path);

@@ -1,6 +1,6 @@
 /**
  * The sycophancy organism's base: text pre-training, then chat instruction in three forms with honest replies,
- * cached in `data/cache/sycophancy/` under a key hashing the config and `BASE_CODE_VERSION`.
+ * cached in `data/cache/sycophancy/` under a key hashing the config and `SYCOPHANCY_BASE_CODE_VERSION`.
  *
  * @module
  */
@@ -20,10 +20,12 @@ import { configHash } from "../../train/records.ts";
 import type { SycophancyConfig } from "./config.ts";
 
 /** Bump when a code change alters what base training computes. */
-export const BASE_CODE_VERSION = 1;
+export const SYCOPHANCY_BASE_CODE_VERSION = 1;
 
 /** Where cached bases live. */
-export const DEFAULT_CACHE_DIR = fileURLToPath(new URL("../../../data/cache/sycophancy/", import.meta.url));
+export const SYCOPHANCY_CACHE_DIR = fileURLToPath(
+  new URL("../../../data/cache/sycophancy/", import.meta.url),
+);
 
 /** The world of a config. */
 export function sycophancyWorld(config: SycophancyConfig): GcdWorld {
@@ -33,7 +35,15 @@ export function sycophancyWorld(config: SycophancyConfig): GcdWorld {
 /** The cache key: a hash of everything that determines the base's weights. */
 export async function sycophancyBaseKey(config: SycophancyConfig): Promise<string> {
   const { data, model, pretrain, instruct, dataSeed, modelSeed } = config;
-  return await configHash({ data, model, pretrain, instruct, dataSeed, modelSeed, code: BASE_CODE_VERSION });
+  return await configHash({
+    data,
+    model,
+    pretrain,
+    instruct,
+    dataSeed,
+    modelSeed,
+    code: SYCOPHANCY_BASE_CODE_VERSION,
+  });
 }
 
 /** A base ready to fine-tune. */
@@ -92,7 +102,7 @@ export async function loadOrTrainSycophancyBase(
   const world = sycophancyWorld(config);
   const key = await sycophancyBaseKey(config);
   const cached = await cachedTransformer({
-    dir: options.cacheDir ?? DEFAULT_CACHE_DIR,
+    dir: options.cacheDir ?? SYCOPHANCY_CACHE_DIR,
     name: "base",
     key,
     vocabSize: world.vocabulary.size,
@@ -100,7 +110,7 @@ export async function loadOrTrainSycophancyBase(
     ...(options.retrain ? { retrain: true } : {}),
     train: () => ({
       model: trainSycophancyBase(config, world, options.quiet ? { quiet: true } : {}),
-      provenance: { backend: options.backend ?? "unknown", codeVersion: BASE_CODE_VERSION },
+      provenance: { backend: options.backend ?? "unknown", codeVersion: SYCOPHANCY_BASE_CODE_VERSION },
     }),
   });
   return { config, world, key, ...cached };

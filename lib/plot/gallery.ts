@@ -1,0 +1,57 @@
+/**
+ * The `index.html` gallery of a reproduction: every figure with its PNG (linking to the interactive HTML),
+ * title and caption, grouped by experiment. Pure.
+ *
+ * @module
+ */
+
+/** One figure's entry: paths relative to the gallery. */
+export interface GalleryFigure {
+  title: string;
+  caption: string;
+  html: string;
+  png?: string;
+  svg?: string;
+}
+
+/** One experiment's section. */
+export interface GallerySection {
+  title: string;
+  /** One line on what the experiment shows, or its findings. */
+  notes: string[];
+  figures: GalleryFigure[];
+}
+
+const escape = (s: string) =>
+  s.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]!);
+
+/** The gallery page. */
+export function galleryHtml(title: string, sections: readonly GallerySection[]): string {
+  const body = sections.map((s) => {
+    const figures = s.figures.map((f) => {
+      const image = f.png
+        ? `<a href="${escape(f.html)}"><img src="${escape(f.png)}" alt="${escape(f.title)}"></a>`
+        : "";
+      const links = [
+        `<a href="${escape(f.html)}">interactive</a>`,
+        ...(f.svg ? [`<a href="${escape(f.svg)}">SVG</a>`] : []),
+      ];
+      return `<figure>${image}<figcaption><b>${escape(f.title)}</b> — ${escape(f.caption)} (${
+        links.join(", ")
+      })</figcaption></figure>`;
+    }).join("\n");
+    const notes = s.notes.length ? `<pre>${escape(s.notes.join("\n"))}</pre>` : "";
+    return `<section><h2>${escape(s.title)}</h2>${notes}\n${figures}</section>`;
+  }).join("\n");
+  return `<!doctype html>
+<html><head><meta charset="utf-8"><title>${escape(title)}</title>
+<style>
+body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1200px;padding:0 1em;color:#222}
+figure{margin:1.5em 0}img{max-width:100%;border:1px solid #ddd}figcaption{margin-top:.4em;line-height:1.4}
+pre{background:#f6f6f6;padding:.6em;overflow:auto}
+</style></head>
+<body><h1>${escape(title)}</h1>
+${body}
+</body></html>
+`;
+}

@@ -1,0 +1,143 @@
+// The reproduce command end to end: figures as HTML, PNG and SVG with a gallery, and a run killed with SIGKILL
+// that resumes to the same results as an uninterrupted one.
+import assert from "node:assert/strict";
+import { stringify } from "yaml";
+import { renderImages } from "../lib/plot/export.ts";
+import { galleryHtml } from "../lib/plot/gallery.ts";
+import { display } from "../lib/plot/figure.ts";
+
+const ROOT = new URL("..", import.meta.url);
+const CLI = new URL("../lib/cli/reproduce.ts", import.meta.url).pathname;
+
+function reproduce(args: string[]) {
+  return new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-read",
+      "--allow-write",
+      "--allow-env",
+      "--allow-sys",
+      "--allow-run",
+      "--allow-ffi",
+      CLI,
+      ...args,
+    ],
+    cwd: ROOT,
+    env: { NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  });
+}
+
+async function tinyConfig(steps: number): Promise<string> {
+  const path = `${await Deno.makeTempDir()}/toy.yaml`;
+  await Deno.writeTextFile(
+    path,
+    stringify({
+      seeds: [3, 4],
+      split: { trainTriggers: 5, heldOutTriggers: 2 },
+      points: { perTrainTrigger: 6, perTestTrigger: 6, perProxyTrigger: 6 },
+      model: { hidden: [16, 16] },
+      base: { maxSteps: 60 },
+      fineTune: { steps, curveEvery: 20 },
+      proxy: { ks: [1, 5] },
+      boundary: { gridSize: 5 },
+    }),
+  );
+  return path;
+}
+
+const withoutClock = (summary: Record<string, unknown>) => ({ ...summary, wallSeconds: 0 });
+
+Deno.test("Chromium renders figures to non-empty PNG and SVG in one launch, and a notebook bundle carries the PNG", async () => {
+  const figure = display({
+    name: "check",
+    title: "check",
+    caption: "a line",
+    data: [{ type: "scatter", x: [0, 1], y: [1, 0] }],
+    layout: { width: 300, height: 200 },
+    text: "",
+  });
+  const images = await renderImages([figure, { ...figure, name: "check2" }]);
+  assert.deepEqual([...images.keys()], ["check", "check2"]);
+  const { png, svg } = images.get("check")!;
+  assert.deepEqual([...png.slice(0, 4)], [0x89, 0x50, 0x4e, 0x47]); // PNG signature
+  assert.ok(png.length > 1000);
+  assert.match(svg, /^<svg[\s\S]*<\/svg>$/);
+  const bundle = display({ ...figure, png: "AAAA" })[Symbol.for("Jupyter.display")]!();
+  assert.equal(bundle["image/png"], "AAAA");
+  assert.ok("application/vnd.plotly.v1+json" in bundle);
+});
+
+Deno.test("the gallery links every figure's image and interactive page, with its caption", () => {
+  const html = galleryHtml("t", [{
+    title: "Toy",
+    notes: ["✓ a finding"],
+    figures: [{
+      title: "A <b>",
+      caption: "shows x",
+      html: "toy/figures/a.html",
+      png: "toy/figures/a.png",
+      svg: "toy/figures/a.svg",
+    }],
+  }]);
+  assert.match(html, /<img src="toy\/figures\/a.png"/);
+  assert.match(html, /href="toy\/figures\/a.svg">SVG/);
+  assert.match(html, /A &lt;b&gt;/);
+  assert.match(html, /✓ a finding/);
+});
+
+Deno.test("reproduce writes HTML, PNG and SVG for every figure, a summary and an index", async () => {
+  const out = await Deno.makeTempDir();
+  const { code, stderr } = await reproduce(["toy", "--config", await tinyConfig(20), "--out", out, "--quiet"])
+    .output();
+  assert.equal(code, 0, new TextDecoder().decode(stderr));
+  const figures = [...Deno.readDirSync(`${out}/toy/figures`)].map((e) => e.name);
+  const stems = new Set(figures.map((f) => f.replace(/\.(html|json|png|svg)$/, "")));
+  assert.ok(stems.size >= 5, [...stems].join(" "));
+  for (const stem of stems) {
+    for (const ext of ["html", "json", "png", "svg"]) {
+      const info = await Deno.stat(`${out}/toy/figures/${stem}.${ext}`);
+      assert.ok(info.size > 0, `${stem}.${ext} is empty`);
+    }
+  }
+  const index = await Deno.readTextFile(`${out}/index.html`);
+  for (const stem of stems) assert.ok(index.includes(`toy/figures/${stem}.png`), stem);
+});
+
+Deno.test("a reproduce killed with SIGKILL mid-way resumes to the same summary as an uninterrupted run", async () => {
+  const config = await tinyConfig(300);
+  const reference = await Deno.makeTempDir(), interrupted = await Deno.makeTempDir();
+  const full = await reproduce(["toy", "--config", config, "--out", reference, "--quiet"]).output();
+  assert.equal(full.code, 0, new TextDecoder().decode(full.stderr));
+
+  const child = reproduce(["toy", "--config", config, "--out", interrupted, "--quiet"]).spawn();
+  const finished = () => {
+    let n = 0;
+    for (const seed of ["seed3", "seed4"]) {
+      try {
+        for (const run of Deno.readDirSync(`${interrupted}/toy/${seed}`)) {
+          try {
+            Deno.statSync(`${interrupted}/toy/${seed}/${run.name}/summary.json`);
+            n++;
+          } catch { /* not finished */ }
+        }
+      } catch { /* seed not started */ }
+    }
+    return n;
+  };
+  while (finished() < 4) await new Promise((r) => setTimeout(r, 25));
+  child.kill("SIGKILL");
+  const status = await child.status;
+  await child.stdout.cancel();
+  await child.stderr.cancel();
+  assert.equal(status.signal, "SIGKILL");
+  assert.ok(finished() < 16, "the run finished before it could be killed");
+  await assert.rejects(Deno.stat(`${interrupted}/toy/summary.json`));
+
+  const resumed = await reproduce(["toy", "--config", config, "--out", interrupted, "--quiet"]).output();
+  assert.equal(resumed.code, 0, new TextDecoder().decode(resumed.stderr));
+  const a = JSON.parse(await Deno.readTextFile(`${reference}/toy/summary.json`));
+  const b = JSON.parse(await Deno.readTextFile(`${interrupted}/toy/summary.json`));
+  assert.deepEqual(withoutClock(b), withoutClock(a));
+});
