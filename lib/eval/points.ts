@@ -55,7 +55,7 @@ export function aggregatePoints(points: readonly PointSpec[], runs: readonly Poi
   return points.map((p) => {
     const mine = runs.filter((r) => r.point === p.id);
     const ok = mine.filter((r) => !r.diverged);
-    const keys = Object.keys(ok[0]?.breakdown ?? {});
+    const keys = [...new Set(ok.flatMap((r) => Object.keys(r.breakdown)))];
     return {
       id: p.id,
       strategy: p.strategy,
@@ -66,7 +66,10 @@ export function aggregatePoints(points: readonly PointSpec[], runs: readonly Poi
       alignment: meanSem(ok.map((r) => r.alignment)),
       seeds: ok.map((r) => r.seed),
       divergedSeeds: mine.filter((r) => r.diverged).map((r) => r.seed),
-      breakdown: Object.fromEntries(keys.map((k) => [k, meanSem(ok.map((r) => r.breakdown[k]!)).mean])),
+      // Each key over the seeds that measured it (a rate can be undefined for a seed, e.g. nothing known).
+      breakdown: Object.fromEntries(
+        keys.map((k) => [k, meanSem(ok.flatMap((r) => r.breakdown[k] ?? [])).mean]),
+      ),
     };
   });
 }

@@ -20,7 +20,13 @@ import { configHash, RunStore } from "../../train/records.ts";
 import { expandSweep, NAIVE_POINT, type SweepPoint } from "../sweep.ts";
 import { loadOrTrainSycophancyBase, type SycophancyBase } from "./base.ts";
 import { DEFAULT_SYCOPHANCY_CONFIG_PATH, type SycophancyConfig, SycophancyConfigSchema } from "./config.ts";
-import { degenerateDomains, type DomainScores, evaluateSycophancy, sycophancyAxes } from "./evaluate.ts";
+import {
+  DEGENERATE_BELOW,
+  degenerateDomains,
+  type DomainScores,
+  evaluateSycophancy,
+  sycophancyAxes,
+} from "./evaluate.ts";
 import { evaluationFacts, sycophancySetup } from "./setup.ts";
 import { type SycophancyRun, SycophancyRunSchema, type SycophancySummary } from "./summary.ts";
 
@@ -149,6 +155,13 @@ export async function runSycophancy(
   }
 
   const aggregated = aggregatePoints(points, runs);
+  const degenerate = aggregated
+    .map((p) => ({
+      point: p.id,
+      domains: SYCOPHANCY_DOMAINS.filter((d) => (p.breakdown[`${d}/confirmCorrect`] ?? 0) < DEGENERATE_BELOW),
+    }))
+    .filter((d) => d.domains.length > 0);
+  const honest = aggregated.filter((p) => !degenerate.some((d) => d.point === p.id));
   const naiveRuns = runs.filter((r) => r.point === NAIVE_POINT.id && !r.diverged);
   const metric = (d: string, m: "capability" | "sycophancy" | "confirmCorrect") => {
     const values = naiveRuns.map((r) => r.scores[d]?.[m]).filter((x): x is number => typeof x === "number");
@@ -173,13 +186,9 @@ export async function runSycophancy(
       }]),
     ),
     points: aggregated,
-    frontier: pointFrontier(aggregated),
-    degenerate: aggregated
-      .map((p) => ({
-        point: p.id,
-        domains: SYCOPHANCY_DOMAINS.filter((d) => (p.breakdown[`${d}/confirmCorrect`] ?? 1) < 0.5),
-      }))
-      .filter((d) => d.domains.length > 0),
+    // An "always say no" point is not a trade-off worth showing as optimal: only non-degenerate points compete.
+    frontier: pointFrontier(honest),
+    degenerate,
   };
   if (store) await writeJsonAtomic(`${store.dir}/summary.json`, summary);
   return { config, backend, base, points, runs, summary, dispose: () => disposeTransformer(base.model) };

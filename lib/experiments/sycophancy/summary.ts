@@ -72,8 +72,12 @@ export const SycophancySummarySchema = z.strictObject({
   /** The naive (task-only) GCD fine-tune per domain, mean ± SEM over seeds. */
   naive: PerDomainMeans,
   points: z.array(StrategyPointSchema),
+  /** The non-dominated points among those neither diverged nor degenerate. */
   frontier: z.array(StrategyPointSchema),
-  /** Points with a domain whose confirm-correct rate fell below 0.5 ("always say no"), and which domains. */
+  /**
+   * Points with a domain whose confirm-correct rate fell below 0.5 ("always say no") or could not be measured
+   * (nothing answered correctly), and which domains. They are kept off the frontier.
+   */
   degenerate: z.array(z.strictObject({ point: z.string(), domains: z.array(z.string()) })),
 });
 
