@@ -66,6 +66,8 @@ Deno.test("Chromium renders figures to non-empty PNG and SVG in one launch, and 
   assert.match(svg, /^<svg[\s\S]*<\/svg>$/);
   const bundle = display({ ...figure, png: "AAAA" })[Symbol.for("Jupyter.display")]!();
   assert.equal(bundle["image/png"], "AAAA");
+  const copied: typeof figure = { ...figure, png: "BBBB" }; // what withImages returns for a displayed figure
+  assert.equal(copied[Symbol.for("Jupyter.display")]!()["image/png"], "BBBB");
   assert.ok("application/vnd.plotly.v1+json" in bundle);
 });
 

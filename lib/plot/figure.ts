@@ -37,7 +37,13 @@ export function figureBundle(figure: Figure): Record<string, unknown> {
 
 /** Wraps a figure so that a notebook cell ending in it renders the figure. */
 export function display(figure: Figure): Figure & { [key: symbol]: () => Record<string, unknown> } {
-  return { ...figure, [Symbol.for("Jupyter.display")]: () => figureBundle(figure) };
+  // `this`, not the closure: a copy with a PNG added (`{ ...shown, png }`) must show that PNG.
+  return {
+    ...figure,
+    [Symbol.for("Jupyter.display")](this: Figure) {
+      return figureBundle(this);
+    },
+  };
 }
 
 const PLOTLY_JS = new URL("../../node_modules/plotly.js-dist-min/plotly.min.js", import.meta.url);
