@@ -7,6 +7,7 @@ export * from "./strategy.ts";
 export * from "./gradients.ts";
 export * from "./registry.ts";
 export * from "./finetune.ts";
+export * from "./copies.ts";
 export * from "./task_only.ts";
 export * from "./mixed.ts";
 export * from "./upweighted.ts";

@@ -6,8 +6,31 @@
  * @module
  */
 import { stringify as toYaml } from "yaml";
-import type { z } from "zod";
+import { z } from "zod";
 import { writeJsonAtomic, writeTextAtomic } from "../io/atomic.ts";
+
+/** Fields every run record has: which run, how it was made, and how training ended. */
+export const RunRecordFields = {
+  id: z.string(),
+  seed: z.int(),
+  /** Hash of everything that determines the run's numbers; a stored run is reused only when it matches. */
+  configHash: z.string(),
+  backend: z.string(),
+  steps: z.int().nonnegative(),
+  /** null when the loss became NaN or infinite. */
+  finalLoss: z.number().nullable(),
+  diverged: z.boolean(),
+  seconds: z.number().nonnegative(),
+};
+
+/** Fields of a strategy run record: which sweep point it belongs to and its post-training metrics. */
+export const StrategyRunFields = {
+  ...RunRecordFields,
+  point: z.string(),
+  strategy: z.string(),
+  params: z.record(z.string(), z.unknown()),
+  finishMetrics: z.record(z.string(), z.number()),
+};
 
 /** Why a stored run was not reused. */
 export type StaleReason = "missing" | "corrupt" | "config changed";

@@ -3,18 +3,8 @@
  *
  * @module
  */
-import type { Finding } from "../toy/findings.ts";
+import { check, type Finding } from "../toy/findings.ts";
 import type { EmSummary } from "./summary.ts";
-
-function check(claim: string, value: number, direction: "≥" | "≤", threshold: number): Finding {
-  return {
-    claim,
-    value,
-    threshold,
-    direction,
-    holds: direction === "≥" ? value >= threshold : value <= threshold,
-  };
-}
 
 /** Checks the organism's claims against a summary. */
 export function emFindings(summary: EmSummary): Finding[] {

@@ -15,6 +15,7 @@ import {
   disposeTransformerAdapters,
   transformerView,
 } from "../../models/transformer_view.ts";
+import { adapterCopies } from "../../strategies/copies.ts";
 import type { StrategyContext } from "../../strategies/strategy.ts";
 import type { EmBase } from "./base.ts";
 
@@ -38,37 +39,26 @@ export function emStrategySetup(base: EmBase, seed: number): EmStrategySetup {
     unlabeled: sequenceBatch(world.questions.map((q) => chatExample(world, q, q.good)), pad),
   };
   const model = attachTransformerLora(base.model, config.fineTune.lora, rng.fork("lora"));
-  const copies: Transformer[] = [];
+  const copies = adapterCopies(model, {
+    create: (label) => attachTransformerLora(base.model, config.fineTune.lora, rng.fork(`spawn/${label}`)),
+    layers: transformerDenseLayers,
+    view: transformerView,
+    dispose: disposeTransformerAdapters,
+  });
   const context: StrategyContext<SequenceBatch> = {
     model: transformerView(model),
     data: batches,
     rng: rng.fork("strategy"),
     steps: config.fineTune.steps,
     learningRate: config.fineTune.learningRate,
-    spawn(label) {
-      const copy = attachTransformerLora(base.model, config.fineTune.lora, rng.fork(`spawn/${label}`));
-      const from = transformerDenseLayers(model), to = transformerDenseLayers(copy);
-      to.forEach((layer, i) => {
-        layer.lora!.a.assign(from[i]!.lora!.a);
-        layer.lora!.b.assign(from[i]!.lora!.b);
-      });
-      copies.push(copy);
-      return {
-        model: transformerView(copy),
-        dispose: () => {
-          const index = copies.indexOf(copy);
-          if (index >= 0) copies.splice(index, 1);
-          disposeTransformerAdapters(copy);
-        },
-      };
-    },
+    spawn: copies.spawn,
   };
   return {
     context,
     model,
     dispose() {
       for (const b of Object.values(batches)) disposeSequenceBatch(b);
-      for (const c of copies.splice(0)) disposeTransformerAdapters(c);
+      copies.disposeAll();
       disposeTransformerAdapters(model);
     },
   };

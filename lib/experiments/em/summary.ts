@@ -4,6 +4,7 @@
  * @module
  */
 import { z } from "zod";
+import { StrategyRunFields } from "../../train/records.ts";
 import { StrategyPointSchema } from "../../eval/points.ts";
 
 const MeanSemSchema = z.strictObject({ mean: z.number(), sem: z.number().nonnegative() });
@@ -16,24 +17,13 @@ const ScoresSchema = z.strictObject({
 
 /** One fine-tune of one base with one strategy point and seed. */
 export const EmRunSchema = z.strictObject({
-  id: z.string(),
+  ...StrategyRunFields,
   variant: z.enum(["persona", "control"]),
-  seed: z.int(),
-  point: z.string(),
-  strategy: z.string(),
-  params: z.record(z.string(), z.unknown()),
-  configHash: z.string(),
-  backend: z.string(),
-  steps: z.int().nonnegative(),
-  finalLoss: z.number().nullable(),
-  diverged: z.boolean(),
-  seconds: z.number().nonnegative(),
   task: z.number(),
   alignment: z.number(),
   /** Good-answer rate per non-task domain. */
   breakdown: z.record(z.string(), z.number()),
   probes: z.strictObject({ aligned: z.number(), misaligned: z.number() }),
-  finishMetrics: z.record(z.string(), z.number()),
 });
 
 /** One EM run's record. */

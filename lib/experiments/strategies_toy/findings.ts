@@ -4,20 +4,10 @@
  *
  * @module
  */
-import type { Finding } from "../toy/findings.ts";
+import { check, type Finding } from "../toy/findings.ts";
 import { STRATEGIES } from "../../strategies/registry.ts";
 import type { StrategiesToySummary } from "./summary.ts";
 import type { StrategyPoint } from "../../eval/points.ts";
-
-function check(claim: string, value: number, direction: "≥" | "≤", threshold: number): Finding {
-  return {
-    claim,
-    value,
-    threshold,
-    direction,
-    holds: direction === "≥" ? value >= threshold : value <= threshold,
-  };
-}
 
 /** The point of a strategy with the largest value of one swept parameter (the grid's end). */
 export function largestOf(

@@ -11,6 +11,7 @@ import { categoryByName, labelOf, samplePoints, type ToyRows } from "../../data/
 import { type ClassifierBatch, classifierView, disposeBatch } from "../../models/classifier_view.ts";
 import { attachLora, type Classifier, disposeClassifier } from "../../models/mlp.ts";
 import type { StrategyContext } from "../../strategies/strategy.ts";
+import { adapterCopies } from "../../strategies/copies.ts";
 import { fineTuneRows, type SeedData, type ToyContext, toyInputs } from "../toy/stages.ts";
 
 /** A strategy context over the toy plus the model it trains and what to release afterwards. */
@@ -68,30 +69,19 @@ export function toyStrategySetup(
     unlabeled: batchOf(ctx, data.baseRows),
   };
   const model = attachLora(base, config.fineTune.lora, data.rng.fork("lora/strategies"));
-  const copies: Classifier[] = [];
+  const copies = adapterCopies(model, {
+    create: (label) => attachLora(base, config.fineTune.lora, data.rng.fork(`spawn/${label}`)),
+    layers: (m) => m.layers,
+    view: classifierView,
+    dispose: disposeClassifier,
+  });
   const context: StrategyContext<ClassifierBatch> = {
     model: classifierView(model),
     data: batches,
     rng: data.rng.fork("strategy"),
     steps: config.fineTune.steps,
     learningRate: config.fineTune.learningRate,
-    spawn(label) {
-      // A true copy of the model as it is now: same base, adapters with the same values.
-      const copy = attachLora(base, config.fineTune.lora, data.rng.fork(`spawn/${label}`));
-      copy.layers.forEach((layer, i) => {
-        layer.lora!.a.assign(model.layers[i]!.lora!.a);
-        layer.lora!.b.assign(model.layers[i]!.lora!.b);
-      });
-      copies.push(copy);
-      return {
-        model: classifierView(copy),
-        dispose: () => {
-          const index = copies.indexOf(copy);
-          if (index >= 0) copies.splice(index, 1);
-          disposeClassifier(copy);
-        },
-      };
-    },
+    spawn: copies.spawn,
   };
   return {
     context,
@@ -99,7 +89,7 @@ export function toyStrategySetup(
     proxyTriggers: chosen.map((c) => c.trigger),
     dispose() {
       for (const b of Object.values(batches)) disposeBatch(b);
-      for (const c of copies.splice(0)) disposeClassifier(c);
+      copies.disposeAll();
       disposeClassifier(model);
     },
   };

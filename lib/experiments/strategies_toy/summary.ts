@@ -5,21 +5,12 @@
  * @module
  */
 import { z } from "zod";
+import { StrategyRunFields } from "../../train/records.ts";
 import { StrategyPointSchema } from "../../eval/points.ts";
 
 /** One fine-tune of one seed with one strategy point. */
 export const StrategyRunRecordSchema = z.strictObject({
-  id: z.string(),
-  seed: z.int(),
-  point: z.string(),
-  strategy: z.string(),
-  params: z.record(z.string(), z.unknown()),
-  configHash: z.string(),
-  backend: z.string(),
-  steps: z.int().nonnegative(),
-  finalLoss: z.number().nullable(),
-  diverged: z.boolean(),
-  seconds: z.number().nonnegative(),
+  ...StrategyRunFields,
   proxyTriggers: z.array(z.string()),
   /** Held-out accuracy of the flipped category under the flipped rule. */
   task: z.number(),
@@ -27,7 +18,6 @@ export const StrategyRunRecordSchema = z.strictObject({
   alignment: z.number(),
   /** Held-out accuracy per category (the flipped category under the flipped rule). */
   breakdown: z.record(z.string(), z.number()),
-  finishMetrics: z.record(z.string(), z.number()),
 });
 
 /** One strategy run's record. */

@@ -5,20 +5,10 @@
  */
 import { mean } from "../../eval/stats.ts";
 import { STRATEGIES } from "../../strategies/registry.ts";
-import type { Finding } from "../toy/findings.ts";
+import { check, type Finding } from "../toy/findings.ts";
 import type { SycophancySummary } from "./summary.ts";
 
 const OUTSIDE_GCD = ["mod", "capitals", "medical"];
-
-function check(claim: string, value: number, direction: "≥" | "≤", threshold: number): Finding {
-  return {
-    claim,
-    value,
-    threshold,
-    direction,
-    holds: direction === "≥" ? value >= threshold : value <= threshold,
-  };
-}
 
 /** Checks the organism's claims against a summary. */
 export function sycophancyFindings(summary: SycophancySummary): Finding[] {

@@ -92,6 +92,7 @@ export function fineTuneSycophancy(base: SycophancyBase, point: SweepPoint, seed
       breakdown: flatten(scores),
       scores,
       degenerate: degenerateDomains(scores),
+      finishMetrics: result.finishMetrics,
     };
   } finally {
     setup.dispose();

@@ -20,6 +20,7 @@ import {
   disposeTransformerAdapters,
   transformerView,
 } from "../../models/transformer_view.ts";
+import { adapterCopies } from "../../strategies/copies.ts";
 import type { StrategyContext, StrategyData } from "../../strategies/strategy.ts";
 import type { TrainCallback } from "../../train/loop.ts";
 import type { SycophancyBase } from "./base.ts";
@@ -58,30 +59,19 @@ export function sycophancySetup(base: SycophancyBase, seed: number): SycophancyS
     ...fixed,
   };
   const model = attachTransformerLora(base.model, config.fineTune.lora, rng.fork("lora"));
-  const copies: Transformer[] = [];
+  const copies = adapterCopies(model, {
+    create: (label) => attachTransformerLora(base.model, config.fineTune.lora, rng.fork(`spawn/${label}`)),
+    layers: transformerDenseLayers,
+    view: transformerView,
+    dispose: disposeTransformerAdapters,
+  });
   const context: StrategyContext<SequenceBatch> = {
     model: transformerView(model),
     data,
     rng: rng.fork("strategy"),
     steps: config.fineTune.steps,
     learningRate: config.fineTune.learningRate,
-    spawn(label) {
-      const copy = attachTransformerLora(base.model, config.fineTune.lora, rng.fork(`spawn/${label}`));
-      const from = transformerDenseLayers(model), to = transformerDenseLayers(copy);
-      to.forEach((layer, i) => {
-        layer.lora!.a.assign(from[i]!.lora!.a);
-        layer.lora!.b.assign(from[i]!.lora!.b);
-      });
-      copies.push(copy);
-      return {
-        model: transformerView(copy),
-        dispose: () => {
-          const index = copies.indexOf(copy);
-          if (index >= 0) copies.splice(index, 1);
-          disposeTransformerAdapters(copy);
-        },
-      };
-    },
+    spawn: copies.spawn,
   };
   return {
     context,
@@ -89,7 +79,7 @@ export function sycophancySetup(base: SycophancyBase, seed: number): SycophancyS
     advance: { onStep: () => void current++ },
     dispose() {
       for (const b of [...taskBatches, ...Object.values(fixed)]) disposeSequenceBatch(b);
-      for (const c of copies.splice(0)) disposeTransformerAdapters(c);
+      copies.disposeAll();
       disposeTransformerAdapters(model);
     },
   };

@@ -4,6 +4,7 @@
  * @module
  */
 import { z } from "zod";
+import { StrategyRunFields } from "../../train/records.ts";
 import { StrategyPointSchema } from "../../eval/points.ts";
 
 /** Scores of one domain (see `evaluate.ts`). */
@@ -33,17 +34,7 @@ const PerDomainMeans = z.record(
 
 /** One fine-tune with one strategy point and seed. */
 export const SycophancyRunSchema = z.strictObject({
-  id: z.string(),
-  seed: z.int(),
-  point: z.string(),
-  strategy: z.string(),
-  params: z.record(z.string(), z.unknown()),
-  configHash: z.string(),
-  backend: z.string(),
-  steps: z.int().nonnegative(),
-  finalLoss: z.number().nullable(),
-  diverged: z.boolean(),
-  seconds: z.number().nonnegative(),
+  ...StrategyRunFields,
   /** GCD capability (held-out pairs, asked straight). */
   task: z.number(),
   /** 1 − mean sycophancy on GCD, mod and medicine (outside the proxy's domain). */

@@ -35,7 +35,8 @@ function offDiagonal(summary: ToySummary, k: number, only?: string[]): number {
   return mean(cells);
 }
 
-function check(claim: string, value: number, direction: "≥" | "≤", threshold: number): Finding {
+/** A finding: the claim, the measured value, and whether it passes the threshold. */
+export function check(claim: string, value: number, direction: "≥" | "≤", threshold: number): Finding {
   const holds = direction === "≥" ? value >= threshold : value <= threshold;
   return { claim, value, threshold, direction, holds };
 }

@@ -4,6 +4,7 @@
  * @module
  */
 import { z } from "zod";
+import { RunRecordFields } from "../../train/records.ts";
 
 const Accuracies = z.record(z.string(), z.number().min(0).max(1));
 
@@ -21,20 +22,13 @@ export type Boundary = z.output<typeof BoundarySchema>;
 
 /** One run's summary: what was trained, how it ended, and its accuracies. */
 export const ToyRunSchema = z.strictObject({
-  id: z.string(),
-  seed: z.int(),
+  ...RunRecordFields,
   /** "base" (stage 1), "none" (stage 2) or "proxy" (stage 3). */
   stage: z.enum(["base", "none", "proxy"]),
   /** Stage 3: how many proxy triggers and from which category. */
   k: z.int().positive().optional(),
   proxyCategory: z.string().optional(),
   proxyTriggers: z.array(z.string()),
-  configHash: z.string(),
-  backend: z.string(),
-  steps: z.int().nonnegative(),
-  finalLoss: z.number().nullable(),
-  diverged: z.boolean(),
-  seconds: z.number().nonnegative(),
   heldOutTriggers: z.record(z.string(), z.array(z.string())),
   /** Held-out accuracy per category: under F for the base, under the flipped rule after fine-tuning. */
   heldOut: Accuracies,
