@@ -82,6 +82,29 @@ export class RunStore {
     return parsed.data;
   }
 
+  /**
+   * The stored run `id` when it is valid and was made with `configHash`; otherwise computes it with `run` and
+   * saves it. Without a store (no output folder) it always computes.
+   */
+  static async loadOrRun<S extends z.ZodType<{ configHash: string }>>(
+    store: RunStore | undefined,
+    id: string,
+    schema: S,
+    configHash: string,
+    run: () => { summary: z.output<S>; config: unknown; metrics: readonly object[] },
+  ): Promise<z.output<S>> {
+    const stored = await store?.load(id, schema, configHash);
+    if (stored) return stored;
+    const record = run();
+    await store?.save(id, record as { summary: object; config: unknown; metrics: readonly object[] });
+    return record.summary;
+  }
+
+  /** Warns about every stored run that was found unusable and recomputed. */
+  reportRejected(): void {
+    for (const r of this.rejected) console.warn(`selgen: recomputed ${r.id} (${r.reason}: ${r.detail})`);
+  }
+
   /** Writes a run's config, per-step metrics and (last) its summary. */
   async save(
     id: string,

@@ -131,30 +131,26 @@ export async function runEm(config: EmConfig, options: RunEmOptions = {}): Promi
   const runs: EmRun[] = [];
   for (const [i, { base, point, seed }] of plan.entries()) {
     const id = `${base.variant}/seed${seed}/${point.id}`;
-    const stored = await store?.load(id, EmRunSchema, hash);
-    if (stored) {
-      runs.push(stored);
-    } else {
-      const run: EmRun = {
-        id,
-        variant: base.variant,
-        configHash: hash,
-        backend: backend.name,
-        ...fineTuneEm(base, point, seed),
-      };
-      await store?.save(id, {
-        config: { variant: base.variant, seed, point },
-        metrics: [{ finalLoss: run.finalLoss }],
-        summary: run,
-      });
-      runs.push(run);
-    }
+    runs.push(
+      await RunStore.loadOrRun(store, id, EmRunSchema, hash, () => {
+        const summary: EmRun = {
+          id,
+          variant: base.variant,
+          configHash: hash,
+          backend: backend.name,
+          ...fineTuneEm(base, point, seed),
+        };
+        return {
+          summary,
+          config: { variant: base.variant, seed, point },
+          metrics: [{ finalLoss: summary.finalLoss }],
+        };
+      }),
+    );
     progress.update(i + 1, id);
   }
   progress.finish();
-  for (const r of store?.rejected ?? []) {
-    console.warn(`selgen: recomputed ${r.id} (${r.reason}: ${r.detail})`);
-  }
+  store?.reportRejected();
 
   const personaRuns = runs.filter((r) => r.variant === "persona");
   const aggregated = aggregatePoints(points, personaRuns);

@@ -143,9 +143,7 @@ export async function runStrategiesToy(
     }
   }
   progress.finish();
-  for (const r of store?.rejected ?? []) {
-    console.warn(`selgen: recomputed ${r.id} (${r.reason}: ${r.detail})`);
-  }
+  store?.reportRejected();
 
   const aggregated = aggregatePoints(points, runs);
   const summary: StrategiesToySummary = {

@@ -131,29 +131,21 @@ export async function runSycophancy(
   const runs: SycophancyRun[] = [];
   for (const [i, { point, seed }] of plan.entries()) {
     const id = `seed${seed}/${point.id}`;
-    const stored = await store?.load(id, SycophancyRunSchema, hash);
-    if (stored) {
-      runs.push(stored);
-    } else {
-      const run: SycophancyRun = {
-        id,
-        configHash: hash,
-        backend: backend.name,
-        ...fineTuneSycophancy(base, point, seed),
-      };
-      await store?.save(id, {
-        config: { seed, point },
-        metrics: [{ finalLoss: run.finalLoss }],
-        summary: run,
-      });
-      runs.push(run);
-    }
+    runs.push(
+      await RunStore.loadOrRun(store, id, SycophancyRunSchema, hash, () => {
+        const summary: SycophancyRun = {
+          id,
+          configHash: hash,
+          backend: backend.name,
+          ...fineTuneSycophancy(base, point, seed),
+        };
+        return { summary, config: { seed, point }, metrics: [{ finalLoss: summary.finalLoss }] };
+      }),
+    );
     progress.update(i + 1, id);
   }
   progress.finish();
-  for (const r of store?.rejected ?? []) {
-    console.warn(`selgen: recomputed ${r.id} (${r.reason}: ${r.detail})`);
-  }
+  store?.reportRejected();
 
   const aggregated = aggregatePoints(points, runs);
   const degenerate = aggregated

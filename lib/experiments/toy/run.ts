@@ -180,9 +180,7 @@ export async function runToy(config: ToyConfig, options: RunToyOptions = {}): Pr
     }
   }
   progress.finish();
-  for (const r of store?.rejected ?? []) {
-    console.warn(`selgen: recomputed ${r.id} (${r.reason}: ${r.detail})`);
-  }
+  store?.reportRejected();
 
   const summary = summarizeToy(
     runs,
