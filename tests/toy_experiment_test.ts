@@ -71,3 +71,12 @@ Deno.test("a changed config is not served from old records", async () => {
   });
   assert.ok(changed.runs.filter((r) => r.stage !== "base").every((r) => r.steps === 6));
 });
+
+Deno.test("seeds spread over two workers give exactly the serial run's numbers", async () => {
+  const config = tinyToyConfig({ seeds: [3, 4] });
+  const serial = await runToy(config, { out: await Deno.makeTempDir(), quiet: true, workers: 1 });
+  const parallel = await runToy(config, { out: await Deno.makeTempDir(), quiet: true, workers: 2 });
+  const withoutClock = (runs: typeof serial.runs) => runs.map((r) => ({ ...r, seconds: 0 }));
+  assert.deepEqual(withoutClock(parallel.runs), withoutClock(serial.runs));
+  assert.deepEqual({ ...parallel.summary, wallSeconds: 0 }, { ...serial.summary, wallSeconds: 0 });
+});

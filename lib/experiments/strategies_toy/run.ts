@@ -14,6 +14,7 @@ import { strategyByName } from "../../strategies/registry.ts";
 import { createProgress } from "../../train/progress.ts";
 import { configHash, RunStore } from "../../train/records.ts";
 import { mean } from "../../eval/stats.ts";
+import { defaultWorkers, runSeedsInWorkers } from "../parallel.ts";
 import {
   disposeSeedData,
   evaluate,
@@ -39,6 +40,11 @@ export interface RunStrategiesToyOptions {
   /** Override the toy config's seeds. */
   seeds?: number[];
   quiet?: boolean;
+  /**
+   * Deno workers to spread the seeds over (default: one per core, up to the number of seeds); 1 runs in this
+   * thread. Results are identical either way.
+   */
+  workers?: number;
 }
 
 /** What the comparison produced. */
@@ -74,6 +80,19 @@ export async function runStrategiesToy(
     proxy: config.proxy,
     backend: backend.name,
   });
+  const workers = options.workers ?? defaultWorkers(seeds.length);
+  if (workers > 1 && seeds.length > 1) {
+    // Train the seeds on every core; the loop below then only reads their records back.
+    options = { ...options, out: options.out ?? await Deno.makeTempDir({ prefix: "selgen-strategies-" }) };
+    if (!options.quiet) {
+      console.error(`strategies-toy: ${seeds.length} seeds on ${Math.min(workers, seeds.length)} workers …`);
+    }
+    await runSeedsInWorkers(
+      { experiment: "strategies-toy", config, out: options.out!, backend: backend.name },
+      seeds,
+      workers,
+    );
+  }
   const store = options.out ? new RunStore(`${options.out}/strategies-toy`) : undefined;
   if (store) await writeTextAtomic(`${store.dir}/config.yaml`, toYaml(config));
   const progress = createProgress(

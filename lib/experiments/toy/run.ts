@@ -16,6 +16,7 @@ import { createProgress } from "../../train/progress.ts";
 import { configHash, RunStore } from "../../train/records.ts";
 import type { TrainResult } from "../../train/loop.ts";
 import { writeJsonAtomic, writeTextAtomic } from "../../io/atomic.ts";
+import { defaultWorkers, runSeedsInWorkers } from "../parallel.ts";
 import { DEFAULT_TOY_CONFIG_PATH, type ToyConfig, type ToyConfigInput, ToyConfigSchema } from "./config.ts";
 import type { Boundary, ToyRun } from "./records.ts";
 import { ToyRunSchema } from "./records.ts";
@@ -42,6 +43,13 @@ export interface RunToyOptions {
   seeds?: number[];
   /** No progress output. */
   quiet?: boolean;
+  /**
+   * Deno workers to spread the seeds over (default: one per core, up to the number of seeds); 1 runs in this
+   * thread. Results are identical either way.
+   */
+  workers?: number;
+  /** The seed whose decision boundaries are drawn (default: the first seed run). */
+  boundarySeed?: number;
 }
 
 /** Everything the toy experiment produced. */
@@ -69,6 +77,21 @@ export async function runToy(config: ToyConfig, options: RunToyOptions = {}): Pr
   const backend = await initBackend();
   const context = await prepareToy(config);
   const hash = await configHash({ ...config, seeds: undefined, backend: backend.name });
+  const workers = options.workers ?? defaultWorkers(config.seeds.length);
+  if (workers > 1 && config.seeds.length > 1) {
+    // Train the seeds on every core; the loop below then only reads their records back.
+    options = { ...options, out: options.out ?? await Deno.makeTempDir({ prefix: "selgen-toy-" }) };
+    if (!options.quiet) {
+      console.error(
+        `toy: ${config.seeds.length} seeds on ${Math.min(workers, config.seeds.length)} workers …`,
+      );
+    }
+    await runSeedsInWorkers(
+      { experiment: "toy", config, out: options.out!, backend: backend.name },
+      config.seeds,
+      workers,
+    );
+  }
   const store = options.out ? new RunStore(`${options.out}/toy`) : undefined;
   if (store) await writeTextAtomic(`${store.dir}/config.yaml`, toYaml(config));
   const plan = conditions(context);
@@ -91,7 +114,7 @@ export async function runToy(config: ToyConfig, options: RunToyOptions = {}): Pr
     const data = seedData(context, seed);
     const heldOutTriggers = Object.fromEntries(Object.entries(data.split).map(([c, s]) => [c, s.heldOut]));
     const boundaryTriggers = pickBoundaryTriggers(context, data.split);
-    const drawBoundaries = seed === config.seeds[0];
+    const drawBoundaries = seed === (options.boundarySeed ?? config.seeds[0]);
     const record = (
       id: string,
       condition: Condition | { kind: "base" },

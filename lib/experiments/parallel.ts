@@ -1,0 +1,61 @@
+/**
+ * Runs an experiment's seeds on several cores: each Deno worker (with its own tfjs WASM backend, which is
+ * single-threaded under Deno) trains a share of the seeds and writes their run records; the caller then reads
+ * the records back and aggregates as usual. Each seed's computation is independent and deterministic, so the
+ * results equal a serial run's.
+ *
+ * @module
+ */
+import type { BackendName } from "../backend.ts";
+
+/** One worker's share of an experiment. */
+export interface SeedJob {
+  experiment: "toy" | "strategies-toy";
+  /** The validated config (plain JSON). */
+  config: unknown;
+  /** This worker's seeds, and all of the experiment's. */
+  seeds: number[];
+  allSeeds: number[];
+  out: string;
+  backend: BackendName;
+}
+
+/** How many workers to use by default: one per core, at most the number of seeds, at most 4. */
+export function defaultWorkers(seeds: number): number {
+  return Math.max(1, Math.min(navigator.hardwareConcurrency ?? 1, seeds, 4));
+}
+
+/** Deals seeds round-robin to `workers` jobs. */
+export function dealSeeds(seeds: readonly number[], workers: number): number[][] {
+  const shares: number[][] = Array.from({ length: Math.min(workers, seeds.length) }, () => []);
+  seeds.forEach((seed, i) => shares[i % shares.length]!.push(seed));
+  return shares;
+}
+
+/** Runs the jobs' seeds in parallel workers and waits for all; throws with the first worker's error. */
+export async function runSeedsInWorkers(
+  job: Omit<SeedJob, "seeds" | "allSeeds">,
+  seeds: readonly number[],
+  workers: number,
+): Promise<void> {
+  const url = new URL("./seed_worker.ts", import.meta.url).href;
+  const results = await Promise.all(
+    dealSeeds(seeds, workers).map((share) =>
+      new Promise<{ ok: boolean; error?: string }>((resolve) => {
+        const worker = new Worker(url, { type: "module" });
+        worker.onmessage = (event) => {
+          resolve(event.data);
+          worker.terminate();
+        };
+        worker.onerror = (event) => {
+          event.preventDefault();
+          resolve({ ok: false, error: event.message });
+          worker.terminate();
+        };
+        worker.postMessage({ ...job, seeds: share, allSeeds: [...seeds] } satisfies SeedJob);
+      })
+    ),
+  );
+  const failed = results.find((r) => !r.ok);
+  if (failed) throw new Error(`Cannot run ${job.experiment} in workers: ${failed.error}`);
+}

@@ -1,0 +1,34 @@
+/**
+ * A Deno worker that runs some seeds of a toy experiment into the run store. The WASM backend runs one thread
+ * under Deno, so a second worker with its own backend is how both cores get used (see `parallel.ts`).
+ *
+ * @module
+ */
+import { initBackend } from "../backend.ts";
+import { runToy } from "./toy/run.ts";
+import { runStrategiesToy } from "./strategies_toy/run.ts";
+import type { SeedJob } from "./parallel.ts";
+
+const scope = self as unknown as {
+  onmessage: ((event: MessageEvent<SeedJob>) => void) | null;
+  postMessage(message: unknown): void;
+  close(): void;
+};
+
+scope.onmessage = async (event) => {
+  const job = event.data;
+  try {
+    await initBackend(job.backend);
+    const options = { out: job.out, seeds: job.seeds, quiet: true, workers: 1 };
+    if (job.experiment === "toy") {
+      // Boundaries belong to the experiment's first seed, not this worker's.
+      await runToy(job.config as never, { ...options, boundarySeed: job.allSeeds[0]! });
+    } else {
+      await runStrategiesToy(job.config as never, options);
+    }
+    scope.postMessage({ ok: true });
+  } catch (error) {
+    scope.postMessage({ ok: false, error: String((error as Error)?.stack ?? error) });
+  }
+  scope.close();
+};
