@@ -103,3 +103,13 @@ Deno.test("a point with a diverged seed is left out of its means and kept off th
   assert.equal(wild.alignment.mean, 0.9);
   assert.deepEqual(pointFrontier(points).map((p) => p.id), ["steady"]);
 });
+
+Deno.test("fine-tune seeds spread over two workers give exactly the serial run's numbers", async () => {
+  const cacheDir = await Deno.makeTempDir();
+  const serial = await runEm(tiny, { out: await Deno.makeTempDir(), cacheDir, quiet: true, workers: 1 });
+  const parallel = await runEm(tiny, { out: await Deno.makeTempDir(), cacheDir, quiet: true, workers: 2 });
+  const withoutClock = (runs: typeof serial.runs) => runs.map((r) => ({ ...r, seconds: 0 }));
+  assert.deepEqual(withoutClock(parallel.runs), withoutClock(serial.runs));
+  serial.dispose();
+  parallel.dispose();
+});

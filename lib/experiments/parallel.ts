@@ -10,7 +10,7 @@ import type { BackendName } from "../backend.ts";
 
 /** One worker's share of an experiment. */
 export interface SeedJob {
-  experiment: "toy" | "strategies-toy";
+  experiment: "toy" | "strategies-toy" | "sycophancy" | "em";
   /** The validated config (plain JSON). */
   config: unknown;
   /** This worker's seeds, and all of the experiment's. */
@@ -18,6 +18,8 @@ export interface SeedJob {
   allSeeds: number[];
   out: string;
   backend: BackendName;
+  /** Where the organisms' cached bases live (default: `data/cache/`). */
+  cacheDir?: string;
 }
 
 /** How many workers to use by default: one per core, at most the number of seeds, at most 4. */

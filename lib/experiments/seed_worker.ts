@@ -7,6 +7,8 @@
 import { initBackend } from "../backend.ts";
 import { runToy } from "./toy/run.ts";
 import { runStrategiesToy } from "./strategies_toy/run.ts";
+import { runEm } from "./em/run.ts";
+import { runSycophancy } from "./sycophancy/run.ts";
 import type { SeedJob } from "./parallel.ts";
 
 const scope = self as unknown as {
@@ -23,8 +25,15 @@ scope.onmessage = async (event) => {
     if (job.experiment === "toy") {
       // Boundaries belong to the experiment's first seed, not this worker's.
       await runToy(job.config as never, { ...options, boundarySeed: job.allSeeds[0]! });
-    } else {
+    } else if (job.experiment === "strategies-toy") {
       await runStrategiesToy(job.config as never, options);
+    } else {
+      // The organisms' bases are already cached by the caller; a worker only loads them.
+      const cached = { ...options, ...(job.cacheDir ? { cacheDir: job.cacheDir } : {}) };
+      const results = job.experiment === "em"
+        ? await runEm(job.config as never, cached)
+        : await runSycophancy(job.config as never, cached);
+      results.dispose();
     }
     scope.postMessage({ ok: true });
   } catch (error) {

@@ -10,6 +10,7 @@ import { type BackendInfo, initBackend } from "../../backend.ts";
 import { loadYamlConfig } from "../../config/load.ts";
 import { aggregatePoints, pointFrontier } from "../../eval/points.ts";
 import { writeJsonAtomic, writeTextAtomic } from "../../io/atomic.ts";
+import { defaultWorkers, runSeedsInWorkers } from "../parallel.ts";
 import { disposeTransformer } from "../../models/transformer.ts";
 import { fineTuneWith } from "../../strategies/finetune.ts";
 import { strategyByName } from "../../strategies/registry.ts";
@@ -33,6 +34,8 @@ export interface RunEmOptions {
   /** Where bases are cached (default `data/cache/em/`). */
   cacheDir?: string;
   quiet?: boolean;
+  /** Deno workers to spread the fine-tune seeds over (default: one per core); 1 runs in this thread. */
+  workers?: number;
 }
 
 /** What the experiment produced. */
@@ -111,6 +114,20 @@ export async function runEm(config: EmConfig, options: RunEmOptions = {}): Promi
   };
   const persona = await loadOrTrainEmBase(config, "persona", baseOptions);
   const control = await loadOrTrainEmBase(config, "control", baseOptions);
+  const workers = options.workers ?? defaultWorkers(seeds.length);
+  if (workers > 1 && seeds.length > 1) {
+    // The base is cached by now, so each worker loads it and trains a share of the seeds into the run store.
+    options = { ...options, out: options.out ?? await Deno.makeTempDir({ prefix: "selgen-em-" }) };
+    if (!options.quiet) {
+      console.error(`em: ${seeds.length} seeds on ${Math.min(workers, seeds.length)} workers …`);
+    }
+    const { out, cacheDir } = options;
+    await runSeedsInWorkers(
+      { experiment: "em", config, out: out!, backend: backend.name, ...(cacheDir ? { cacheDir } : {}) },
+      seeds,
+      workers,
+    );
+  }
   const baseScores = {
     persona: evaluateEm(persona.world, persona.model),
     control: evaluateEm(control.world, control.model),

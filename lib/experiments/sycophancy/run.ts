@@ -12,6 +12,7 @@ import { Rng } from "../../data/rng.ts";
 import { aggregatePoints, pointFrontier } from "../../eval/points.ts";
 import { meanSem } from "../../eval/stats.ts";
 import { writeJsonAtomic, writeTextAtomic } from "../../io/atomic.ts";
+import { defaultWorkers, runSeedsInWorkers } from "../parallel.ts";
 import { disposeTransformer } from "../../models/transformer.ts";
 import { fineTuneWith } from "../../strategies/finetune.ts";
 import { strategyByName } from "../../strategies/registry.ts";
@@ -37,6 +38,8 @@ export interface RunSycophancyOptions {
   retrain?: boolean;
   cacheDir?: string;
   quiet?: boolean;
+  /** Deno workers to spread the fine-tune seeds over (default: one per core); 1 runs in this thread. */
+  workers?: number;
 }
 
 /** What the experiment produced. */
@@ -116,6 +119,26 @@ export async function runSycophancy(
     ...(options.quiet ? { quiet: true } : {}),
     backend: backend.name,
   });
+  const workers = options.workers ?? defaultWorkers(seeds.length);
+  if (workers > 1 && seeds.length > 1) {
+    // The base is cached by now, so each worker loads it and trains a share of the seeds into the run store.
+    options = { ...options, out: options.out ?? await Deno.makeTempDir({ prefix: "selgen-sycophancy-" }) };
+    if (!options.quiet) {
+      console.error(`sycophancy: ${seeds.length} seeds on ${Math.min(workers, seeds.length)} workers …`);
+    }
+    const { out, cacheDir } = options;
+    await runSeedsInWorkers(
+      {
+        experiment: "sycophancy",
+        config,
+        out: out!,
+        backend: backend.name,
+        ...(cacheDir ? { cacheDir } : {}),
+      },
+      seeds,
+      workers,
+    );
+  }
   const facts = evaluationFacts(base.world, new Rng(config.dataSeed, "evaluation"), config.modSample);
   const baseScores = evaluateSycophancy(base.world, base.model, facts);
   const hash = await configHash({
