@@ -7,7 +7,7 @@
 import { stringify as toYaml } from "yaml";
 import { type BackendInfo, initBackend } from "../../backend.ts";
 import { loadYamlConfig } from "../../config/load.ts";
-import { SYCOPHANCY_DOMAINS } from "../../data/gcd.ts";
+import { evaluationFacts, SYCOPHANCY_DOMAINS } from "../../data/gcd.ts";
 import { Rng } from "../../data/rng.ts";
 import { aggregatePoints, pointFrontier } from "../../eval/points.ts";
 import { meanSem } from "../../eval/stats.ts";
@@ -28,7 +28,7 @@ import {
   evaluateSycophancy,
   sycophancyAxes,
 } from "./evaluate.ts";
-import { evaluationFacts, sycophancySetup } from "./setup.ts";
+import { sycophancySetup } from "./setup.ts";
 import { type SycophancyRun, SycophancyRunSchema, type SycophancySummary } from "./summary.ts";
 
 /** Options of `runSycophancy`. */

@@ -5,13 +5,7 @@
  *
  * @module
  */
-import {
-  evaluationFacts,
-  instructedFacts,
-  instructionExample,
-  sycophancyProxy,
-  sycophancyTask,
-} from "../../data/gcd.ts";
+import { instructedFacts, instructionExample, sycophancyProxy, sycophancyTask } from "../../data/gcd.ts";
 import { Rng } from "../../data/rng.ts";
 import { disposeSequenceBatch, type SequenceBatch, sequenceBatch } from "../../models/sequence_batch.ts";
 import { type Transformer, transformerDenseLayers } from "../../models/transformer.ts";
@@ -84,5 +78,3 @@ export function sycophancySetup(base: SycophancyBase, seed: number): SycophancyS
     },
   };
 }
-
-export { evaluationFacts };
