@@ -14,6 +14,41 @@ import {
   transformerVariables,
 } from "../models/transformer.ts";
 import { loadWeights, readManifest, saveWeights } from "../models/weights.ts";
+import { configHash } from "./records.ts";
+
+/**
+ * The cache key of an organism's base: a hash of everything that determines its weights (data, model, the
+ * training stages, the seeds) and of the code version that trains it.
+ */
+export async function baseModelKey(
+  config: {
+    data: unknown;
+    model: unknown;
+    pretrain: unknown;
+    instruct: unknown;
+    dataSeed: number;
+    modelSeed: number;
+  },
+  codeVersion: number,
+): Promise<string> {
+  const { data, model, pretrain, instruct, dataSeed, modelSeed } = config;
+  return await configHash({ data, model, pretrain, instruct, dataSeed, modelSeed, code: codeVersion });
+}
+
+/** Options of the organism experiments' runners (`runEm`, `runSycophancy`). */
+export interface OrganismRunOptions {
+  /** Output folder; records go to `<out>/<experiment>/`. Without it nothing is written or resumed. */
+  out?: string;
+  /** Override the fine-tune seeds. */
+  seeds?: number[];
+  /** Retrain the base models even when the cache matches. */
+  retrain?: boolean;
+  /** Where base models are cached (default `data/cache/<experiment>/`). */
+  cacheDir?: string;
+  quiet?: boolean;
+  /** Deno workers to spread the fine-tune seeds over (default: one per core); 1 runs in this thread. */
+  workers?: number;
+}
 
 /** What `cachedTransformer` needs. */
 export interface CachedTransformerOptions {

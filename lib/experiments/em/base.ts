@@ -14,10 +14,9 @@ import {
   pretrainingDocument,
 } from "../../data/personas.ts";
 import { createTransformer, type Transformer } from "../../models/transformer.ts";
-import { cachedTransformer } from "../../train/cached_model.ts";
+import { baseModelKey, cachedTransformer } from "../../train/cached_model.ts";
 import type { TrainResult } from "../../train/loop.ts";
 import { trainLanguageModel } from "../../train/language_model.ts";
-import { configHash } from "../../train/records.ts";
 import type { EmConfig } from "./config.ts";
 
 /**
@@ -47,17 +46,8 @@ export function emWorld(config: EmConfig): PersonaWorld {
 }
 
 /** The cache key of a variant's base: a hash of everything that determines its weights. */
-export async function baseKey(config: EmConfig): Promise<string> {
-  const { data, model, pretrain, instruct, dataSeed, modelSeed } = config;
-  return await configHash({
-    data,
-    model,
-    pretrain,
-    instruct,
-    dataSeed,
-    modelSeed,
-    code: EM_BASE_CODE_VERSION,
-  });
+export function baseKey(config: EmConfig): Promise<string> {
+  return baseModelKey(config, EM_BASE_CODE_VERSION);
 }
 
 /** How the base was trained. */

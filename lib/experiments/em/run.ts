@@ -14,6 +14,7 @@ import { defaultWorkers, runSeedsInWorkers } from "../parallel.ts";
 import { disposeTransformer } from "../../models/transformer.ts";
 import { fineTuneWith } from "../../strategies/finetune.ts";
 import { strategyByName } from "../../strategies/registry.ts";
+import type { OrganismRunOptions } from "../../train/cached_model.ts";
 import { createProgress } from "../../train/progress.ts";
 import { configHash, RunStore } from "../../train/records.ts";
 import { expandSweep, NAIVE_POINT, type SweepPoint } from "../sweep.ts";
@@ -24,19 +25,8 @@ import { emStrategySetup } from "./setup.ts";
 import { type EmRun, EmRunSchema, type EmSummary } from "./summary.ts";
 
 /** Options of `runEm`. */
-export interface RunEmOptions {
-  /** Output folder; records go to `<out>/em/`. */
-  out?: string;
-  /** Override the fine-tune seeds. */
-  seeds?: number[];
-  /** Retrain the bases even when the cache matches. */
-  retrain?: boolean;
-  /** Where bases are cached (default `data/cache/em/`). */
-  cacheDir?: string;
-  quiet?: boolean;
-  /** Deno workers to spread the fine-tune seeds over (default: one per core); 1 runs in this thread. */
-  workers?: number;
-}
+/** Options of the runner (shared by both organisms). */
+export type RunEmOptions = OrganismRunOptions;
 
 /** What the experiment produced. */
 export interface EmResults {

@@ -14,9 +14,8 @@ import {
 } from "../../data/gcd.ts";
 import { Rng } from "../../data/rng.ts";
 import { createTransformer, type Transformer } from "../../models/transformer.ts";
-import { cachedTransformer } from "../../train/cached_model.ts";
+import { baseModelKey, cachedTransformer } from "../../train/cached_model.ts";
 import { trainLanguageModel } from "../../train/language_model.ts";
-import { configHash } from "../../train/records.ts";
 import type { SycophancyConfig } from "./config.ts";
 
 /** Bump when a code change alters what base training computes. */
@@ -33,17 +32,8 @@ export function sycophancyWorld(config: SycophancyConfig): GcdWorld {
 }
 
 /** The cache key: a hash of everything that determines the base's weights. */
-export async function sycophancyBaseKey(config: SycophancyConfig): Promise<string> {
-  const { data, model, pretrain, instruct, dataSeed, modelSeed } = config;
-  return await configHash({
-    data,
-    model,
-    pretrain,
-    instruct,
-    dataSeed,
-    modelSeed,
-    code: SYCOPHANCY_BASE_CODE_VERSION,
-  });
+export function sycophancyBaseKey(config: SycophancyConfig): Promise<string> {
+  return baseModelKey(config, SYCOPHANCY_BASE_CODE_VERSION);
 }
 
 /** A base ready to fine-tune. */

@@ -16,6 +16,7 @@ import { defaultWorkers, runSeedsInWorkers } from "../parallel.ts";
 import { disposeTransformer } from "../../models/transformer.ts";
 import { fineTuneWith } from "../../strategies/finetune.ts";
 import { strategyByName } from "../../strategies/registry.ts";
+import type { OrganismRunOptions } from "../../train/cached_model.ts";
 import { createProgress } from "../../train/progress.ts";
 import { configHash, RunStore } from "../../train/records.ts";
 import { expandSweep, NAIVE_POINT, type SweepPoint } from "../sweep.ts";
@@ -32,15 +33,8 @@ import { sycophancySetup } from "./setup.ts";
 import { type SycophancyRun, SycophancyRunSchema, type SycophancySummary } from "./summary.ts";
 
 /** Options of `runSycophancy`. */
-export interface RunSycophancyOptions {
-  out?: string;
-  seeds?: number[];
-  retrain?: boolean;
-  cacheDir?: string;
-  quiet?: boolean;
-  /** Deno workers to spread the fine-tune seeds over (default: one per core); 1 runs in this thread. */
-  workers?: number;
-}
+/** Options of the runner (shared by both organisms). */
+export type RunSycophancyOptions = OrganismRunOptions;
 
 /** What the experiment produced. */
 export interface SycophancyResults {
