@@ -1,6 +1,9 @@
 /**
  * `deno task reproduce [experiment …] [--skip NAME …] [--seeds N|a,b,c] [--quick] [--out DIR] [--config FILE]
- * [--retrain] [--quiet]`
+ * [--retrain] [--unbatched] [--quiet]`
+ *
+ * The toy trains each stage's models as one ensemble; `--unbatched` trains them one by one instead (debugging,
+ * comparison; its records are kept apart from the batched ones).
  *
  * Runs the named experiments (all when none is named) and writes, per experiment, `<out>/<experiment>/summary.json`,
  * its run records and its figures — interactive HTML and plotly JSON, plus PNG and SVG rendered in headless
@@ -43,7 +46,7 @@ const TITLES: Record<Experiment, string> = {
 
 const USAGE =
   `usage: deno task reproduce [${EXPERIMENTS.join("|")} …] [--skip NAME] [--seeds N|a,b,c] [--quick] ` +
-  "[--out DIR] [--config FILE] [--retrain] [--quiet]";
+  "[--out DIR] [--config FILE] [--retrain] [--unbatched] [--quiet]";
 
 /** `--seeds 3` takes the config's first three seeds (extended by consecutive integers); `--seeds 1,7` lists them. */
 export function resolveSeeds(arg: string | undefined, configured: number[]): number[] | undefined {
@@ -77,6 +80,8 @@ interface Options {
   config: string | undefined;
   quiet: boolean;
   retrain: boolean;
+  /** The toy: train models one by one instead of as ensembles. */
+  unbatched: boolean;
 }
 
 const seedOption = (seeds: number[] | undefined) => (seeds ? { seeds } : {});
@@ -89,6 +94,7 @@ async function runExperiment(experiment: Experiment, o: Options): Promise<Outcom
       out: o.out,
       ...seedOption(resolveSeeds(o.seeds, config.seeds)),
       quiet: o.quiet,
+      batched: !o.unbatched,
     });
     return {
       figures: toyFigures(r.summary, r.runs, r.context.triggers.colours),
@@ -188,6 +194,7 @@ if (import.meta.main) {
       quick: { type: "boolean", default: false },
       quiet: { type: "boolean", default: false },
       retrain: { type: "boolean", default: false },
+      unbatched: { type: "boolean", default: false },
       help: { type: "boolean", default: false },
     },
   });
@@ -220,6 +227,7 @@ if (import.meta.main) {
     config: values.config,
     quiet: values.quiet,
     retrain: values.retrain,
+    unbatched: values.unbatched,
   };
   const outcomes: [Experiment, Outcome][] = [];
   for (const experiment of chosen) {

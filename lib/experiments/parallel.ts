@@ -20,6 +20,8 @@ export interface SeedJob {
   backend: BackendName;
   /** Where the organisms' cached bases live (default: `data/cache/`). */
   cacheDir?: string;
+  /** Train the toy experiments' models as ensembles (default true). */
+  batched?: boolean;
 }
 
 /** How many workers to use by default: one per core, at most the number of seeds, at most 4. */

@@ -21,7 +21,7 @@ scope.onmessage = async (event) => {
   const job = event.data;
   try {
     await initBackend(job.backend);
-    const options = { out: job.out, seeds: job.seeds, quiet: true, workers: 1 };
+    const options = { out: job.out, seeds: job.seeds, quiet: true, workers: 1, batched: job.batched ?? true };
     if (job.experiment === "toy") {
       // Boundaries belong to the experiment's first seed, not this worker's.
       await runToy(job.config as never, { ...options, boundarySeed: job.allSeeds[0]! });

@@ -71,14 +71,19 @@ export function createDense(inputs: number, outputs: number, rng: Rng, name: str
   };
 }
 
+/** Initial values of an adapter's A [in, r]: uniform in ±1/√in (B starts at zero). */
+export function adapterInit(inputs: number, rank: number, rng: Rng): Float32Array {
+  const bound = 1 / Math.sqrt(inputs);
+  return new Float32Array(inputs * rank).map(() => rng.uniform(-bound, bound));
+}
+
 /**
  * A copy of the layer (sharing its base variables) with a fresh adapter: A uniform in ±1/√in (the usual
  * Kaiming-uniform bound), B = 0.
  */
 export function withAdapter(layer: DenseLayer, config: LoraConfig, rng: Rng): DenseLayer {
   const [inputs, outputs] = layer.kernel.shape as [number, number];
-  const bound = 1 / Math.sqrt(inputs);
-  const a = new Float32Array(inputs * config.rank).map(() => rng.uniform(-bound, bound));
+  const a = adapterInit(inputs, config.rank, rng);
   const id = uniqueName(`${layer.name}/lora`);
   return {
     ...layer,

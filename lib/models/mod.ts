@@ -1,8 +1,10 @@
 /**
- * Models: dense layers with LoRA adapters and the toy's MLP classifier.
+ * Models: dense layers with LoRA adapters, the toy's MLP classifier and its ensembles.
  *
  * @module
  */
 export * from "./matmul.ts";
 export * from "./lora.ts";
 export * from "./mlp.ts";
+export * from "./ensemble.ts";
+export * from "./member_matmul.ts";

@@ -4,5 +4,7 @@
  * @module
  */
 export * from "./loop.ts";
+export * from "./ensemble_loop.ts";
+export * from "./member_adam.ts";
 export * from "./progress.ts";
 export * from "./records.ts";

@@ -5,6 +5,7 @@
  */
 export * from "./config.ts";
 export * from "./stages.ts";
+export * from "./batched.ts";
 export * from "./records.ts";
 export * from "./summary.ts";
 export * from "./findings.ts";

@@ -11,7 +11,8 @@ import { stringify as toYaml } from "yaml";
 import { type BackendInfo, initBackend } from "../../backend.ts";
 import { loadYamlConfig, parseConfig } from "../../config/load.ts";
 import { categoryByName, flippedRule } from "../../data/triggers.ts";
-import { disposeClassifier } from "../../models/mlp.ts";
+import { type Classifier, disposeClassifier } from "../../models/mlp.ts";
+import { fineTuneBatched, type FineTuned, trainBasesBatched } from "./batched.ts";
 import { createProgress } from "../../train/progress.ts";
 import { configHash, RunStore } from "../../train/records.ts";
 import type { TrainResult } from "../../train/loop.ts";
@@ -29,6 +30,7 @@ import {
   evaluate,
   fineTune,
   prepareToy,
+  type SeedData,
   seedData,
   type ToyContext,
   trainBase,
@@ -50,6 +52,11 @@ export interface RunToyOptions {
   workers?: number;
   /** The seed whose decision boundaries are drawn (default: the first seed run). */
   boundarySeed?: number;
+  /**
+   * Train each stage's models as one ensemble (default true): the seeds' bases together, then each seed's
+   * fine-tunes together. false trains them one by one (for debugging and the benchmark's comparison).
+   */
+  batched?: boolean;
 }
 
 /** Everything the toy experiment produced. */
@@ -76,7 +83,14 @@ export async function runToy(config: ToyConfig, options: RunToyOptions = {}): Pr
   if (options.seeds) config = { ...config, seeds: options.seeds };
   const backend = await initBackend();
   const context = await prepareToy(config);
-  const hash = await configHash({ ...config, seeds: undefined, backend: backend.name });
+  const batched = options.batched ?? true;
+  // Unbatched runs differ from batched ones by float rounding only, but are kept apart so a comparison is real.
+  const hash = await configHash({
+    ...config,
+    seeds: undefined,
+    backend: backend.name,
+    ...(batched ? {} : { unbatched: true }),
+  });
   const workers = options.workers ?? defaultWorkers(config.seeds.length);
   if (workers > 1 && config.seeds.length > 1) {
     // Train the seeds on every core; the loop below then only reads their records back.
@@ -87,7 +101,13 @@ export async function runToy(config: ToyConfig, options: RunToyOptions = {}): Pr
       );
     }
     await runSeedsInWorkers(
-      { experiment: "toy", config, out: options.out!, backend: backend.name },
+      {
+        experiment: "toy",
+        config,
+        out: options.out!,
+        backend: backend.name,
+        batched: options.batched ?? true,
+      },
       config.seeds,
       workers,
     );
@@ -103,15 +123,24 @@ export async function runToy(config: ToyConfig, options: RunToyOptions = {}): Pr
   const runs: ToyRun[] = [];
   let done = 0;
 
+  const pending: { seed: number; ids: string[]; stored: (ToyRun | undefined)[] }[] = [];
   for (const seed of config.seeds) {
     const ids = [`seed${seed}/base`, ...plan.map((c) => `seed${seed}/${conditionId(c)}`)];
     const stored = await Promise.all(ids.map((id) => store?.load(id, ToyRunSchema, hash)));
     if (stored.every((r) => r !== undefined)) {
       runs.push(...(stored as ToyRun[]));
       progress.update(done += ids.length, `seed ${seed}: reused`);
-      continue;
-    }
-    const data = seedData(context, seed);
+    } else pending.push({ seed, ids, stored });
+  }
+  // Stage 1 for every seed with work left (a base's weights are not stored, so it is retrained).
+  const datas = pending.map(({ seed }) => seedData(context, seed));
+  let t0 = performance.now();
+  const bases = batched ? trainBasesBatched(context, datas) : datas.map((d) => trainBase(context, d));
+  const baseSeconds = (performance.now() - t0) / 1000 / Math.max(1, datas.length);
+
+  for (const [index, { seed, ids, stored }] of pending.entries()) {
+    const data = datas[index]!;
+    const base = bases[index]!;
     const heldOutTriggers = Object.fromEntries(Object.entries(data.split).map(([c, s]) => [c, s.heldOut]));
     const boundaryTriggers = pickBoundaryTriggers(context, data.split);
     const drawBoundaries = seed === (options.boundarySeed ?? config.seeds[0]);
@@ -139,8 +168,6 @@ export async function runToy(config: ToyConfig, options: RunToyOptions = {}): Pr
       ...rest,
     });
 
-    let t0 = performance.now();
-    const base = trainBase(context, data);
     try {
       const baseEval = evaluate(context, data, base.model, false);
       const boundaries = (flipped: boolean, model = base.model): Boundary[] =>
@@ -152,7 +179,7 @@ export async function runToy(config: ToyConfig, options: RunToyOptions = {}): Pr
           })
           : [];
       const baseRun = stored[0] ??
-        record(ids[0]!, { kind: "base" }, base.result, (performance.now() - t0) / 1000, {
+        record(ids[0]!, { kind: "base" }, base.result, baseSeconds, {
           ...baseEval,
           curve: [],
           boundaries: boundaries(false),
@@ -167,35 +194,38 @@ export async function runToy(config: ToyConfig, options: RunToyOptions = {}): Pr
       }
       runs.push(baseRun);
       progress.update(++done, `seed ${seed}: base`);
-
-      for (const [i, condition] of plan.entries()) {
-        const id = ids[i + 1]!;
-        const reused = stored[i + 1];
+      for (const [i, reused] of stored.slice(1).entries()) {
         if (reused) {
           runs.push(reused);
-          progress.update(++done, `seed ${seed}: ${conditionId(condition)} reused`);
-          continue;
+          progress.update(++done, `seed ${seed}: ${conditionId(plan[i]!)} reused`);
         }
-        t0 = performance.now();
-        const tuned = fineTune(context, data, base.model, condition);
-        try {
-          const run = record(id, condition, tuned.result, 0, {
-            ...evaluate(context, data, tuned.model, true),
-            curve: tuned.curve,
-            boundaries: condition.kind === "none" ? boundaries(true, tuned.model) : [],
-            proxyTriggers: tuned.proxyTriggers,
+      }
+
+      const missing = plan.flatMap((c, i) => (stored[i + 1] ? [] : [{ condition: c, id: ids[i + 1]! }]));
+      t0 = performance.now();
+      const tuned = batched
+        ? fineTuneBatched(context, data, base.model, missing.map((m) => m.condition))
+        : fineTuneOneByOne(context, data, base.model, missing.map((m) => m.condition));
+      const seconds = (performance.now() - t0) / 1000 / Math.max(1, missing.length);
+      try {
+        for (const [i, { condition, id }] of missing.entries()) {
+          const run = tuned.runs[i]!;
+          const saved = record(id, condition, run.result, seconds, {
+            ...run.evaluation,
+            curve: run.curve,
+            boundaries: condition.kind === "none" ? boundaries(true, run.classifier()) : [],
+            proxyTriggers: run.proxyTriggers,
           });
-          run.seconds = (performance.now() - t0) / 1000;
           await store?.save(id, {
             config: { seed, condition },
-            metrics: lossLines(tuned.result),
-            summary: run,
+            metrics: lossLines(run.result),
+            summary: saved,
           });
-          runs.push(run);
-        } finally {
-          disposeClassifier(tuned.model);
+          runs.push(saved);
+          progress.update(++done, `seed ${seed}: ${conditionId(condition)}`);
         }
-        progress.update(++done, `seed ${seed}: ${conditionId(condition)}`);
+      } finally {
+        tuned.release();
       }
     } finally {
       disposeClassifier(base.model);
@@ -221,6 +251,34 @@ export async function runToy(config: ToyConfig, options: RunToyOptions = {}): Pr
   );
   if (store) await writeJsonAtomic(`${store.dir}/summary.json`, summary);
   return { config, context, backend, runs, summary };
+}
+
+/** The unbatched stages 2–3 with the batched path's result shape (one `fineTune` per condition). */
+function fineTuneOneByOne(
+  ctx: ToyContext,
+  data: SeedData,
+  base: Classifier,
+  conditions: readonly Condition[],
+): { runs: FineTuned[]; release(): void } {
+  const models: Classifier[] = [];
+  try {
+    const runs = conditions.map((condition): FineTuned => {
+      const { model, result, proxyTriggers, curve } = fineTune(ctx, data, base, condition);
+      models.push(model);
+      return {
+        condition,
+        result,
+        proxyTriggers,
+        curve,
+        evaluation: evaluate(ctx, data, model, true),
+        classifier: () => model,
+      };
+    });
+    return { runs, release: () => models.forEach(disposeClassifier) };
+  } catch (error) {
+    models.forEach(disposeClassifier);
+    throw error;
+  }
 }
 
 function lossLines(result: TrainResult): { step: number; loss: number | null }[] {

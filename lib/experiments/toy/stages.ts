@@ -130,6 +130,11 @@ export function disposeSeedData(data: SeedData): void {
 
 /** Model inputs [n, features + 2]: each row's trigger features followed by its point. */
 export function toyInputs(ctx: ToyContext, rows: ToyRows): tf.Tensor2D {
+  return tf.tensor2d(toyInputValues(ctx, rows), [rows.labels.length, ctx.inputWidth]);
+}
+
+/** The values of `toyInputs`, row-major on the host. */
+export function toyInputValues(ctx: ToyContext, rows: ToyRows): Float32Array {
   const width = ctx.inputWidth;
   const values = new Float32Array(rows.labels.length * width);
   rows.triggers.forEach((trigger, i) => {
@@ -139,7 +144,7 @@ export function toyInputs(ctx: ToyContext, rows: ToyRows): tf.Tensor2D {
     values[i * width + width - 2] = rows.points[2 * i] as number;
     values[i * width + width - 1] = rows.points[2 * i + 1] as number;
   });
-  return tf.tensor2d(values, [rows.labels.length, width]);
+  return values;
 }
 
 /** Accuracies of a model on a seed's evaluation rows. */

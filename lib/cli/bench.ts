@@ -1,0 +1,282 @@
+/**
+ * `deno task bench [--out DIR] [--skip unbatched|pytorch|strategies …]`: times the toy's 4-seed heat-map set
+ * (4 bases + 52 fine-tunes: no proxy, K = 1, K = 5) batched (ensembles, the default) and unbatched, both on every
+ * core, and — when `/usr/bin/python3` has torch (Debian's `python3-torch`) — the reference PyTorch loop in
+ * `bench/toy_reference.py` on the same rows; then the default strategy sweep. Writes `DIR/bench.json` and
+ * prints a Markdown table for the README. A benchmark, not a test: nothing here asserts a speed.
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { initBackend } from "../backend.ts";
+import { writeJsonAtomic } from "../io/atomic.ts";
+import { loadToyConfig, runToy, type ToyResults } from "../experiments/toy/run.ts";
+import {
+  conditionId,
+  conditions,
+  fineTuneRows,
+  prepareToy,
+  seedData,
+  toyInputValues,
+} from "../experiments/toy/stages.ts";
+import type { ToyConfig } from "../experiments/toy/config.ts";
+import { loadStrategiesToyConfig, runStrategiesToy } from "../experiments/strategies_toy/run.ts";
+import { defaultWorkers } from "../experiments/parallel.ts";
+
+const PYTHON = "/usr/bin/python3";
+const REFERENCE = new URL("../../bench/toy_reference.py", import.meta.url);
+
+/** The heat-map set: the default toy config with K ∈ {1, 5} and no training curves. */
+export async function heatmapConfig(): Promise<ToyConfig> {
+  const base = await loadToyConfig();
+  return { ...base, proxy: { ks: [1, 5] }, fineTune: { ...base.fineTune, curveEvery: 0 } };
+}
+
+async function timed<T>(run: () => Promise<T>): Promise<{ seconds: number; value: T }> {
+  const started = performance.now();
+  const value = await run();
+  return { seconds: (performance.now() - started) / 1000, value };
+}
+
+/** Training examples processed (rows × steps over every run), the throughput's numerator. */
+function examplesOf(results: ToyResults, rowsPerRun: Map<string, number>): number {
+  return results.runs.reduce((sum, r) => sum + r.steps * (rowsPerRun.get(r.id) ?? 0), 0);
+}
+
+/**
+ * How far the batched heat-maps are from the unbatched ones: the largest |difference| of a cell's mean and the
+ * largest |difference| / √(sem_a² + sem_b²) (a z-score; |z| < 2 everywhere reads as indistinguishable).
+ */
+function agreement(a: ToyResults, b: ToyResults): { maxAbsDifference: number; maxZ: number; cells: number } {
+  let maxAbsDifference = 0, maxZ = 0, cells = 0;
+  for (const [key, heat] of Object.entries(a.summary.heatmaps)) {
+    const other = b.summary.heatmaps[key]!;
+    heat.mean.forEach((row, i) =>
+      row.forEach((value, j) => {
+        const diff = Math.abs(value - other.mean[i]![j]!);
+        const sem = Math.hypot(heat.sem[i]![j]!, other.sem[i]![j]!);
+        maxAbsDifference = Math.max(maxAbsDifference, diff);
+        maxZ = Math.max(maxZ, diff === 0 ? 0 : diff / Math.max(sem, 1e-12));
+        cells++;
+      })
+    );
+  }
+  return { maxAbsDifference, maxZ, cells };
+}
+
+/** Writes the heat-map set's rows for the PyTorch reference; returns rows per run id. */
+async function exportReferenceData(config: ToyConfig, dir: string): Promise<Map<string, number>> {
+  await Deno.mkdir(dir, { recursive: true });
+  const ctx = await prepareToy(config);
+  const rowsPerRun = new Map<string, number>();
+  let files = 0;
+  const write = async (values: Float32Array | Int32Array, shape: number[]) => {
+    const file = `${files++}.bin`;
+    await Deno.writeFile(
+      `${dir}/${file}`,
+      new Uint8Array(values.buffer, values.byteOffset, values.byteLength),
+    );
+    return { file, shape };
+  };
+  const width = ctx.inputWidth;
+  const seeds = [];
+  for (const seed of config.seeds) {
+    const data = seedData(ctx, seed);
+    rowsPerRun.set(`seed${seed}/base`, data.baseRows.labels.length);
+    const heldOut = new Set(Object.values(data.split).flatMap((s) => s.heldOut));
+    const keep = data.evalRows.triggers.flatMap((t, i) => (heldOut.has(t) ? [i] : []));
+    const names = ctx.triggers.categories.map((c) => c.name);
+    const allInputs = toyInputValues(ctx, data.evalRows);
+    const evalInputs = new Float32Array(keep.length * width);
+    keep.forEach((row, i) => evalInputs.set(allInputs.subarray(row * width, (row + 1) * width), i * width));
+    const fineTunes = [];
+    for (const condition of conditions(ctx)) {
+      const { rows } = fineTuneRows(ctx, data, condition);
+      rowsPerRun.set(`seed${seed}/${conditionId(condition)}`, rows.labels.length);
+      fineTunes.push({
+        id: conditionId(condition),
+        inputs: await write(toyInputValues(ctx, rows), [rows.labels.length, width]),
+        labels: await write(rows.labels, [rows.labels.length]),
+      });
+    }
+    seeds.push({
+      seed,
+      base: {
+        inputs: await write(toyInputValues(ctx, data.baseRows), [data.baseRows.labels.length, width]),
+        labels: await write(data.baseRows.labels, [data.baseRows.labels.length]),
+      },
+      eval: {
+        inputs: await write(evalInputs, [keep.length, width]),
+        flippedLabels: await write(Int32Array.from(keep.map((i) => data.evalFlippedLabels[i]!)), [
+          keep.length,
+        ]),
+        x2: await write(Float32Array.from(keep.map((i) => data.evalRows.points[2 * i + 1]!)), [keep.length]),
+        category: await write(
+          Int32Array.from(keep.map((i) => names.indexOf(data.evalRows.categories[i]!))),
+          [keep.length],
+        ),
+        categories: Object.fromEntries(names.map((n, i) => [n, i])),
+      },
+      fineTunes,
+    });
+    data.evalInputs.dispose();
+  }
+  await Deno.writeTextFile(
+    `${dir}/manifest.json`,
+    JSON.stringify({
+      config: {
+        hidden: config.model.hidden,
+        classes: ctx.triggers.colours.length,
+        baseLearningRate: config.base.learningRate,
+        baseMaxSteps: config.base.maxSteps,
+        baseStopLoss: config.base.stopLoss,
+        fineTuneLearningRate: config.fineTune.learningRate,
+        fineTuneSteps: config.fineTune.steps,
+        loraRank: config.fineTune.lora.rank,
+        loraScale: config.fineTune.lora.scale,
+        evalMargin: config.points.evalMargin,
+      },
+      seeds,
+    }),
+  );
+  return rowsPerRun;
+}
+
+async function hasTorch(): Promise<boolean> {
+  try {
+    const { success } = await new Deno.Command(PYTHON, { args: ["-c", "import torch"], stderr: "null" })
+      .output();
+    return success;
+  } catch {
+    return false;
+  }
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    args: Deno.args,
+    options: { out: { type: "string", default: "out/bench" }, skip: { type: "string", multiple: true } },
+  });
+  const skip = new Set(values.skip ?? []);
+  for (const s of skip) {
+    if (!["unbatched", "pytorch", "strategies"].includes(s)) {
+      throw new Error(`Cannot skip "${s}": choose from unbatched, pytorch, strategies`);
+    }
+  }
+  const out = values.out!;
+  await Deno.mkdir(out, { recursive: true });
+  const backend = await initBackend();
+  const workers = defaultWorkers(4);
+  console.error(`bench: backend ${backend.name}, ${workers} workers, ${navigator.hardwareConcurrency} cores`);
+
+  const config = await heatmapConfig();
+  const scratch = await Deno.makeTempDir({ prefix: "selgen-bench-" });
+  const rowsPerRun = await exportReferenceData(config, `${scratch}/reference`);
+  const run = (batched: boolean) =>
+    timed(() =>
+      runToy(config, { out: `${scratch}/${batched ? "batched" : "unbatched"}`, quiet: true, batched })
+    );
+
+  console.error("bench: heat-map set, batched …");
+  const batched = await run(true);
+  console.error(`bench: batched ${batched.seconds.toFixed(1)} s`);
+  let unbatched: Awaited<ReturnType<typeof run>> | undefined;
+  if (!skip.has("unbatched")) {
+    console.error("bench: heat-map set, unbatched …");
+    unbatched = await run(false);
+    console.error(`bench: unbatched ${unbatched.seconds.toFixed(1)} s`);
+  }
+  let pytorch: { seconds: number; examples: number; threads: number; torch: string } | undefined;
+  if (!skip.has("pytorch") && await hasTorch()) {
+    console.error("bench: heat-map set, PyTorch reference (1 thread) …");
+    const result = `${scratch}/pytorch.json`;
+    const { success, stderr } = await new Deno.Command(PYTHON, {
+      args: [REFERENCE.pathname, `${scratch}/reference`, result, "1"],
+      stdout: "inherit",
+      stderr: "piped",
+    }).output();
+    if (!success) throw new Error(`The PyTorch reference failed:\n${new TextDecoder().decode(stderr)}`);
+    pytorch = JSON.parse(await Deno.readTextFile(result));
+    console.error(`bench: PyTorch ${pytorch!.seconds.toFixed(1)} s (torch ${pytorch!.torch})`);
+  } else if (!skip.has("pytorch")) {
+    console.error(`bench: ${PYTHON} has no torch (apt-get install python3-torch); PyTorch column left null`);
+  }
+  let sweep: { seconds: number; points: number; runs: number } | undefined;
+  if (!skip.has("strategies")) {
+    console.error("bench: default strategy sweep …");
+    const strategies = await loadStrategiesToyConfig();
+    const result = await timed(() =>
+      runStrategiesToy(strategies, { out: `${scratch}/strategies`, quiet: true })
+    );
+    sweep = { seconds: result.seconds, points: result.value.points.length, runs: result.value.runs.length };
+    console.error(`bench: strategy sweep ${sweep.seconds.toFixed(1)} s`);
+  }
+
+  const examples = examplesOf(batched.value, rowsPerRun);
+  const report = {
+    date: new Date().toISOString(),
+    machine: {
+      cores: navigator.hardwareConcurrency,
+      backend: backend.name,
+      deno: Deno.version.deno,
+      workers,
+    },
+    toy: {
+      runs: batched.value.runs.length,
+      seeds: config.seeds,
+      batchedSeconds: batched.seconds,
+      unbatchedSeconds: unbatched?.seconds ?? null,
+      pytorchSeconds: pytorch?.seconds ?? null,
+      pytorchThreads: pytorch?.threads ?? null,
+      pytorchVersion: pytorch?.torch ?? null,
+      speedupOverUnbatched: unbatched ? unbatched.seconds / batched.seconds : null,
+      speedupOverPytorch: pytorch ? pytorch.seconds / batched.seconds : null,
+      examplesPerSecond: {
+        batched: examples / batched.seconds,
+        unbatched: unbatched ? examples / unbatched.seconds : null,
+        pytorch: pytorch ? pytorch.examples / pytorch.seconds : null,
+      },
+      heatmapAgreement: unbatched ? agreement(batched.value, unbatched.value) : null,
+    },
+    strategySweep: {
+      batchedSeconds: sweep?.seconds ?? null,
+      points: sweep?.points ?? null,
+      runs: sweep?.runs ?? null,
+    },
+  };
+  await writeJsonAtomic(`${out}/bench.json`, report);
+  await Deno.remove(scratch, { recursive: true });
+  const f = (x: number | null, digits = 1) => (x === null ? "—" : x.toFixed(digits));
+  console.log(
+    [
+      `| ${
+        report.date.slice(0, 10)
+      }, ${report.machine.cores} cores, ${backend.name} | seconds | examples/s | time ÷ batched |`,
+      "|---|---:|---:|---:|",
+      `| toy heat-map set, batched (${workers} workers) | ${f(batched.seconds)} | ${
+        f(report.toy.examplesPerSecond.batched, 0)
+      } | 1.00 |`,
+      `| toy heat-map set, unbatched (${workers} workers) | ${f(report.toy.unbatchedSeconds)} | ${
+        f(report.toy.examplesPerSecond.unbatched, 0)
+      } | ${f(report.toy.speedupOverUnbatched, 2)} |`,
+      `| toy heat-map set, PyTorch ${report.toy.pytorchVersion ?? ""} (1 thread) | ${
+        f(report.toy.pytorchSeconds)
+      } | ${f(report.toy.examplesPerSecond.pytorch, 0)} | ${f(report.toy.speedupOverPytorch, 2)} |`,
+      `| default strategy sweep (${sweep?.points ?? "—"} points × 4 seeds) | ${
+        f(report.strategySweep.batchedSeconds)
+      } | | |`,
+    ].join("\n"),
+  );
+  if (report.toy.heatmapAgreement) {
+    const a = report.toy.heatmapAgreement;
+    console.log(
+      `\nHeat-maps, batched vs unbatched: ${a.cells} cells, largest difference ${
+        a.maxAbsDifference.toFixed(4)
+      }, ` +
+        `largest |z| ${a.maxZ.toFixed(2)}`,
+    );
+  }
+  console.log(`\nWrote ${out}/bench.json`);
+}
+
+if (import.meta.main) await main();

@@ -1,0 +1,200 @@
+/**
+ * The toy's stages run as ensembles: stage 1 trains every seed's base in one program, and stages 2–3 train
+ * every condition of a seed as one ensemble of LoRA adapters on that seed's frozen base. Each member gives the
+ * numbers `trainBase` / `fineTune` give alone (same initialisation, same data, same optimiser arithmetic; a
+ * test checks it); the unbatched stages stay for debugging and for the benchmark's comparison.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs";
+import type { ToyRows } from "../../data/triggers.ts";
+import {
+  adaptEnsemble,
+  type ClassifierEnsemble,
+  createEnsemble,
+  disposeEnsemble,
+  disposeEnsembleBatch,
+  type EnsembleBatch,
+  ensembleForward,
+  ensemblePredict,
+  ensembleVariables,
+  memberBatch,
+  memberClassifier,
+  memberCorrect,
+  memberCrossEntropy,
+  sharedBatch,
+} from "../../models/ensemble.ts";
+import type { Classifier } from "../../models/mlp.ts";
+import { trainEnsemble } from "../../train/ensemble_loop.ts";
+import type { TrainResult } from "../../train/loop.ts";
+import {
+  type Condition,
+  conditionId,
+  type CurvePoint,
+  fineTuneRows,
+  scorePredictions,
+  type SeedData,
+  type ToyContext,
+  type ToyEvaluation,
+  toyInputs,
+  toyInputValues,
+} from "./stages.ts";
+
+/** Stage 1 for several seeds at once: one base per seed, each stopping on its own criterion. */
+export function trainBasesBatched(
+  ctx: ToyContext,
+  seeds: readonly SeedData[],
+): { model: Classifier; result: TrainResult }[] {
+  const { config } = ctx;
+  if (seeds.length === 0) return [];
+  const ensemble = createEnsemble(
+    ctx.inputWidth,
+    ctx.triggers.colours.length,
+    config.model,
+    seeds.map((d) => d.rng.fork("init")),
+  );
+  const batch = memberBatch(
+    ensemble,
+    seeds.map((d) => toyInputValues(ctx, d.baseRows)),
+    seeds.map((d) => d.baseRows.labels),
+  );
+  try {
+    const results = trainEnsemble(ensembleVariables(ensemble), {
+      loss: () => {
+        const logits = ensembleForward(ensemble, batch).logits;
+        return {
+          perMember: memberCrossEntropy(logits, batch.targets!),
+          metrics: { correct: memberCorrect(logits, batch.targets!) },
+        };
+      },
+    }, {
+      steps: config.base.maxSteps,
+      learningRate: config.base.learningRate,
+      // `trainBase` stops after the update whose loss fell below stopLoss once the new weights fit every row.
+      stopMember: (m, losses, { correct }) =>
+        losses.length > 0 && losses.at(-1)! < config.base.stopLoss && correct === batch.sizes[m],
+    });
+    return results.map((result, m) => ({ model: memberClassifier(ensemble, m), result }));
+  } finally {
+    disposeEnsembleBatch(batch);
+    disposeEnsemble(ensemble);
+  }
+}
+
+/** One fine-tune of a batch: what `fineTune` returns, plus its final evaluation under the flipped rule. */
+export interface FineTuned {
+  condition: Condition;
+  result: TrainResult;
+  proxyTriggers: string[];
+  curve: CurvePoint[];
+  evaluation: ToyEvaluation;
+  /** The fine-tuned model as a standalone classifier on `base` (the caller releases it). */
+  classifier(): Classifier;
+}
+
+/**
+ * Stages 2–3 for several conditions of one seed at once: LoRA ensembles on the seed's frozen base. Call
+ * `release` on the result when done with its classifiers.
+ */
+export function fineTuneBatched(
+  ctx: ToyContext,
+  data: SeedData,
+  base: Classifier,
+  conditions: readonly Condition[],
+): { runs: FineTuned[]; release(): void } {
+  const { config } = ctx;
+  if (conditions.length === 0) return { runs: [], release: () => {} };
+  const planned = conditions.map((c) => ({ condition: c, ...fineTuneRows(ctx, data, c) }));
+  const ensemble = adaptEnsemble(
+    [base],
+    config.fineTune.lora,
+    conditions.map((c) => data.rng.fork(`lora/${conditionId(c)}`)),
+  );
+  const batch = memberBatch(
+    ensemble,
+    planned.map((p) => toyInputValues(ctx, p.rows)),
+    planned.map((p) => p.rows.labels),
+  );
+  const curves: CurvePoint[][] = conditions.map(() => []);
+  const every = config.fineTune.curveEvery;
+  const heldOut = every > 0 ? heldOutRows(ctx, data, ensemble) : undefined;
+  const record = (step: number) => {
+    const predictions = ensemblePredict(ensemble, heldOut!.batch);
+    predictions.forEach((p, m) => curves[m]!.push({ step, heldOut: heldOut!.score(p).heldOut }));
+  };
+  try {
+    if (heldOut) record(0);
+    const results = trainEnsemble(ensembleVariables(ensemble), {
+      loss: () => ({
+        perMember: memberCrossEntropy(ensembleForward(ensemble, batch).logits, batch.targets!),
+      }),
+    }, {
+      steps: config.fineTune.steps,
+      learningRate: config.fineTune.learningRate,
+      onStep: (step) => {
+        if (heldOut && ((step + 1) % every === 0 || step + 1 === config.fineTune.steps)) record(step + 1);
+      },
+    });
+    const evalBatch = sharedBatch(ensemble, data.evalInputs.clone());
+    const predictions = ensemblePredict(ensemble, evalBatch);
+    disposeEnsembleBatch(evalBatch);
+    const made: Classifier[] = [];
+    const runs = planned.map((p, m): FineTuned => ({
+      condition: p.condition,
+      result: results[m]!,
+      proxyTriggers: p.proxyTriggers,
+      curve: curves[m]!,
+      evaluation: scorePredictions(ctx, data, predictions[m]!, true),
+      classifier: () => {
+        const model = memberClassifier(ensemble, m, base);
+        made.push(model);
+        return model;
+      },
+    }));
+    return {
+      runs,
+      release: () => {
+        for (const model of made) {
+          tf.dispose(model.layers.flatMap((l) => (l.lora ? [l.lora.a, l.lora.b] : [])));
+        }
+        disposeEnsemble(ensemble);
+      },
+    };
+  } catch (error) {
+    disposeEnsemble(ensemble);
+    throw error;
+  } finally {
+    disposeEnsembleBatch(batch);
+    if (heldOut) disposeEnsembleBatch(heldOut.batch);
+  }
+}
+
+/**
+ * The evaluation rows of held-out triggers only (what training curves score), shared by every member, and a
+ * scorer giving the same held-out accuracies as scoring all rows.
+ */
+function heldOutRows(
+  ctx: ToyContext,
+  data: SeedData,
+  ensemble: ClassifierEnsemble,
+): { batch: EnsembleBatch; score(predictions: Int32Array): ToyEvaluation } {
+  const heldOut = new Set(Object.values(data.split).flatMap((s) => s.heldOut));
+  const keep = data.evalRows.triggers.flatMap((t, i) => (heldOut.has(t) ? [i] : []));
+  const rows: ToyRows = {
+    triggers: keep.map((i) => data.evalRows.triggers[i]!),
+    categories: keep.map((i) => data.evalRows.categories[i]!),
+    points: Float32Array.from(
+      keep.flatMap((i) => [data.evalRows.points[2 * i]!, data.evalRows.points[2 * i + 1]!]),
+    ),
+    labels: Int32Array.from(keep.map((i) => data.evalRows.labels[i]!)),
+  };
+  const subset: SeedData = {
+    ...data,
+    evalRows: rows,
+    evalFlippedLabels: Int32Array.from(keep.map((i) => data.evalFlippedLabels[i]!)),
+  };
+  return {
+    batch: sharedBatch(ensemble, toyInputs(ctx, rows)),
+    score: (predictions) => scorePredictions(ctx, subset, predictions, true),
+  };
+}

@@ -1,0 +1,203 @@
+import assert from "node:assert/strict";
+import * as tf from "@tensorflow/tfjs";
+import { initBackend } from "../lib/backend.ts";
+import { Rng } from "../lib/data/rng.ts";
+import { fineTuneBatched, trainBasesBatched } from "../lib/experiments/toy/batched.ts";
+import {
+  conditions,
+  disposeSeedData,
+  evaluate,
+  fineTune,
+  prepareToy,
+  seedData,
+  trainBase,
+} from "../lib/experiments/toy/stages.ts";
+import { runToy } from "../lib/experiments/toy/run.ts";
+import { memberMatMul, setMemberProductMode } from "../lib/models/member_matmul.ts";
+import { disposeClassifier } from "../lib/models/mlp.ts";
+import { MemberAdam } from "../lib/train/member_adam.ts";
+import { trainEnsemble } from "../lib/train/ensemble_loop.ts";
+import { tinyToyConfig } from "./_tiny.ts";
+
+const random = (rng: Rng, shape: number[]) =>
+  tf.tensor(Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rng.normal()), shape);
+
+const r3 = (t: tf.Tensor) => t as tf.Tensor3D;
+
+function maxDiff(a: tf.Tensor, b: tf.Tensor): number {
+  return tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]!);
+}
+
+Deno.test("a member product's values and gradients are the same as a loop, batched, shared or per member", async () => {
+  await initBackend("cpu");
+  const rng = new Rng(11);
+  const x = tf.variable(random(rng, [3, 5, 4]), true, "mm-x");
+  const w = tf.variable(random(rng, [3, 4, 2]), true, "mm-w");
+  const shared = tf.variable(random(rng, [1, 4, 2]), true, "mm-shared");
+  const grads = (mode: "loop" | "batched") => {
+    const previous = setMemberProductMode(mode);
+    try {
+      return tf.variableGrads(
+        () =>
+          tf.sum(tf.square(tf.add(memberMatMul(r3(x), r3(w)), memberMatMul(r3(x), r3(shared))))) as tf.Scalar,
+        [x, w, shared],
+      );
+    } finally {
+      setMemberProductMode(previous);
+    }
+  };
+  const loop = grads("loop"), batched = grads("batched");
+  // Reference: each member on its own with tf.matMul.
+  const reference = tf.variableGrads(() => {
+    const outs = [0, 1, 2].map((m) => {
+      const xm = tf.squeeze(tf.slice(x, [m, 0, 0], [1, -1, -1]), [0]) as tf.Tensor2D;
+      const wm = tf.squeeze(tf.slice(w, [m, 0, 0], [1, -1, -1]), [0]) as tf.Tensor2D;
+      return tf.add(tf.matMul(xm, wm), tf.matMul(xm, tf.squeeze(shared, [0]) as tf.Tensor2D));
+    });
+    return tf.sum(tf.square(tf.stack(outs))) as tf.Scalar;
+  }, [x, w, shared]);
+  for (const name of ["mm-x", "mm-w", "mm-shared"]) {
+    assert.ok(maxDiff(loop.grads[name]!, reference.grads[name]!) < 1e-4, `${name} (loop)`);
+    assert.ok(maxDiff(batched.grads[name]!, reference.grads[name]!) < 1e-4, `${name} (batched)`);
+  }
+  assert.ok(Math.abs(loop.value.dataSync()[0]! - reference.value.dataSync()[0]!) < 1e-3);
+  tf.dispose([
+    x,
+    w,
+    shared,
+    loop.value,
+    batched.value,
+    reference.value,
+    loop.grads,
+    batched.grads,
+    reference.grads,
+  ]);
+});
+
+Deno.test("MemberAdam steps each member exactly as tf.train.adam steps it alone, and frozen members stay put", async () => {
+  await initBackend("cpu");
+  const rng = new Rng(4);
+  const start = random(rng, [2, 3, 2]);
+  const stacked = tf.variable(start.clone(), true, "adam-stacked");
+  const alone = [0, 1].map((m) =>
+    tf.variable(tf.squeeze(tf.slice(start, [m, 0, 0], [1, -1, -1]), [0]), true)
+  );
+  const target = random(rng, [2, 3, 2]);
+  const ours = new MemberAdam([stacked], [0.1, 0.01]);
+  const theirs = [tf.train.adam(0.1), tf.train.adam(0.01)];
+  for (let step = 0; step < 5; step++) {
+    const { grads, value } = tf.variableGrads(() => tf.sum(tf.square(tf.sub(stacked, target))) as tf.Scalar);
+    ours.apply(grads, [true, step < 3]);
+    tf.dispose([grads, value]);
+    alone.forEach((v, m) => {
+      if (m === 1 && step >= 3) return;
+      const t = tf.squeeze(tf.slice(target, [m, 0, 0], [1, -1, -1]), [0]);
+      theirs[m]!.minimize(() => tf.sum(tf.square(tf.sub(v, t))) as tf.Scalar, false, [v]);
+      t.dispose();
+    });
+  }
+  alone.forEach((v, m) => {
+    const mine = tf.squeeze(tf.slice(stacked, [m, 0, 0], [1, -1, -1]), [0]);
+    assert.ok(maxDiff(mine, v) < 1e-6, `member ${m}`);
+    mine.dispose();
+  });
+  ours.dispose();
+  theirs.forEach((o) => o.dispose());
+  tf.dispose([start, stacked, target, ...alone]);
+});
+
+Deno.test("on the CPU backend, every ensemble member gives the numbers of the same model trained alone", async () => {
+  await initBackend("cpu");
+  const ctx = await prepareToy(tinyToyConfig({ proxy: { ks: [1, 2] } }));
+  const datas = [3, 8].map((seed) => seedData(ctx, seed));
+  const alone = datas.map((d) => trainBase(ctx, d));
+  const together = trainBasesBatched(ctx, datas);
+  alone.forEach((a, i) => {
+    const b = together[i]!;
+    assert.equal(b.result.steps, a.result.steps, "the member stops at the same step");
+    b.result.losses.forEach((l, s) =>
+      assert.ok(Math.abs(l - a.result.losses[s]!) < 1e-5, `base loss at ${s}`)
+    );
+    a.model.layers.forEach((l, j) => assert.ok(maxDiff(l.kernel, b.model.layers[j]!.kernel) < 1e-5));
+  });
+  const plan = conditions(ctx);
+  const single = plan.map((c) => fineTune(ctx, datas[0]!, alone[0]!.model, c));
+  const batch = fineTuneBatched(ctx, datas[0]!, alone[0]!.model, plan);
+  plan.forEach((_, m) => {
+    const a = single[m]!, b = batch.runs[m]!;
+    a.result.losses.forEach((l, s) =>
+      assert.ok(Math.abs(l - b.result.losses[s]!) < 1e-4, `member ${m} step ${s}`)
+    );
+    assert.deepEqual(b.evaluation, evaluate(ctx, datas[0]!, a.model, true));
+    assert.deepEqual(b.curve, a.curve);
+    const extracted = b.classifier();
+    extracted.layers.forEach((l, j) => assert.ok(maxDiff(l.lora!.a, a.model.layers[j]!.lora!.a) < 1e-4));
+  });
+  batch.release();
+  single.forEach((s) => disposeClassifier(s.model));
+  [...alone, ...together].forEach((b) => disposeClassifier(b.model));
+  datas.forEach(disposeSeedData);
+});
+
+Deno.test("ensemble training leaks no tensor", async () => {
+  await initBackend("wasm");
+  const ctx = await prepareToy(tinyToyConfig());
+  const data = seedData(ctx, 3);
+  const before = tf.memory().numTensors;
+  const [base] = trainBasesBatched(ctx, [data]);
+  const batch = fineTuneBatched(ctx, data, base!.model, conditions(ctx));
+  batch.runs[0]!.classifier();
+  batch.release();
+  disposeClassifier(base!.model);
+  assert.equal(tf.memory().numTensors, before, "tensors leaked");
+  disposeSeedData(data);
+});
+
+Deno.test("a diverging member stops alone while the others train on", async () => {
+  await initBackend("cpu");
+  const v = tf.variable(tf.tensor2d([[1], [1]]), true, "diverge");
+  const results = trainEnsemble([v], {
+    loss: (step) => ({
+      perMember: tf.tidy(() => {
+        const loss = tf.reshape(tf.square(v), [2]) as tf.Tensor1D;
+        return step === 2 ? tf.mul(loss, tf.tensor1d([Number.NaN, 1])) as tf.Tensor1D : loss;
+      }),
+    }),
+  }, { steps: 5, learningRate: 0.1 });
+  assert.equal(results[0]!.diverged, true);
+  assert.equal(results[0]!.steps, 3);
+  assert.equal(results[1]!.diverged, false);
+  assert.equal(results[1]!.steps, 5);
+  const [first, second] = v.dataSync();
+  assert.ok(Number.isFinite(first!) && second! < first!, "the diverged member kept its last finite weights");
+  v.dispose();
+});
+
+Deno.test("the WASM slice patch returns what the original kernel returns", async () => {
+  await initBackend("wasm");
+  const x = tf.tensor3d(Float32Array.from({ length: 4 * 5 * 3 }, (_, i) => i), [4, 5, 3]);
+  const contiguous = tf.slice(x, [2, 0, 0], [1, -1, -1]);
+  const strided = tf.slice(x, [1, 1, 1], [2, 3, 2]);
+  assert.deepEqual(Array.from(contiguous.dataSync()), Array.from({ length: 15 }, (_, i) => 30 + i));
+  assert.deepEqual(Array.from(strided.dataSync()), [19, 20, 22, 23, 25, 26, 34, 35, 37, 38, 40, 41]);
+  tf.dispose([x, contiguous, strided]);
+});
+
+Deno.test("runToy batched and unbatched give the same heat-maps", async () => {
+  await initBackend("wasm");
+  const config = tinyToyConfig({ seeds: [3, 5] });
+  const batched = await runToy(config, { quiet: true, workers: 1, batched: true });
+  const unbatched = await runToy(config, { quiet: true, workers: 1, batched: false });
+  for (const [key, heat] of Object.entries(batched.summary.heatmaps)) {
+    heat.mean.forEach((row, i) =>
+      row.forEach((value, j) => {
+        const other = unbatched.summary.heatmaps[key]!.mean[i]![j]!;
+        assert.ok(Math.abs(value - other) <= 0.05, `${key}[${i}][${j}]: ${value} vs ${other}`);
+      })
+    );
+  }
+  assert.deepEqual(
+    batched.runs.map((r) => r.steps),
+    unbatched.runs.map((r) => r.steps),
+  );
+});
