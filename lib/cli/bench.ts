@@ -14,7 +14,9 @@ import { loadToyConfig, runToy, type ToyResults } from "../experiments/toy/run.t
 import {
   conditionId,
   conditions,
+  disposeSeedData,
   fineTuneRows,
+  heldOutEvaluation,
   prepareToy,
   seedData,
   toyInputValues,
@@ -83,12 +85,9 @@ async function exportReferenceData(config: ToyConfig, dir: string): Promise<Map<
   for (const seed of config.seeds) {
     const data = seedData(ctx, seed);
     rowsPerRun.set(`seed${seed}/base`, data.baseRows.labels.length);
-    const heldOut = new Set(Object.values(data.split).flatMap((s) => s.heldOut));
-    const keep = data.evalRows.triggers.flatMap((t, i) => (heldOut.has(t) ? [i] : []));
+    const held = heldOutEvaluation(data);
+    const heldRows = held.evalRows;
     const names = ctx.triggers.categories.map((c) => c.name);
-    const allInputs = toyInputValues(ctx, data.evalRows);
-    const evalInputs = new Float32Array(keep.length * width);
-    keep.forEach((row, i) => evalInputs.set(allInputs.subarray(row * width, (row + 1) * width), i * width));
     const fineTunes = [];
     for (const condition of conditions(ctx)) {
       const { rows } = fineTuneRows(ctx, data, condition);
@@ -106,20 +105,19 @@ async function exportReferenceData(config: ToyConfig, dir: string): Promise<Map<
         labels: await write(data.baseRows.labels, [data.baseRows.labels.length]),
       },
       eval: {
-        inputs: await write(evalInputs, [keep.length, width]),
-        flippedLabels: await write(Int32Array.from(keep.map((i) => data.evalFlippedLabels[i]!)), [
-          keep.length,
+        inputs: await write(toyInputValues(ctx, heldRows), [heldRows.labels.length, width]),
+        flippedLabels: await write(held.evalFlippedLabels, [heldRows.labels.length]),
+        x2: await write(Float32Array.from(heldRows.labels, (_, i) => heldRows.points[2 * i + 1]!), [
+          heldRows.labels.length,
         ]),
-        x2: await write(Float32Array.from(keep.map((i) => data.evalRows.points[2 * i + 1]!)), [keep.length]),
-        category: await write(
-          Int32Array.from(keep.map((i) => names.indexOf(data.evalRows.categories[i]!))),
-          [keep.length],
-        ),
+        category: await write(Int32Array.from(heldRows.categories, (c) => names.indexOf(c)), [
+          heldRows.labels.length,
+        ]),
         categories: Object.fromEntries(names.map((n, i) => [n, i])),
       },
       fineTunes,
     });
-    data.evalInputs.dispose();
+    disposeSeedData(data);
   }
   await Deno.writeTextFile(
     `${dir}/manifest.json`,

@@ -20,6 +20,7 @@ export const RunRecordFields = {
   /** null when the loss became NaN or infinite. */
   finalLoss: z.number().nullable(),
   diverged: z.boolean(),
+  /** Wall seconds; for a model trained in an ensemble, the ensemble's time divided by its members. */
   seconds: z.number().nonnegative(),
 };
 

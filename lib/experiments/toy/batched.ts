@@ -7,7 +7,6 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import type { ToyRows } from "../../data/triggers.ts";
 import {
   adaptEnsemble,
   type ClassifierEnsemble,
@@ -32,6 +31,7 @@ import {
   conditionId,
   type CurvePoint,
   fineTuneRows,
+  heldOutEvaluation,
   scorePredictions,
   type SeedData,
   type ToyContext,
@@ -169,32 +169,15 @@ export function fineTuneBatched(
   }
 }
 
-/**
- * The evaluation rows of held-out triggers only (what training curves score), shared by every member, and a
- * scorer giving the same held-out accuracies as scoring all rows.
- */
+/** The held-out evaluation rows as a batch shared by every member, and their scorer. */
 function heldOutRows(
   ctx: ToyContext,
   data: SeedData,
   ensemble: ClassifierEnsemble,
 ): { batch: EnsembleBatch; score(predictions: Int32Array): ToyEvaluation } {
-  const heldOut = new Set(Object.values(data.split).flatMap((s) => s.heldOut));
-  const keep = data.evalRows.triggers.flatMap((t, i) => (heldOut.has(t) ? [i] : []));
-  const rows: ToyRows = {
-    triggers: keep.map((i) => data.evalRows.triggers[i]!),
-    categories: keep.map((i) => data.evalRows.categories[i]!),
-    points: Float32Array.from(
-      keep.flatMap((i) => [data.evalRows.points[2 * i]!, data.evalRows.points[2 * i + 1]!]),
-    ),
-    labels: Int32Array.from(keep.map((i) => data.evalRows.labels[i]!)),
-  };
-  const subset: SeedData = {
-    ...data,
-    evalRows: rows,
-    evalFlippedLabels: Int32Array.from(keep.map((i) => data.evalFlippedLabels[i]!)),
-  };
+  const subset = heldOutEvaluation(data);
   return {
-    batch: sharedBatch(ensemble, toyInputs(ctx, rows)),
+    batch: sharedBatch(ensemble, toyInputs(ctx, subset.evalRows)),
     score: (predictions) => scorePredictions(ctx, subset, predictions, true),
   };
 }

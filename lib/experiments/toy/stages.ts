@@ -123,6 +123,26 @@ export function seedData(ctx: ToyContext, seed: number): SeedData {
   return { seed, rng, split, baseRows, evalRows, evalFlippedLabels, evalInputs: toyInputs(ctx, evalRows) };
 }
 
+/**
+ * The seed's evaluation rows of held-out triggers only (pure; no tensors): what training curves score, with
+ * the same held-out accuracies as all rows. `evalInputs` still holds every row.
+ */
+export function heldOutEvaluation(data: SeedData): SeedData {
+  const heldOut = new Set(Object.values(data.split).flatMap((s) => s.heldOut));
+  const keep = data.evalRows.triggers.flatMap((t, i) => (heldOut.has(t) ? [i] : []));
+  const rows = data.evalRows;
+  return {
+    ...data,
+    evalRows: {
+      triggers: keep.map((i) => rows.triggers[i]!),
+      categories: keep.map((i) => rows.categories[i]!),
+      points: Float32Array.from(keep.flatMap((i) => [rows.points[2 * i]!, rows.points[2 * i + 1]!])),
+      labels: Int32Array.from(keep.map((i) => rows.labels[i]!)),
+    },
+    evalFlippedLabels: Int32Array.from(keep.map((i) => data.evalFlippedLabels[i]!)),
+  };
+}
+
 /** Releases a seed's tensors. */
 export function disposeSeedData(data: SeedData): void {
   data.evalInputs.dispose();
