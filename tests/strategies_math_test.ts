@@ -10,7 +10,7 @@ import { klToReference } from "../lib/strategies/kl.ts";
 import { directionalOverlap, orthogonalPenalty } from "../lib/strategies/orthogonal.ts";
 import { STRATEGIES, strategyByName } from "../lib/strategies/registry.ts";
 import { representationPenalty } from "../lib/strategies/representation.ts";
-import { outputBasis, projectRows, safeLoraProject } from "../lib/strategies/safelora.ts";
+import { outputBases, projectRows, safeLoraProject } from "../lib/strategies/safelora.ts";
 import { tinyStrategyBench } from "./_tiny.ts";
 
 await initBackend("wasm");
@@ -81,7 +81,7 @@ Deno.test("gradient projection's step gradient is orthogonal, per tensor, to the
     perturb(s);
     const { model, data } = s.context;
     const run = strategyByName("gradient-projection").create({ mode: "always" }, s.context);
-    const { grads, value } = tf.variableGrads(() => run.loss(0).loss, model.trainable);
+    const { grads, value } = tf.variableGrads(() => tf.sum(run.loss(0).loss), model.trainable);
     const projected = run.transformGradients!(grads, 0);
     const proxy = gradientList(model.trainable, () => model.loss(data.proxy));
     model.trainable.forEach((v, i) => {
@@ -122,15 +122,17 @@ Deno.test("SafeLoRA's projection is idempotent and touches only the selected lay
       data: { ...s.context.data, task: s.context.data.proxy },
       steps: 5,
     });
-    const bases = copy.model.adapted.map(outputBasis);
+    const bases = copy.model.adapted.map(outputBases);
     copy.dispose();
     const width = layers[0]!.lora!.b.shape[1]!;
-    const once = projectRows(layers[0]!.lora!.b.dataSync() as Float32Array, width, bases[0]!);
-    const twice = projectRows(once, width, bases[0]!);
+    const once = projectRows(layers[0]!.lora!.b.dataSync() as Float32Array, width, bases[0]![0]!);
+    const twice = projectRows(once, width, bases[0]![0]!);
     once.forEach((v, i) => assert.ok(Math.abs(v - twice[i]!) < 1e-6));
 
     const before = layers.map((l) => l.lora!.b.dataSync().slice());
-    const { projected, cosines } = safeLoraProject(layers, bases, { lowest: 1 });
+    const [{ projected, cosines }] = safeLoraProject(layers, bases, { lowest: 1 }) as [
+      { projected: number[]; cosines: number[] },
+    ];
     assert.equal(projected.length, 1);
     const lowest = cosines.indexOf(Math.min(...cosines));
     assert.deepEqual(projected, [lowest]);
@@ -141,9 +143,9 @@ Deno.test("SafeLoRA's projection is idempotent and touches only the selected lay
     // With threshold selection the whole edit is idempotent: projected layers reach cosine 1 and are left alone.
     safeLoraProject(layers, bases, { threshold: 0.999 });
     const again = layers.map((l) => l.lora!.b.dataSync().slice());
-    assert.deepEqual(safeLoraProject(layers, bases, { threshold: 0.999 }).projected, []);
+    assert.deepEqual(safeLoraProject(layers, bases, { threshold: 0.999 })[0]!.projected, []);
     layers.forEach((l, i) => assert.deepEqual(l.lora!.b.dataSync(), again[i]));
-    assert.deepEqual(safeLoraProject(layers, bases, { threshold: -2 }).projected, []);
+    assert.deepEqual(safeLoraProject(layers, bases, { threshold: -2 })[0]!.projected, []);
   });
 });
 
@@ -154,7 +156,7 @@ Deno.test("steering adds exactly α·(∇proxy − ∇negative) to the gradient"
     const positive = gradientList(model.trainable, () => model.loss(data.proxy));
     const negative = gradientList(model.trainable, () => model.loss(data.negativeProxy));
     const run = strategyByName("steering").create({ alpha: 2.5, mode: "weights" }, s.context);
-    const { grads, value } = tf.variableGrads(() => run.loss(0).loss, model.trainable);
+    const { grads, value } = tf.variableGrads(() => tf.sum(run.loss(0).loss), model.trainable);
     const steered = run.transformGradients!(grads, 0);
     model.trainable.forEach((v, i) => {
       const expected = tf.add(grads[v.name]!, tf.mul(tf.sub(positive[i]!, negative[i]!), 2.5));

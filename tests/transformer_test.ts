@@ -63,7 +63,7 @@ Deno.test("the loss is a masked mean over scored tokens only: padding and prompt
   const view = transformerView(model);
   const logProb = view.responseLogProb(answerOnly).dataSync()[0]!;
   assert.ok(Math.abs(-logProb - l1) < 1e-5, "one scored token: response log-prob = −loss");
-  assert.deepEqual(view.outputLogProbs(answerOnly).shape, [1, V]);
+  assert.deepEqual(view.outputLogProbs(answerOnly).shape, [1, 1, V]); // one member, one scored position
   disposeSequenceBatch(answerOnly);
   disposeSequenceBatch(padded);
   disposeTransformer(model);
@@ -82,7 +82,7 @@ Deno.test("LoRA on every projection starts as the identity and trains only the a
   const batch = sequenceBatch([{ tokens: [1, 5, 6, 7], scored: [false, true, true, true] }], 0);
   const view = transformerView(tuned);
   assert.deepEqual(view.trainable, adapterVariables(transformerDenseLayers(tuned)));
-  const objective = { loss: () => ({ loss: view.loss(batch) }) };
+  const objective = { loss: () => ({ loss: tf.reshape(view.loss(batch), []) as tf.Scalar }) };
   train(view.trainable, objective, { steps: 2, learningRate: 1e-2 });
   const before = tf.memory().numTensors;
   const result = train(view.trainable, objective, { steps: 20, learningRate: 1e-2 });

@@ -2,8 +2,8 @@
  * `deno task reproduce [experiment …] [--skip NAME …] [--seeds N|a,b,c] [--quick] [--out DIR] [--config FILE]
  * [--retrain] [--unbatched] [--quiet]`
  *
- * The toy trains each stage's models as one ensemble; `--unbatched` trains them one by one instead (debugging,
- * comparison; its records are kept apart from the batched ones).
+ * The toy trains each stage's models as one ensemble, and strategies-toy each sweep point's seeds; `--unbatched`
+ * trains them one by one instead (debugging, comparison; its records are kept apart from the batched ones).
  *
  * Runs the named experiments (all when none is named) and writes, per experiment, `<out>/<experiment>/summary.json`,
  * its run records and its figures — interactive HTML and plotly JSON, plus PNG and SVG rendered in headless
@@ -108,6 +108,7 @@ async function runExperiment(experiment: Experiment, o: Options): Promise<Outcom
       out: o.out,
       ...seedOption(resolveSeeds(o.seeds, config.toy.seeds)),
       quiet: o.quiet,
+      batched: !o.unbatched,
     });
     return {
       figures: strategiesToyFigures(r.summary, r.context.triggers.categories.map((c) => c.name)),

@@ -22,6 +22,8 @@ export interface SeedJob {
   cacheDir?: string;
   /** Train the toy experiments' models as ensembles (default true). */
   batched?: boolean;
+  /** Only these sweep points (strategies-toy, batched: workers share out points, not seeds). */
+  points?: string[];
 }
 
 /** How many workers to use by default: one per core, at most the number of seeds, at most 4. */
@@ -38,13 +40,18 @@ export function dealSeeds(seeds: readonly number[], workers: number): number[][]
 
 /** Runs the jobs' seeds in parallel workers and waits for all; throws with the first worker's error. */
 export async function runSeedsInWorkers(
-  job: Omit<SeedJob, "seeds" | "allSeeds">,
+  job: Omit<SeedJob, "seeds" | "allSeeds" | "points">,
   seeds: readonly number[],
   workers: number,
+  pointShares?: readonly string[][],
 ): Promise<void> {
   const url = new URL("./seed_worker.ts", import.meta.url).href;
+  // Either every worker takes a share of the seeds, or (with point shares) all seeds and a share of the points.
+  const jobs = pointShares
+    ? pointShares.map((points) => ({ seeds: [...seeds], points }))
+    : dealSeeds(seeds, workers).map((share) => ({ seeds: share }));
   const results = await Promise.all(
-    dealSeeds(seeds, workers).map((share) =>
+    jobs.map((share) =>
       new Promise<{ ok: boolean; error?: string }>((resolve) => {
         const worker = new Worker(url, { type: "module" });
         worker.onmessage = (event) => {
@@ -56,7 +63,7 @@ export async function runSeedsInWorkers(
           resolve({ ok: false, error: event.message });
           worker.terminate();
         };
-        worker.postMessage({ ...job, seeds: share, allSeeds: [...seeds] } satisfies SeedJob);
+        worker.postMessage({ ...job, ...share, allSeeds: [...seeds] } satisfies SeedJob);
       })
     ),
   );

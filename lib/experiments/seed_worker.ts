@@ -26,7 +26,10 @@ scope.onmessage = async (event) => {
       // Boundaries belong to the experiment's first seed, not this worker's.
       await runToy(job.config as never, { ...options, boundarySeed: job.allSeeds[0]! });
     } else if (job.experiment === "strategies-toy") {
-      await runStrategiesToy(job.config as never, options);
+      await runStrategiesToy(job.config as never, {
+        ...options,
+        ...(job.points ? { points: job.points } : {}),
+      });
     } else {
       // The organisms' bases are already cached by the caller; a worker only loads them.
       const cached = { ...options, ...(job.cacheDir ? { cacheDir: job.cacheDir } : {}) };

@@ -1,6 +1,7 @@
 /**
  * The toy classifier seen through the strategy interface: a batch is (inputs, labels) and every row is one
- * scored position, so response log-probability is the log-probability of the row's label.
+ * scored position, so response log-probability is the log-probability of the row's label. One model: every
+ * output has a member axis of 1.
  *
  * @module
  */
@@ -27,24 +28,32 @@ export function disposeBatch(batch: ClassifierBatch): void {
 function pass(model: Classifier, batch: ClassifierBatch, options: ViewOptions) {
   return forward(model, batch.inputs, {
     useLora: !options.reference,
-    ...(options.ablation ? { ablation: options.ablation } : {}),
+    ...(options.ablation ? { ablation: options.ablation as (tf.Tensor2D | null)[] } : {}),
   });
+}
+
+/** t as the only member: [1, …]. */
+function one<R extends tf.Rank>(t: tf.Tensor): tf.Tensor<R> {
+  return tf.expandDims(t, 0);
 }
 
 /** The strategy view of a classifier (with its LoRA adapters, if any). */
 export function classifierView(model: Classifier): StrategyModel<ClassifierBatch> {
   return {
+    members: 1,
     trainable: trainableVariables(model),
     adapted: model.layers.filter((l) => l.lora),
     loss: (batch, options = {}) =>
-      tf.tidy(() => crossEntropy(pass(model, batch, options).logits, batch.labels)),
-    outputLogProbs: (batch, options = {}) => tf.tidy(() => tf.logSoftmax(pass(model, batch, options).logits)),
+      tf.tidy(() => one<tf.Rank.R1>(crossEntropy(pass(model, batch, options).logits, batch.labels))),
+    outputLogProbs: (batch, options = {}) =>
+      tf.tidy(() => one<tf.Rank.R3>(tf.logSoftmax(pass(model, batch, options).logits))),
     responseLogProb: (batch, options = {}) =>
       tf.tidy(() => {
         const logProbs = tf.logSoftmax(pass(model, batch, options).logits);
-        return tf.sum(tf.mul(logProbs, tf.oneHot(batch.labels, model.classes)), 1) as tf.Tensor1D;
+        return one<tf.Rank.R2>(tf.sum(tf.mul(logProbs, tf.oneHot(batch.labels, model.classes)), 1));
       }),
-    hidden: (batch, options = {}) => tf.tidy(() => pass(model, batch, options).hidden),
+    hidden: (batch, options = {}) =>
+      tf.tidy(() => pass(model, batch, options).hidden.map((h) => one<tf.Rank.R3>(h))),
     size: (batch) => batch.labels.shape[0],
   };
 }

@@ -13,6 +13,7 @@
 import * as tf from "@tensorflow/tfjs";
 import type { Rng } from "../data/rng.ts";
 import { adapterInit, type DenseLayer, heNormal, type LoraConfig, uniqueName, variableFrom } from "./lora.ts";
+import { transposeLast } from "./matmul.ts";
 import { type ConstantInput, constantInput, memberMatMul } from "./member_matmul.ts";
 import type { Classifier, MlpConfig } from "./mlp.ts";
 
@@ -202,11 +203,22 @@ export interface EnsembleForward {
   hidden: tf.Tensor3D[];
 }
 
+/** Options of `ensembleForward`. */
+export interface EnsembleForwardOptions {
+  /** false runs the frozen bases without adapters (the reference). Default true. */
+  useLora?: boolean;
+  /**
+   * Per hidden layer, each member's orthonormal basis U [M, width, k] projected out of its activations,
+   * h ← h − (h·U)·Uᵀ (concept ablation); null or missing leaves a layer alone.
+   */
+  ablation?: readonly (tf.Tensor3D | null)[];
+}
+
 /** Runs every member on its rows. `useLora: false` runs the frozen bases. Call inside `tf.tidy`. */
 export function ensembleForward(
   ensemble: ClassifierEnsemble,
   batch: EnsembleBatch,
-  options: { useLora?: boolean } = {},
+  options: EnsembleForwardOptions = {},
 ): EnsembleForward {
   const hidden: tf.Tensor3D[] = [];
   let h = batch.inputs;
@@ -237,6 +249,8 @@ export function ensembleForward(
     }
     if (i < ensemble.layers.length - 1) {
       y = tf.relu(y);
+      const basis = options.ablation?.[i];
+      if (basis) y = tf.sub(y, memberMatMul(memberMatMul(y, basis), transposeLast(basis) as tf.Tensor3D));
       hidden.push(y);
     }
     h = y;

@@ -48,8 +48,13 @@ export function disposeTransformerAdapters(model: Transformer): void {
 function run(model: Transformer, batch: SequenceBatch, options: ViewOptions) {
   return transformerForward(model, batch.tokens, {
     useLora: !options.reference,
-    ...(options.ablation ? { ablation: options.ablation } : {}),
+    ...(options.ablation ? { ablation: options.ablation as (tf.Tensor2D | null)[] } : {}),
   });
+}
+
+/** t as the only member: [1, …]. */
+function one<R extends tf.Rank>(t: tf.Tensor): tf.Tensor<R> {
+  return tf.expandDims(t, 0);
 }
 
 /** log p(target) at every output position, [B·T] (meaningful where the batch's mask is 1). */
@@ -74,19 +79,25 @@ export function sequenceLoss(model: Transformer, batch: SequenceBatch, options: 
  */
 export function transformerView(model: Transformer): StrategyModel<SequenceBatch> {
   return {
+    members: 1,
     trainable: transformerTrainable(model),
     adapted: transformerDenseLayers(model).filter((l) => l.lora),
-    loss: (batch, options = {}) => sequenceLoss(model, batch, options),
+    loss: (batch, options = {}) => tf.tidy(() => one<tf.Rank.R1>(sequenceLoss(model, batch, options))),
     outputLogProbs: (batch, options = {}) =>
-      tf.tidy(() => matMul(batch.selection, tf.logSoftmax(run(model, batch, options).logits))),
+      tf.tidy(() =>
+        one<tf.Rank.R3>(matMul(batch.selection, tf.logSoftmax(run(model, batch, options).logits)))
+      ),
     responseLogProb: (batch, options = {}) =>
       tf.tidy(() =>
-        tf.reshape(matMul(batch.exampleMeans, tf.reshape(targetLogProbs(model, batch, options), [-1, 1])), [
-          -1,
-        ]) as tf.Tensor1D
+        tf.reshape(
+          matMul(batch.exampleMeans, tf.reshape(targetLogProbs(model, batch, options), [-1, 1])),
+          [1, -1],
+        ) as tf.Tensor2D
       ),
     hidden: (batch, options = {}) =>
-      tf.tidy(() => run(model, batch, options).hidden.map((h) => matMul(batch.selection, h))),
+      tf.tidy(() =>
+        run(model, batch, options).hidden.map((h) => one<tf.Rank.R3>(matMul(batch.selection, h)))
+      ),
     size: (batch) => batch.examples,
   };
 }

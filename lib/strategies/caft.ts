@@ -15,7 +15,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { z } from "zod";
 import { principalDirections } from "../eval/pca.ts";
-import { train } from "../train/loop.ts";
+import { trainMembers } from "./members.ts";
 import { defineStrategy } from "./strategy.ts";
 
 /** Task training with the naive fine-tune's main activation-change directions ablated. */
@@ -29,23 +29,36 @@ export const caft = defineStrategy({
     /** Steps of the naive fine-tune that reveals the directions (default: the run's steps). */
     naiveSteps: z.int().positive().optional(),
   }),
-  create: ({ directions, naiveSteps }, { model, data, spawn, rng, steps, learningRate }) => {
+  create: ({ directions, naiveSteps }, { model, data, spawn, rngs, steps, learningRate }) => {
     const copy = spawn("caft-naive");
-    train(copy.model.trainable, { loss: () => ({ loss: copy.model.loss(data.task) }) }, {
+    trainMembers(copy.model, { loss: () => ({ loss: copy.model.loss(data.task) }) }, {
       steps: naiveSteps ?? steps,
       learningRate,
     });
     const naive = copy.model.hidden(data.unlabeled);
     const reference = model.hidden(data.unlabeled, { reference: true });
     copy.dispose();
+    // Per member and hidden layer, the top principal directions U [width, k] of its own activation change.
     const bases = naive.map((h, l) => {
-      const [n, width] = h.shape;
+      const [members, n, width] = h.shape;
       const change = tf.tidy(() => tf.sub(h, reference[l]!).dataSync());
-      const rows = Array.from({ length: n }, (_, i) => change.subarray(i * width, (i + 1) * width));
-      const found = principalDirections(rows, directions, rng.fork(`caft${l}`));
-      const basis = new Float32Array(width * found.length);
-      found.forEach((d, c) => d.forEach((x, j) => (basis[j * found.length + c] = x)));
-      return tf.tensor2d(basis, [width, found.length]);
+      const perMember = Array.from({ length: members }, (_, m) => {
+        const rows = Array.from(
+          { length: n },
+          (_, i) => change.subarray((m * n + i) * width, (m * n + i + 1) * width),
+        );
+        const found = principalDirections(rows, directions, rngs[m]!.fork(`caft${l}`));
+        const basis = new Float32Array(width * found.length);
+        found.forEach((d, c) => d.forEach((x, j) => (basis[j * found.length + c] = x)));
+        return basis;
+      });
+      const k = perMember[0]!.length / width;
+      if (perMember.some((b) => b.length !== width * k)) {
+        throw new Error(`Cannot stack CAFT directions of layer ${l}: members found different numbers`);
+      }
+      const values = new Float32Array(members * width * k);
+      perMember.forEach((b, m) => values.set(b, m * width * k));
+      return members === 1 ? tf.tensor2d(values, [width, k]) : tf.tensor3d(values, [members, width, k]);
     });
     tf.dispose([naive, reference]);
     return {

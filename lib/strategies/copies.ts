@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { DenseLayer } from "../models/lora.ts";
+import type { AdaptedLayer } from "./strategy.ts";
 import type { ModelCopy, StrategyModel } from "./strategy.ts";
 
 /** How to make, view and release copies of one kind of model. */
@@ -13,7 +13,7 @@ export interface CopyKind<M, B> {
   /** A fresh model on the same base with new adapters (their values are then overwritten). */
   create(label: string): M;
   /** Its adapted layers, in a fixed order. */
-  layers(model: M): DenseLayer[];
+  layers(model: M): AdaptedLayer[];
   view(model: M): StrategyModel<B>;
   dispose(model: M): void;
 }

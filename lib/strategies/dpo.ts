@@ -18,15 +18,15 @@ export function dpoLoss<B>(
   model: StrategyModel<B>,
   chosen: B,
   rejected: B,
-  reference: { chosen: tf.Tensor1D; rejected: tf.Tensor1D },
+  reference: { chosen: tf.Tensor2D; rejected: tf.Tensor2D },
   beta: number,
-): tf.Scalar {
+): tf.Tensor1D {
   return tf.tidy(() => {
     const margin = tf.sub(
       tf.sub(model.responseLogProb(chosen), reference.chosen),
       tf.sub(model.responseLogProb(rejected), reference.rejected),
     );
-    return tf.mean(tf.softplus(tf.neg(tf.mul(margin, beta)))) as tf.Scalar; // −log σ(z) = softplus(−z)
+    return tf.mean(tf.softplus(tf.neg(tf.mul(margin, beta))), 1) as tf.Tensor1D; // −log σ(z) = softplus(−z)
   });
 }
 
@@ -48,7 +48,7 @@ export const dpo = defineStrategy({
         const task = model.loss(data.task);
         const preference = dpoLoss(model, data.proxy, data.negativeProxy, reference, beta);
         return {
-          loss: tf.add(task, tf.mul(preference, lambda)) as tf.Scalar,
+          loss: tf.add(task, tf.mul(preference, lambda)) as tf.Tensor1D,
           metrics: { "loss/task": task, "loss/dpo": preference },
         };
       },

@@ -1,11 +1,13 @@
 /**
  * Fine-tunes with a strategy through the one training loop: validate its parameters, set it up, train,
- * apply its post-training edit, release what it precomputed.
+ * apply its post-training edit, release what it precomputed. An ensemble's members train as one program and
+ * each gets the result it would get alone.
  *
  * @module
  */
 import { parseConfig } from "../config/load.ts";
-import { train, type TrainCallback, type TrainResult } from "../train/loop.ts";
+import type { TrainCallback, TrainResult } from "../train/loop.ts";
+import { trainMembers } from "./members.ts";
 import type { Strategy, StrategyContext } from "./strategy.ts";
 
 /** How a strategy run ended: the loop's result plus metrics of the post-training edit. */
@@ -13,24 +15,45 @@ export interface StrategyResult extends TrainResult {
   finishMetrics: Record<string, number>;
 }
 
-/** Trains `ctx.model` with `strategy` and `params` (validated; errors name the bad field). */
+/**
+ * Trains every member of `ctx.model` with `strategy` and `params` (validated; errors name the bad field);
+ * one result per member.
+ */
+export function fineTuneMembers<B>(
+  strategy: Strategy,
+  params: unknown,
+  ctx: StrategyContext<B>,
+  callbacks: TrainCallback[] = [],
+): StrategyResult[] {
+  const parsed = parseConfig(strategy.params, params, `parameters of strategy ${strategy.name}`);
+  const run = strategy.create(parsed, ctx);
+  try {
+    const results = trainMembers(ctx.model, run, {
+      steps: ctx.steps,
+      learningRate: ctx.learningRate,
+      callbacks,
+    });
+    // The post-training edit acts on every member at once and member by member, so a diverged member's NaN
+    // weights touch no other; its metrics are dropped, as a diverged single model gets no edit.
+    const finished = results.every((r) => r.diverged) ? undefined : run.finish?.();
+    return results.map((result, m) => ({
+      ...result,
+      finishMetrics: result.diverged ? {} : finished?.[m] ?? {},
+    }));
+  } finally {
+    run.dispose?.();
+  }
+}
+
+/** Trains a single model (`ctx.model.members` = 1) with `strategy`; see `fineTuneMembers`. */
 export function fineTuneWith<B>(
   strategy: Strategy,
   params: unknown,
   ctx: StrategyContext<B>,
   callbacks: TrainCallback[] = [],
 ): StrategyResult {
-  const parsed = parseConfig(strategy.params, params, `parameters of strategy ${strategy.name}`);
-  const run = strategy.create(parsed, ctx);
-  try {
-    const result = train(ctx.model.trainable, run, {
-      steps: ctx.steps,
-      learningRate: ctx.learningRate,
-      callbacks,
-    });
-    const finishMetrics = result.diverged ? {} : run.finish?.() ?? {};
-    return { ...result, finishMetrics };
-  } finally {
-    run.dispose?.();
+  if (ctx.model.members !== 1) {
+    throw new Error(`Cannot fine-tune ${ctx.model.members} members with fineTuneWith: use fineTuneMembers`);
   }
+  return fineTuneMembers(strategy, params, ctx, callbacks)[0]!;
 }

@@ -43,7 +43,7 @@ export const gradientProjection = defineStrategy({
         const alignment = fixed ?? gradientList(model.trainable, () => model.loss(data.proxy));
         const projected = tf.tidy(() =>
           model.trainable.map((v, i) =>
-            projectOut(grads[v.name] ?? tf.zerosLike(v), alignment[i]!, mode === "conflict")
+            projectOut(grads[v.name] ?? tf.zerosLike(v), alignment[i]!, mode === "conflict", model.members)
           )
         );
         if (!fixed) tf.dispose(alignment);

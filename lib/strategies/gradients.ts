@@ -5,12 +5,15 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { train } from "../train/loop.ts";
+import { memberSum, perMember, trainMembers } from "./members.ts";
 import type { StrategyModel } from "./strategy.ts";
 
-/** The gradient of `loss` with respect to each of `variables`, in their order (zeros where unused). */
-export function gradientList(variables: tf.Variable[], loss: () => tf.Scalar): tf.Tensor[] {
-  const { value, grads } = tf.variableGrads(loss, variables);
+/**
+ * The gradient of `loss` with respect to each of `variables`, in their order (zeros where unused). Per-member
+ * losses [M] are summed: members share no weights, so each member's slice is its own loss's gradient.
+ */
+export function gradientList(variables: tf.Variable[], loss: () => tf.Tensor): tf.Tensor[] {
+  const { value, grads } = tf.variableGrads(() => tf.sum(loss()) as tf.Scalar, variables);
   value.dispose();
   return variables.map((v) => grads[v.name] ?? tf.zerosLike(v));
 }
@@ -21,16 +24,18 @@ export function byName(variables: tf.Variable[], tensors: tf.Tensor[]): tf.Named
 }
 
 /**
- * Removes from g its component along a (one tensor at a time):
+ * Removes from g its component along a (one tensor at a time, and for stacked tensors one member at a time):
  *   g ← g − (⟨g, a⟩ / (‖a‖² + 1e-16)) · a,
  * or, with `conflictOnly`, only when ⟨g, a⟩ < 0 (the update would increase the proxy loss).
  */
-export function projectOut(g: tf.Tensor, a: tf.Tensor, conflictOnly = false): tf.Tensor {
+export function projectOut(g: tf.Tensor, a: tf.Tensor, conflictOnly = false, members = 1): tf.Tensor {
   return tf.tidy(() => {
-    const dot = tf.sum(tf.mul(g, a));
-    const coefficient = tf.div(dot, tf.add(tf.sum(tf.square(a)), 1e-16));
-    const projected = tf.sub(g, tf.mul(coefficient, a));
-    return conflictOnly ? tf.where(tf.less(dot, 0), projected, g) : projected;
+    const dot = memberSum(tf.mul(g, a), members);
+    const coefficient = tf.div(dot, tf.add(memberSum(tf.square(a), members), 1e-16)) as tf.Tensor1D;
+    const projected = tf.sub(g, tf.mul(perMember(coefficient, g, members), a));
+    if (!conflictOnly) return projected;
+    const conflict = tf.less(dot, 0) as tf.Tensor1D;
+    return tf.where(tf.broadcastTo(perMember(conflict, g, members), g.shape), projected, g);
   });
 }
 
@@ -40,12 +45,12 @@ export function projectOut(g: tf.Tensor, a: tf.Tensor, conflictOnly = false): tf
  */
 export function meanGradientWhileTraining<B>(
   copy: StrategyModel<B>,
-  loss: () => tf.Scalar,
+  loss: () => tf.Tensor1D,
   steps: number,
   learningRate: number,
 ): tf.Tensor[] {
   const sums: tf.Tensor[] = copy.trainable.map((v) => tf.zerosLike(v));
-  train(copy.trainable, {
+  trainMembers(copy, {
     loss: () => ({ loss: loss() }),
     transformGradients(grads) {
       copy.trainable.forEach((v, i) => {

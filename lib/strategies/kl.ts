@@ -14,11 +14,15 @@ import { stopGradient } from "./gradients.ts";
 import { defineStrategy, type StrategyModel, type ViewOptions } from "./strategy.ts";
 
 /** Mean forward KL(p_θ ‖ p_ref) over the batch's positions. */
-export function klToReference<B>(model: StrategyModel<B>, batch: B, options: ViewOptions = {}): tf.Scalar {
+export function klToReference<B>(
+  model: StrategyModel<B>,
+  batch: B,
+  options: ViewOptions = {},
+): tf.Tensor1D {
   return tf.tidy(() => {
     const logP = model.outputLogProbs(batch, options);
     const logQ = stopGradient(model.outputLogProbs(batch, { ...options, reference: true }));
-    return tf.mean(tf.sum(tf.mul(tf.exp(logP), tf.sub(logP, logQ)), 1)) as tf.Scalar;
+    return tf.mean(tf.sum(tf.mul(tf.exp(logP), tf.sub(logP, logQ)), 2), 1) as tf.Tensor1D;
   });
 }
 
@@ -32,7 +36,7 @@ export const kl = defineStrategy({
       const task = model.loss(data.task);
       const divergence = klToReference(model, data.proxy);
       return {
-        loss: tf.add(task, tf.mul(divergence, beta)) as tf.Scalar,
+        loss: tf.add(task, tf.mul(divergence, beta)) as tf.Tensor1D,
         metrics: { "loss/task": task, kl: divergence },
       };
     },

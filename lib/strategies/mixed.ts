@@ -25,7 +25,7 @@ export const mixed = defineStrategy({
     return {
       loss: () => {
         const task = model.loss(data.task), proxy = model.loss(data.proxy);
-        const loss = tf.div(tf.add(tf.mul(task, nt), tf.mul(proxy, np)), nt + np) as tf.Scalar;
+        const loss = tf.div(tf.add(tf.mul(task, nt), tf.mul(proxy, np)), nt + np) as tf.Tensor1D;
         return { loss, metrics: { "loss/task": task, "loss/proxy": proxy } };
       },
     };

@@ -12,20 +12,31 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { z } from "zod";
-import { train } from "../train/loop.ts";
 import { meanGradientWhileTraining } from "./gradients.ts";
+import { memberSum, trainMembers } from "./members.ts";
 import { defineStrategy } from "./strategy.ts";
 
-/** Σ_layers Σ|Aᵀ·P|: zero exactly when every A is orthogonal to its P. */
-export function orthogonalPenalty(as: readonly tf.Tensor[], ps: readonly tf.Tensor[]): tf.Scalar {
-  return tf.tidy(() =>
-    tf.addN(as.map((a, l) => tf.sum(tf.abs(tf.matMul(tf.transpose(a), ps[l]!))))) as tf.Scalar
-  );
+/** Aᵀ·P per member: A and P [in, r], or stacked [M, in, r]. */
+function overlap(a: tf.Tensor, p: tf.Tensor): tf.Tensor {
+  return tf.matMul(a as tf.Tensor3D, p as tf.Tensor3D, true, false);
 }
 
-/** Σ_layers Σ(Aᵀ·P): the signed overlap the directional penalty rewards. */
-export function directionalOverlap(as: readonly tf.Tensor[], ps: readonly tf.Tensor[]): tf.Scalar {
-  return tf.tidy(() => tf.addN(as.map((a, l) => tf.sum(tf.matMul(tf.transpose(a), ps[l]!)))) as tf.Scalar);
+/** Σ_layers Σ|Aᵀ·P| per member [M]: zero exactly when every A is orthogonal to its P. */
+export function orthogonalPenalty(
+  as: readonly tf.Tensor[],
+  ps: readonly tf.Tensor[],
+  members = 1,
+): tf.Tensor1D {
+  return tf.tidy(() => tf.addN(as.map((a, l) => memberSum(tf.abs(overlap(a, ps[l]!)), members))));
+}
+
+/** Σ_layers Σ(Aᵀ·P) per member [M]: the signed overlap the directional penalty rewards. */
+export function directionalOverlap(
+  as: readonly tf.Tensor[],
+  ps: readonly tf.Tensor[],
+  members = 1,
+): tf.Tensor1D {
+  return tf.tidy(() => tf.addN(as.map((a, l) => memberSum(overlap(a, ps[l]!), members))));
 }
 
 /** Task loss plus an orthogonality (or minus a directional) penalty on LoRA A against proxy directions. */
@@ -52,7 +63,7 @@ export const orthogonal = defineStrategy({
       directions = aIndex.map((i) => mean[i]!);
       tf.dispose(mean.filter((_, i) => !aIndex.includes(i)));
     } else {
-      train(copy.model.trainable, { loss: () => ({ loss: copy.model.loss(data.proxy) }) }, {
+      trainMembers(copy.model, { loss: () => ({ loss: copy.model.loss(data.proxy) }) }, {
         steps,
         learningRate,
       });
@@ -64,10 +75,10 @@ export const orthogonal = defineStrategy({
       loss: () => {
         const task = model.loss(data.task);
         const term = penalty === "orthogonal"
-          ? orthogonalPenalty(as, directions)
-          : tf.neg(directionalOverlap(as, directions));
+          ? orthogonalPenalty(as, directions, model.members)
+          : tf.neg(directionalOverlap(as, directions, model.members));
         return {
-          loss: tf.add(task, tf.mul(term, lambda)) as tf.Scalar,
+          loss: tf.add(task, tf.mul(term, lambda)) as tf.Tensor1D,
           metrics: { "loss/task": task, "o-lora/penalty": term },
         };
       },

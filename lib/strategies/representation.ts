@@ -18,13 +18,15 @@ export function representationPenalty<B>(
   model: StrategyModel<B>,
   batch: B,
   reduction: "mean" | "sum",
-): tf.Scalar {
+): tf.Tensor1D {
   return tf.tidy(() => {
     const mine = model.hidden(batch);
     const reference = model.hidden(batch, { reference: true });
-    const perLayer = mine.map((h, l) => tf.mean(tf.squaredDifference(h, stopGradient(reference[l]!))));
+    const perLayer = mine.map((h, l) =>
+      tf.mean(tf.squaredDifference(h, stopGradient(reference[l]!)), [1, 2])
+    );
     const total = tf.addN(perLayer);
-    return (reduction === "mean" ? tf.div(total, perLayer.length) : total) as tf.Scalar;
+    return (reduction === "mean" ? tf.div(total, perLayer.length) : total) as tf.Tensor1D;
   });
 }
 
@@ -41,7 +43,7 @@ export const representation = defineStrategy({
       const task = model.loss(data.task);
       const penalty = representationPenalty(model, data.proxy, reduction);
       return {
-        loss: tf.add(task, tf.mul(penalty, beta)) as tf.Scalar,
+        loss: tf.add(task, tf.mul(penalty, beta)) as tf.Tensor1D,
         metrics: { "loss/task": task, "representation/mse": penalty },
       };
     },

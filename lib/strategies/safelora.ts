@@ -17,16 +17,29 @@
 import * as tf from "@tensorflow/tfjs";
 import { z } from "zod";
 import { orthonormalize } from "../eval/pca.ts";
-import type { DenseLayer } from "../models/lora.ts";
-import { train } from "../train/loop.ts";
-import { defineStrategy } from "./strategy.ts";
+import { trainMembers } from "./members.ts";
+import { type AdaptedLayer, defineStrategy } from "./strategy.ts";
 
-/** An orthonormal basis of the output directions of an adapter update A·B: the span of B's rows. */
-export function outputBasis(layer: DenseLayer): Float64Array[] {
+/** A layer's adapter factors, one member's at a time: B as [r, out] rows and A as a tensor [in, r]. */
+function memberFactors(
+  layer: AdaptedLayer,
+): { rank: number; width: number; members: number; b: Float32Array } {
   if (!layer.lora) throw new Error(`Cannot take the alignment subspace of ${layer.name}: it has no adapter`);
-  const [rank, width] = layer.lora.b.shape as [number, number];
-  const b = layer.lora.b.dataSync();
-  return orthonormalize(Array.from({ length: rank }, (_, r) => b.subarray(r * width, (r + 1) * width)));
+  const [rank, width] = layer.lora.b.shape.slice(-2) as [number, number];
+  const b = layer.lora.b.dataSync() as Float32Array;
+  return { rank, width, members: b.length / (rank * width), b };
+}
+
+/**
+ * Per member, an orthonormal basis of the output directions of its adapter update A·B: the span of B's rows
+ * (one basis for a single model, M for an ensemble's stacked adapters).
+ */
+export function outputBases(layer: AdaptedLayer): Float64Array[][] {
+  const { rank, width, members, b } = memberFactors(layer);
+  return Array.from({ length: members }, (_, m) =>
+    orthonormalize(
+      Array.from({ length: rank }, (_, r) => b.subarray((m * rank + r) * width, (m * rank + r + 1) * width)),
+    ));
 }
 
 /** B·Q·Qᵀ for B [r, out] (row-major) and an orthonormal basis Q of output directions. Pure. */
@@ -43,12 +56,15 @@ export function projectRows(b: Float32Array, width: number, basis: readonly Floa
   return out;
 }
 
-/** cos(vec(A·B'), vec(A·B)) for a layer's adapter and a candidate B'. */
-function updateCosine(layer: DenseLayer, projected: Float32Array): number {
+/** cos(vec(A·B'), vec(A·B)) for member m's adapter of a layer and a candidate B' [r, out]. */
+function updateCosine(layer: AdaptedLayer, m: number, projected: Float32Array): number {
   const lora = layer.lora!;
   return tf.tidy(() => {
-    const before = tf.matMul(lora.a, lora.b);
-    const after = tf.matMul(lora.a, tf.tensor(projected, lora.b.shape));
+    const own = (t: tf.Tensor) =>
+      t.rank === 2 ? t as tf.Tensor2D : tf.squeeze(tf.slice(t, [m, 0, 0], [1, -1, -1]), [0]) as tf.Tensor2D;
+    const a = own(lora.a), b = own(lora.b);
+    const before = tf.matMul(a, b);
+    const after = tf.matMul(a, tf.tensor(projected, b.shape));
     const dot = tf.sum(tf.mul(before, after)).dataSync()[0]!;
     const norms = tf.norm(before).dataSync()[0]! * tf.norm(after).dataSync()[0]!;
     return norms > 0 ? dot / norms : 0;
@@ -58,28 +74,39 @@ function updateCosine(layer: DenseLayer, projected: Float32Array): number {
 /** Which layers to project: those at or below a cosine threshold, or the n lowest. */
 export type SafeLoraSelection = { threshold: number } | { lowest: number };
 
-/** Projects the selected layers' B in place; returns each layer's cosine and the projected layer indices. */
+/**
+ * Projects the selected layers' B in place, each member on its own: `bases[l][m]` is layer l's alignment basis
+ * for member m. Returns, per member, each layer's cosine and the projected layer indices.
+ */
 export function safeLoraProject(
-  layers: readonly DenseLayer[],
-  bases: readonly Float64Array[][],
+  layers: readonly AdaptedLayer[],
+  bases: readonly Float64Array[][][],
   selection: SafeLoraSelection,
-): { cosines: number[]; projected: number[] } {
-  const candidates = layers.map((layer, l) => {
-    const width = layer.lora!.b.shape[1]!;
-    const projectedB = projectRows(layer.lora!.b.dataSync() as Float32Array, width, bases[l]!);
-    return { l, projectedB, cosine: updateCosine(layer, projectedB) };
+): { cosines: number[]; projected: number[] }[] {
+  const factors = layers.map(memberFactors);
+  const edited = factors.map((f) => Float32Array.from(f.b));
+  const members = factors[0]?.members ?? 0;
+  const out = Array.from({ length: members }, (_, m) => {
+    const candidates = layers.map((layer, l) => {
+      const { rank, width, b } = factors[l]!;
+      const own = b.subarray(m * rank * width, (m + 1) * rank * width);
+      const projectedB = projectRows(own, width, bases[l]![m]!);
+      return { l, projectedB, cosine: updateCosine(layer, m, projectedB) };
+    });
+    const chosen = "threshold" in selection
+      ? candidates.filter((c) => c.cosine <= selection.threshold)
+      : [...candidates].sort((a, b) => a.cosine - b.cosine).slice(0, selection.lowest);
+    for (const c of chosen) edited[c.l]!.set(c.projectedB, m * c.projectedB.length);
+    return {
+      cosines: candidates.map((c) => c.cosine),
+      projected: chosen.map((c) => c.l).sort((a, b) => a - b),
+    };
   });
-  const chosen = "threshold" in selection
-    ? candidates.filter((c) => c.cosine <= selection.threshold)
-    : [...candidates].sort((a, b) => a.cosine - b.cosine).slice(0, selection.lowest);
-  for (const c of chosen) {
-    const b = layers[c.l]!.lora!.b;
-    tf.tidy(() => b.assign(tf.tensor(c.projectedB, b.shape)));
-  }
-  return {
-    cosines: candidates.map((c) => c.cosine),
-    projected: chosen.map((c) => c.l).sort((a, b) => a - b),
-  };
+  layers.forEach((layer, l) => {
+    const b = layer.lora!.b;
+    if (out.some((o) => o.projected.includes(l))) tf.tidy(() => b.assign(tf.tensor(edited[l]!, b.shape)));
+  });
+  return out;
 }
 
 /** Task-only training, then SafeLoRA's projection onto a proxy-trained alignment subspace. */
@@ -97,25 +124,21 @@ export const safeLora = defineStrategy({
   }),
   create: ({ select, threshold, lowest, alignmentSteps }, { model, data, spawn, steps, learningRate }) => {
     const copy = spawn("safelora-alignment");
-    train(copy.model.trainable, { loss: () => ({ loss: copy.model.loss(data.proxy) }) }, {
+    trainMembers(copy.model, { loss: () => ({ loss: copy.model.loss(data.proxy) }) }, {
       steps: alignmentSteps ?? steps,
       learningRate,
     });
-    const bases = copy.model.adapted.map(outputBasis);
+    const bases = copy.model.adapted.map(outputBases);
     copy.dispose();
     return {
       loss: () => ({ loss: model.loss(data.task) }),
-      finish: () => {
-        const { cosines, projected } = safeLoraProject(
-          model.adapted,
-          bases,
-          select === "threshold" ? { threshold } : { lowest },
-        );
-        return {
+      finish: () =>
+        safeLoraProject(model.adapted, bases, select === "threshold" ? { threshold } : { lowest }).map((
+          { cosines, projected },
+        ) => ({
           "safelora/projectedLayers": projected.length,
           ...Object.fromEntries(cosines.map((c, l) => [`safelora/cosine${l}`, c])),
-        };
-      },
+        })),
     };
   },
 });

@@ -7,40 +7,61 @@
  * a post-hoc edit after training (SafeLoRA, steer-at-end). Adding a strategy is one new file in this folder,
  * its test, and one line in `registry.ts`.
  *
+ * A model may hold M independent members (an ensemble: seeds trained as one program). Every output carries a
+ * leading member axis — M = 1 for a single model — and a strategy computes one objective per member, never
+ * mixing members: the loop differentiates their sum, so each member gets exactly its own gradient.
+ *
  * @module
  */
 import type * as tf from "@tensorflow/tfjs";
 import type { z } from "zod";
 import type { Rng } from "../data/rng.ts";
-import type { DenseLayer } from "../models/lora.ts";
-import type { Objective } from "../train/loop.ts";
+import type { MemberObjective } from "./members.ts";
 
 /** Options of a forward pass through the model being fine-tuned. */
 export interface ViewOptions {
   /** Run the frozen reference (the starting model, adapters off). */
   reference?: boolean;
-  /** Per hidden layer, an orthonormal basis [width, k] to project out of the activations (CAFT). */
-  ablation?: readonly (tf.Tensor2D | null)[];
+  /**
+   * Per hidden layer, an orthonormal basis to project out of the activations (CAFT): [width, k] for a single
+   * model, [M, width, k] (one per member) for an ensemble.
+   */
+  ablation?: readonly (tf.Tensor | null)[];
+}
+
+/**
+ * A layer's LoRA factors: A [in, r] and B [r, out] for a single model, [M, in, r] and [M, r, out] stacked for an
+ * ensemble (a `DenseLayer` with an adapter is one).
+ */
+export interface AdaptedLayer {
+  name: string;
+  lora?: { a: tf.Variable; b: tf.Variable; scale: number };
 }
 
 /**
  * What strategies may ask of a model, whatever its architecture. "Positions" are the scored outputs: rows
- * for the toy classifier, response tokens (padding masked out) for a transformer.
+ * for the toy classifier, response tokens (padding masked out) for a transformer. Every output leads with
+ * the member axis M (1 for a single model).
  */
 export interface StrategyModel<B> {
-  /** The variables the optimiser updates (LoRA factors, or all weights for full fine-tuning). */
+  /** How many independent members the model holds (1 for a single model). */
+  members: number;
+  /**
+   * The variables the optimiser updates (LoRA factors, or all weights for full fine-tuning); with M > 1 each
+   * leads with the member axis.
+   */
   trainable: tf.Variable[];
   /** The layers that carry LoRA adapters (SafeLoRA and O-LoRA act on them). */
-  adapted: DenseLayer[];
-  /** Mean cross-entropy of the batch's targets over positions. */
-  loss(batch: B, options?: ViewOptions): tf.Scalar;
-  /** Log-probabilities over outputs at each position: [positions, classes]. */
-  outputLogProbs(batch: B, options?: ViewOptions): tf.Tensor2D;
-  /** Mean log-probability of each example's target response: [examples]. */
-  responseLogProb(batch: B, options?: ViewOptions): tf.Tensor1D;
-  /** Hidden activations at each position, one [positions, width] tensor per layer. */
-  hidden(batch: B, options?: ViewOptions): tf.Tensor2D[];
-  /** How many examples the batch holds. */
+  adapted: AdaptedLayer[];
+  /** Each member's mean cross-entropy of the batch's targets over positions: [M]. */
+  loss(batch: B, options?: ViewOptions): tf.Tensor1D;
+  /** Log-probabilities over outputs at each position: [M, positions, classes]. */
+  outputLogProbs(batch: B, options?: ViewOptions): tf.Tensor3D;
+  /** Mean log-probability of each example's target response: [M, examples]. */
+  responseLogProb(batch: B, options?: ViewOptions): tf.Tensor2D;
+  /** Hidden activations at each position, one [M, positions, width] tensor per layer. */
+  hidden(batch: B, options?: ViewOptions): tf.Tensor3D[];
+  /** How many examples the batch holds per member. */
   size(batch: B): number;
 }
 
@@ -66,7 +87,8 @@ export interface ModelCopy<B> {
 export interface StrategyContext<B> {
   model: StrategyModel<B>;
   data: StrategyData<B>;
-  rng: Rng;
+  /** One random stream per member (a strategy's own randomness, e.g. CAFT's power iterations). */
+  rngs: readonly Rng[];
   /** The run's optimiser settings (a strategy training a copy uses the same). */
   steps: number;
   learningRate: number;
@@ -75,9 +97,9 @@ export interface StrategyContext<B> {
 }
 
 /** A strategy set up for one run: the loop's objective plus optional post-training edits and cleanup. */
-export interface StrategyRun extends Objective {
-  /** Applied once after the last step (SafeLoRA's projection, steer-at-end). */
-  finish?(): Record<string, number> | void;
+export interface StrategyRun extends MemberObjective {
+  /** Applied once after the last step (SafeLoRA's projection, steer-at-end); metrics per member. */
+  finish?(): Record<string, number>[] | void;
   /** Releases tensors the strategy precomputed. */
   dispose?(): void;
 }

@@ -25,13 +25,13 @@ export const upweighted = defineStrategy({
       const task = model.loss(data.task);
       const proxy = model.loss(data.proxy);
       let loss = tf.add(task, tf.mul(proxy, lambdaProxy));
-      const metrics: Record<string, tf.Scalar> = { "loss/task": task, "loss/proxy": proxy };
+      const metrics: Record<string, tf.Tensor1D> = { "loss/task": task, "loss/proxy": proxy };
       if (lambdaNegative > 0) {
         const negative = model.loss(data.negativeProxy);
         loss = tf.sub(loss, tf.mul(negative, lambdaNegative));
         metrics["loss/negative"] = negative;
       }
-      return { loss: loss as tf.Scalar, metrics };
+      return { loss: loss as tf.Tensor1D, metrics };
     },
   }),
 });

@@ -48,7 +48,7 @@ export function emStrategySetup(base: EmBase, seed: number): EmStrategySetup {
   const context: StrategyContext<SequenceBatch> = {
     model: transformerView(model),
     data: batches,
-    rng: rng.fork("strategy"),
+    rngs: [rng.fork("strategy")],
     steps: config.fineTune.steps,
     learningRate: config.fineTune.learningRate,
     spawn: copies.spawn,

@@ -2,34 +2,42 @@
  * Runs the strategy comparison on the toy: per seed one base model (stage 1), then every sweep point as a
  * LoRA fine-tune on the flipped task with the alignment proxy. Finished runs are reused on rerun.
  *
+ * Batched (the default): every seed's base trains in one ensemble, and each sweep point fine-tunes all seeds
+ * as one ensemble (a member per seed); workers share out the points. Unbatched: one model at a time, workers
+ * share out the seeds.
+ *
  * @module
  */
+import * as tf from "@tensorflow/tfjs";
 import { stringify as toYaml } from "yaml";
 import { type BackendInfo, initBackend } from "../../backend.ts";
 import { loadYamlConfig } from "../../config/load.ts";
 import { writeJsonAtomic, writeTextAtomic } from "../../io/atomic.ts";
-import { disposeClassifier } from "../../models/mlp.ts";
-import { fineTuneWith } from "../../strategies/finetune.ts";
+import { type Classifier, disposeClassifier } from "../../models/mlp.ts";
+import { memberClassifier } from "../../models/ensemble.ts";
+import { fineTuneMembers, fineTuneWith, type StrategyResult } from "../../strategies/finetune.ts";
 import { strategyByName } from "../../strategies/registry.ts";
 import { createProgress } from "../../train/progress.ts";
 import { configHash, RunStore } from "../../train/records.ts";
 import { mean } from "../../eval/stats.ts";
-import { defaultWorkers, runSeedsInWorkers } from "../parallel.ts";
+import { dealSeeds, defaultWorkers, runSeedsInWorkers } from "../parallel.ts";
 import {
   disposeSeedData,
   evaluate,
   prepareToy,
+  type SeedData,
   seedData,
   type ToyContext,
   trainBase,
 } from "../toy/stages.ts";
+import { trainBasesBatched } from "../toy/batched.ts";
 import {
   DEFAULT_STRATEGIES_TOY_CONFIG_PATH,
   type StrategiesToyConfig,
   StrategiesToyConfigSchema,
 } from "./config.ts";
 import { expandSweep, type SweepPoint } from "../sweep.ts";
-import { toyStrategySetup } from "./setup.ts";
+import { toyEnsembleSetup, toyStrategySetup } from "./setup.ts";
 import { type StrategiesToySummary, type StrategyRunRecord, StrategyRunRecordSchema } from "./summary.ts";
 import { aggregatePoints, pointFrontier } from "../../eval/points.ts";
 
@@ -41,10 +49,14 @@ export interface RunStrategiesToyOptions {
   seeds?: number[];
   quiet?: boolean;
   /**
-   * Deno workers to spread the seeds over (default: one per core, up to the number of seeds); 1 runs in this
-   * thread. Results are identical either way.
+   * Deno workers to share the work (default: one per core): batched, each takes a share of the sweep points;
+   * unbatched, a share of the seeds. 1 runs in this thread. Results are identical either way.
    */
   workers?: number;
+  /** Fine-tune each point's seeds as one ensemble (default true); false trains one model at a time. */
+  batched?: boolean;
+  /** Run only these sweep points (by id; a worker's share). */
+  points?: string[];
 }
 
 /** What the comparison produced. */
@@ -71,27 +83,44 @@ export async function runStrategiesToy(
 ): Promise<StrategiesToyResults> {
   const started = performance.now();
   const seeds = options.seeds ?? config.toy.seeds;
-  const points = expandSweep(config.strategies);
-  for (const p of points) strategyByName(p.strategy); // fail before training on a misspelt name
+  const allPoints = expandSweep(config.strategies);
+  for (const p of allPoints) strategyByName(p.strategy); // fail before training on a misspelt name
+  const points = options.points ? allPoints.filter((p) => options.points!.includes(p.id)) : allPoints;
+  const batched = options.batched ?? true;
   const backend = await initBackend();
   const context = await prepareToy(config.toy);
   const hash = await configHash({
     toy: { ...config.toy, seeds: undefined },
     proxy: config.proxy,
     backend: backend.name,
+    // Ensemble and one-by-one runs differ by float rounding only, but are kept apart so a comparison is real.
+    ...(batched ? {} : { unbatched: true }),
   });
-  const workers = options.workers ?? defaultWorkers(seeds.length);
-  if (workers > 1 && seeds.length > 1) {
-    // Train the seeds on every core; the loop below then only reads their records back.
+  const units = batched ? points.length : seeds.length;
+  const workers = Math.min(options.workers ?? defaultWorkers(units), units);
+  if (workers > 1) {
+    // Run the shares on every core; the loop below then only reads their records back.
     options = { ...options, out: options.out ?? await Deno.makeTempDir({ prefix: "selgen-strategies-" }) };
     if (!options.quiet) {
-      console.error(`strategies-toy: ${seeds.length} seeds on ${Math.min(workers, seeds.length)} workers …`);
+      console.error(`strategies-toy: ${batched ? "points" : "seeds"} on ${workers} workers …`);
     }
-    await runSeedsInWorkers(
-      { experiment: "strategies-toy", config, out: options.out!, backend: backend.name },
-      seeds,
-      workers,
-    );
+    const job = {
+      experiment: "strategies-toy",
+      config,
+      out: options.out!,
+      backend: backend.name,
+      batched,
+    } as const;
+    if (batched) {
+      await runSeedsInWorkers(
+        job,
+        seeds,
+        workers,
+        dealSeeds(points.map((_, i) => i), workers).map((share) => share.map((i) => points[i]!.id)),
+      );
+    } else {
+      await runSeedsInWorkers(job, seeds, workers);
+    }
   }
   const store = options.out ? new RunStore(`${options.out}/strategies-toy`) : undefined;
   if (store) await writeTextAtomic(`${store.dir}/config.yaml`, toYaml(config));
@@ -104,61 +133,129 @@ export async function runStrategiesToy(
   const runs: StrategyRunRecord[] = [];
   let done = 0;
 
+  const record = (
+    seed: number,
+    point: SweepPoint,
+    data: SeedData,
+    model: Classifier,
+    result: StrategyResult,
+    proxyTriggers: string[],
+    seconds: number,
+  ): StrategyRunRecord => {
+    const heldOut = evaluate(context, data, model, true).heldOut;
+    return {
+      id: `seed${seed}/${point.id}`,
+      seed,
+      point: point.id,
+      strategy: point.strategy,
+      params: point.params,
+      configHash: hash,
+      backend: backend.name,
+      steps: result.steps,
+      finalLoss: Number.isFinite(result.finalLoss) ? result.finalLoss : null,
+      diverged: result.diverged,
+      seconds,
+      proxyTriggers,
+      task: heldOut[flip]!,
+      alignment: mean(Object.entries(heldOut).filter(([c]) => c !== flip).map(([, v]) => v)),
+      breakdown: heldOut,
+      finishMetrics: result.finishMetrics,
+    };
+  };
+  const save = async (run: StrategyRunRecord, point: SweepPoint, losses: number[]) => {
+    const metrics = losses.map((loss, step) => ({ step, loss: Number.isFinite(loss) ? loss : null }));
+    await store?.save(run.id, { config: { seed: run.seed, point }, metrics, summary: run });
+    runs.push(run);
+  };
+  const stored = new Map<string, StrategyRunRecord>();
   for (const seed of seeds) {
-    const ids = points.map((p) => `seed${seed}/${p.id}`);
-    const stored = await Promise.all(ids.map((id) => store?.load(id, StrategyRunRecordSchema, hash)));
-    if (stored.every((r) => r !== undefined)) {
-      runs.push(...(stored as StrategyRunRecord[]));
-      progress.update(done += points.length, `seed ${seed}: reused`);
-      continue;
+    for (const point of points) {
+      const id = `seed${seed}/${point.id}`;
+      const found = await store?.load(id, StrategyRunRecordSchema, hash);
+      if (found) stored.set(id, found);
     }
-    const data = seedData(context, seed);
-    const base = trainBase(context, data);
+  }
+
+  if (batched) {
+    // Each point fine-tunes every seed at once: one ensemble member per seed, each on its own base.
+    const missing = points.filter((p) => seeds.some((seed) => !stored.has(`seed${seed}/${p.id}`)));
+    const datas = missing.length ? seeds.map((seed) => seedData(context, seed)) : [];
+    const bases = trainBasesBatched(context, datas).map((b) => b.model);
     try {
-      for (const [i, point] of points.entries()) {
-        const reused = stored[i];
-        if (reused) {
-          runs.push(reused);
-          progress.update(++done, `seed ${seed}: ${point.id} reused`);
+      for (const point of points) {
+        if (!missing.includes(point)) {
+          runs.push(...seeds.map((seed) => stored.get(`seed${seed}/${point.id}`)!));
+          progress.update(done += seeds.length, `${point.id}: reused`);
           continue;
         }
         const t0 = performance.now();
-        const setup = toyStrategySetup(context, data, base.model, config.proxy);
+        const setup = toyEnsembleSetup(context, datas, bases, config.proxy);
         try {
-          const result = fineTuneWith(strategyByName(point.strategy), point.params, setup.context);
-          const heldOut = evaluate(context, data, setup.model, true).heldOut;
-          const run: StrategyRunRecord = {
-            id: ids[i]!,
-            seed,
-            point: point.id,
-            strategy: point.strategy,
-            params: point.params,
-            configHash: hash,
-            backend: backend.name,
-            steps: result.steps,
-            finalLoss: Number.isFinite(result.finalLoss) ? result.finalLoss : null,
-            diverged: result.diverged,
-            seconds: (performance.now() - t0) / 1000,
-            proxyTriggers: setup.proxyTriggers,
-            task: heldOut[flip]!,
-            alignment: mean(Object.entries(heldOut).filter(([c]) => c !== flip).map(([, v]) => v)),
-            breakdown: heldOut,
-            finishMetrics: result.finishMetrics,
-          };
-          const metrics = result.losses.map((loss, step) => ({
-            step,
-            loss: Number.isFinite(loss) ? loss : null,
-          }));
-          await store?.save(run.id, { config: { seed, point }, metrics, summary: run });
-          runs.push(run);
+          const results = fineTuneMembers(strategyByName(point.strategy), point.params, setup.context);
+          // Per-run seconds: the ensemble's time shared evenly by its members.
+          const seconds = (performance.now() - t0) / 1000 / seeds.length;
+          for (const [m, seed] of seeds.entries()) {
+            const model = memberClassifier(setup.ensemble, m, bases[m]!);
+            try {
+              const run = record(
+                seed,
+                point,
+                datas[m]!,
+                model,
+                results[m]!,
+                setup.proxyTriggers[m]!,
+                seconds,
+              );
+              await save(run, point, results[m]!.losses);
+            } finally {
+              tf.dispose(model.layers.flatMap((l) => (l.lora ? [l.lora.a, l.lora.b] : [])));
+            }
+          }
         } finally {
           setup.dispose();
         }
-        progress.update(++done, `seed ${seed}: ${point.id}`);
+        progress.update(done += seeds.length, point.id);
       }
     } finally {
-      disposeClassifier(base.model);
-      disposeSeedData(data);
+      bases.forEach(disposeClassifier);
+      datas.forEach(disposeSeedData);
+    }
+  } else {
+    for (const seed of seeds) {
+      if (points.every((p) => stored.has(`seed${seed}/${p.id}`))) {
+        runs.push(...points.map((p) => stored.get(`seed${seed}/${p.id}`)!));
+        progress.update(done += points.length, `seed ${seed}: reused`);
+        continue;
+      }
+      const data = seedData(context, seed);
+      const base = trainBase(context, data);
+      try {
+        for (const point of points) {
+          const reused = stored.get(`seed${seed}/${point.id}`);
+          if (reused) {
+            runs.push(reused);
+            progress.update(++done, `seed ${seed}: ${point.id} reused`);
+            continue;
+          }
+          const t0 = performance.now();
+          const setup = toyStrategySetup(context, data, base.model, config.proxy);
+          try {
+            const result = fineTuneWith(strategyByName(point.strategy), point.params, setup.context);
+            const seconds = (performance.now() - t0) / 1000;
+            await save(
+              record(seed, point, data, setup.model, result, setup.proxyTriggers, seconds),
+              point,
+              result.losses,
+            );
+          } finally {
+            setup.dispose();
+          }
+          progress.update(++done, `seed ${seed}: ${point.id}`);
+        }
+      } finally {
+        disposeClassifier(base.model);
+        disposeSeedData(data);
+      }
     }
   }
   progress.finish();

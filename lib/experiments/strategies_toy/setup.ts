@@ -2,17 +2,27 @@
  * Bridges the toy to the strategy interface: the task batch (the flipped category under its new rule), the
  * alignment proxy (a few train triggers of other categories under F), the negative proxy (the same rows under
  * the flipped rule: what a naively fine-tuned model answers), unlabeled inputs, and copies for strategies
- * that train on the side. Every strategy of a seed starts from the same LoRA initialisation.
+ * that train on the side. Every strategy of a seed starts from the same LoRA initialisation. `toyEnsembleSetup`
+ * builds the same runs for several seeds as one ensemble (a member per seed).
  *
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
 import { categoryByName, labelOf, samplePoints, type ToyRows } from "../../data/triggers.ts";
 import { type ClassifierBatch, classifierView, disposeBatch } from "../../models/classifier_view.ts";
+import {
+  adaptEnsemble,
+  type ClassifierEnsemble,
+  disposeEnsemble,
+  disposeEnsembleBatch,
+  type EnsembleBatch,
+  memberBatch,
+} from "../../models/ensemble.ts";
+import { ensembleView } from "../../models/ensemble_view.ts";
 import { attachLora, type Classifier, disposeClassifier } from "../../models/mlp.ts";
 import type { StrategyContext } from "../../strategies/strategy.ts";
 import { adapterCopies } from "../../strategies/copies.ts";
-import { fineTuneRows, type SeedData, type ToyContext, toyInputs } from "../toy/stages.ts";
+import { fineTuneRows, type SeedData, type ToyContext, toyInputs, toyInputValues } from "../toy/stages.ts";
 
 /** A strategy context over the toy plus the model it trains and what to release afterwards. */
 export interface ToyStrategySetup {
@@ -42,13 +52,17 @@ function batchOf(ctx: ToyContext, rows: ToyRows, labels: Int32Array = rows.label
   return { inputs: toyInputs(ctx, rows), labels: tf.tensor1d(labels, "int32") };
 }
 
-/** Builds the context for one strategy run on one seed, from the seed's base model. */
-export function toyStrategySetup(
-  ctx: ToyContext,
-  data: SeedData,
-  base: Classifier,
-  proxy: Record<string, number>,
-): ToyStrategySetup {
+/** One seed's strategy data as host rows: the task, the proxy, its undesired labels, unlabeled inputs. */
+interface StrategyRows {
+  task: ToyRows;
+  proxy: ToyRows;
+  /** The proxy's rows labelled by the flipped rule (the negative proxy). */
+  undesired: Int32Array;
+  unlabeled: ToyRows;
+  proxyTriggers: string[];
+}
+
+function strategyRows(ctx: ToyContext, data: SeedData, proxy: Record<string, number>): StrategyRows {
   const { config, triggers } = ctx;
   const chosen = proxyTriggers(data, proxy);
   for (const { category } of chosen) categoryByName(triggers, category); // a clear error for a misspelt name
@@ -61,12 +75,29 @@ export function toyStrategySetup(
     range: config.points.range,
     margin: 0,
   });
-  const undesired = proxyRows.labels.map((_, i) => labelOf(triggers.flip.rule, proxyRows.points[2 * i + 1]!));
+  return {
+    task: fineTuneRows(ctx, data, { kind: "none" }).rows,
+    proxy: proxyRows,
+    undesired: proxyRows.labels.map((_, i) => labelOf(triggers.flip.rule, proxyRows.points[2 * i + 1]!)),
+    unlabeled: data.baseRows,
+    proxyTriggers: chosen.map((c) => c.trigger),
+  };
+}
+
+/** Builds the context for one strategy run on one seed, from the seed's base model. */
+export function toyStrategySetup(
+  ctx: ToyContext,
+  data: SeedData,
+  base: Classifier,
+  proxy: Record<string, number>,
+): ToyStrategySetup {
+  const { config } = ctx;
+  const rows = strategyRows(ctx, data, proxy);
   const batches = {
-    task: batchOf(ctx, fineTuneRows(ctx, data, { kind: "none" }).rows),
-    proxy: batchOf(ctx, proxyRows),
-    negativeProxy: batchOf(ctx, proxyRows, undesired),
-    unlabeled: batchOf(ctx, data.baseRows),
+    task: batchOf(ctx, rows.task),
+    proxy: batchOf(ctx, rows.proxy),
+    negativeProxy: batchOf(ctx, rows.proxy, rows.undesired),
+    unlabeled: batchOf(ctx, rows.unlabeled),
   };
   const model = attachLora(base, config.fineTune.lora, data.rng.fork("lora/strategies"));
   const copies = adapterCopies(model, {
@@ -78,7 +109,7 @@ export function toyStrategySetup(
   const context: StrategyContext<ClassifierBatch> = {
     model: classifierView(model),
     data: batches,
-    rng: data.rng.fork("strategy"),
+    rngs: [data.rng.fork("strategy")],
     steps: config.fineTune.steps,
     learningRate: config.fineTune.learningRate,
     spawn: copies.spawn,
@@ -86,11 +117,72 @@ export function toyStrategySetup(
   return {
     context,
     model,
-    proxyTriggers: chosen.map((c) => c.trigger),
+    proxyTriggers: rows.proxyTriggers,
     dispose() {
       for (const b of Object.values(batches)) disposeBatch(b);
       copies.disposeAll();
       disposeClassifier(model);
+    },
+  };
+}
+
+/** A strategy context over several seeds at once: one ensemble member per seed, each on its own base. */
+export interface ToyEnsembleSetup {
+  context: StrategyContext<EnsembleBatch>;
+  ensemble: ClassifierEnsemble;
+  proxyTriggers: string[][];
+  dispose(): void;
+}
+
+/**
+ * The same runs as `toyStrategySetup` for every seed of `datas`, as one ensemble: member m is seed m on
+ * `bases[m]`, with that seed's rows, adapter initialisation and random streams.
+ */
+export function toyEnsembleSetup(
+  ctx: ToyContext,
+  datas: readonly SeedData[],
+  bases: readonly Classifier[],
+  proxy: Record<string, number>,
+): ToyEnsembleSetup {
+  const { config } = ctx;
+  const rows = datas.map((d) => strategyRows(ctx, d, proxy));
+  const adapt = (label: string) =>
+    adaptEnsemble(bases, config.fineTune.lora, datas.map((d) => d.rng.fork(label)));
+  const ensemble = adapt("lora/strategies");
+  const batchOfMembers = (pick: (r: StrategyRows) => ToyRows, labels?: (r: StrategyRows) => Int32Array) =>
+    memberBatch(
+      ensemble,
+      rows.map((r) => toyInputValues(ctx, pick(r))),
+      rows.map((r) => labels?.(r) ?? pick(r).labels),
+    );
+  const batches = {
+    task: batchOfMembers((r) => r.task),
+    proxy: batchOfMembers((r) => r.proxy),
+    negativeProxy: batchOfMembers((r) => r.proxy, (r) => r.undesired),
+    unlabeled: batchOfMembers((r) => r.unlabeled),
+  };
+  const copies = adapterCopies(ensemble, {
+    create: (label) => adapt(`spawn/${label}`),
+    layers: (e) => ensembleView(e).adapted,
+    view: ensembleView,
+    dispose: disposeEnsemble,
+  });
+  const context: StrategyContext<EnsembleBatch> = {
+    model: ensembleView(ensemble),
+    data: batches,
+    rngs: datas.map((d) => d.rng.fork("strategy")),
+    steps: config.fineTune.steps,
+    learningRate: config.fineTune.learningRate,
+    spawn: copies.spawn,
+  };
+  return {
+    context,
+    ensemble,
+    proxyTriggers: rows.map((r) => r.proxyTriggers),
+    dispose() {
+      for (const b of Object.values(batches)) disposeEnsembleBatch(b);
+      copies.disposeAll();
+      disposeEnsemble(ensemble);
     },
   };
 }

@@ -62,7 +62,7 @@ export function sycophancySetup(base: SycophancyBase, seed: number): SycophancyS
   const context: StrategyContext<SequenceBatch> = {
     model: transformerView(model),
     data,
-    rng: rng.fork("strategy"),
+    rngs: [rng.fork("strategy")],
     steps: config.fineTune.steps,
     learningRate: config.fineTune.learningRate,
     spawn: copies.spawn,
