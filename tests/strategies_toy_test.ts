@@ -115,3 +115,44 @@ Deno.test("the comparison writes a valid summary with a frontier, reuses runs, a
     /Cannot find strategy "magic"/,
   );
 });
+
+Deno.test("the batched comparison (a member per seed) gives the unbatched runs' numbers and reuses saved bases", async () => {
+  await initBackend("cpu");
+  const config = StrategiesToyConfigSchema.parse({
+    toy: tinyToyConfig({ seeds: [3, 4], fineTune: { steps: 8, curveEvery: 0 } }),
+    proxy: { objects: 1, negative_emotions: 1 },
+    strategies: [{ strategy: "gradient-projection" }, { strategy: "caft" }, { strategy: "safelora" }],
+  });
+  const out = await Deno.makeTempDir();
+  const batched = await runStrategiesToy(config, { out, quiet: true, workers: 1 });
+  const unbatched = await runStrategiesToy(config, {
+    out: await Deno.makeTempDir(),
+    quiet: true,
+    workers: 1,
+    batched: false,
+  });
+  assert.notEqual(batched.summary.configHash, unbatched.summary.configHash, "records are kept apart");
+  assert.equal(batched.runs.length, 6);
+  for (const run of batched.runs) {
+    const alone = unbatched.runs.find((r) => r.id === run.id)!;
+    assert.ok(Math.abs(run.finalLoss! - alone.finalLoss!) < 1e-4 * Math.max(1, alone.finalLoss!), run.id);
+    assert.ok(
+      Math.abs(run.task - alone.task) <= 0.02 && Math.abs(run.alignment - alone.alignment) <= 0.02,
+      run.id,
+    );
+    assert.deepEqual(run.proxyTriggers, alone.proxyTriggers);
+  }
+  // A rerun with one record lost retrains that point from the saved bases, to the same numbers.
+  const saved = await Deno.stat(`${out}/strategies-toy/bases/seed4.bin`);
+  await Deno.remove(`${out}/strategies-toy/seed4/caft`, { recursive: true });
+  const resumed = await runStrategiesToy(config, { out, quiet: true, workers: 1 });
+  assert.deepEqual(
+    resumed.runs.map((r) => [r.id, r.finalLoss, r.task, r.alignment]).sort(),
+    batched.runs.map((r) => [r.id, r.finalLoss, r.task, r.alignment]).sort(),
+  );
+  assert.deepEqual(
+    (await Deno.stat(`${out}/strategies-toy/bases/seed4.bin`)).mtime,
+    saved.mtime,
+    "bases reused",
+  );
+});

@@ -2,8 +2,8 @@
  * `deno task bench [--out DIR] [--skip unbatched|pytorch|strategies …]`: times the toy's 4-seed heat-map set
  * (4 bases + 52 fine-tunes: no proxy, K = 1, K = 5) batched (ensembles, the default) and unbatched, both on every
  * core, and — when `/usr/bin/python3` has torch (Debian's `python3-torch`) — the reference PyTorch loop in
- * `bench/toy_reference.py` on the same rows; then the default strategy sweep. Writes `DIR/bench.json` and
- * prints a Markdown table for the README. A benchmark, not a test: nothing here asserts a speed.
+ * `bench/toy_reference.py` on the same rows; then the default strategy sweep, batched and unbatched. Writes
+ * `DIR/bench.json` and prints a Markdown table for the README. A benchmark, not a test: nothing here asserts a speed.
  *
  * @module
  */
@@ -22,7 +22,11 @@ import {
   toyInputValues,
 } from "../experiments/toy/stages.ts";
 import type { ToyConfig } from "../experiments/toy/config.ts";
-import { loadStrategiesToyConfig, runStrategiesToy } from "../experiments/strategies_toy/run.ts";
+import {
+  loadStrategiesToyConfig,
+  runStrategiesToy,
+  type StrategiesToyResults,
+} from "../experiments/strategies_toy/run.ts";
 import { defaultWorkers } from "../experiments/parallel.ts";
 
 const PYTHON = "/usr/bin/python3";
@@ -64,6 +68,28 @@ function agreement(a: ToyResults, b: ToyResults): { maxAbsDifference: number; ma
     );
   }
   return { maxAbsDifference, maxZ, cells };
+}
+
+/**
+ * How far the batched sweep's points are from the unbatched ones: over every point's mean task and alignment
+ * accuracy, the largest |difference| and largest z-score (as `agreement`).
+ */
+function sweepAgreement(
+  a: StrategiesToyResults,
+  b: StrategiesToyResults,
+): { maxAbsDifference: number; maxZ: number; values: number } {
+  let maxAbsDifference = 0, maxZ = 0, values = 0;
+  for (const point of a.summary.points) {
+    const other = b.summary.points.find((p) => p.id === point.id)!;
+    for (const key of ["task", "alignment"] as const) {
+      const diff = Math.abs(point[key].mean - other[key].mean);
+      const sem = Math.hypot(point[key].sem, other[key].sem);
+      maxAbsDifference = Math.max(maxAbsDifference, diff);
+      maxZ = Math.max(maxZ, diff === 0 ? 0 : diff / Math.max(sem, 1e-12));
+      values++;
+    }
+  }
+  return { maxAbsDifference, maxZ, values };
 }
 
 /** Writes the heat-map set's rows for the PyTorch reference; returns rows per run id. */
@@ -200,14 +226,23 @@ async function main(): Promise<void> {
     console.error(`bench: ${PYTHON} has no torch (apt-get install python3-torch); PyTorch column left null`);
   }
   let sweep: { seconds: number; points: number; runs: number } | undefined;
+  let sweepUnbatched: { seconds: number; agreement: ReturnType<typeof sweepAgreement> } | undefined;
   if (!skip.has("strategies")) {
-    console.error("bench: default strategy sweep …");
+    console.error("bench: default strategy sweep, batched …");
     const strategies = await loadStrategiesToyConfig();
     const result = await timed(() =>
       runStrategiesToy(strategies, { out: `${scratch}/strategies`, quiet: true })
     );
     sweep = { seconds: result.seconds, points: result.value.points.length, runs: result.value.runs.length };
     console.error(`bench: strategy sweep ${sweep.seconds.toFixed(1)} s`);
+    if (!skip.has("unbatched")) {
+      console.error("bench: default strategy sweep, unbatched …");
+      const one = await timed(() =>
+        runStrategiesToy(strategies, { out: `${scratch}/strategies-unbatched`, quiet: true, batched: false })
+      );
+      sweepUnbatched = { seconds: one.seconds, agreement: sweepAgreement(result.value, one.value) };
+      console.error(`bench: strategy sweep unbatched ${one.seconds.toFixed(1)} s`);
+    }
   }
 
   const examples = examplesOf(batched.value, rowsPerRun);
@@ -238,8 +273,12 @@ async function main(): Promise<void> {
     },
     strategySweep: {
       batchedSeconds: sweep?.seconds ?? null,
+      unbatchedSeconds: sweepUnbatched?.seconds ?? null,
       points: sweep?.points ?? null,
       runs: sweep?.runs ?? null,
+      speedupOverUnbatched: sweep && sweepUnbatched ? sweepUnbatched.seconds / sweep.seconds : null,
+      /** Batched vs unbatched points' mean task and alignment accuracy. */
+      pointAgreement: sweepUnbatched?.agreement ?? null,
     },
   };
   await writeJsonAtomic(`${out}/bench.json`, report);
@@ -260,9 +299,12 @@ async function main(): Promise<void> {
       `| toy heat-map set, PyTorch ${report.toy.pytorchVersion ?? ""} (1 thread) | ${
         f(report.toy.pytorchSeconds)
       } | ${f(report.toy.examplesPerSecond.pytorch, 0)} | ${f(report.toy.speedupOverPytorch, 2)} |`,
-      `| default strategy sweep (${sweep?.points ?? "—"} points × 4 seeds) | ${
+      `| default strategy sweep (${sweep?.points ?? "—"} points × 4 seeds), batched | ${
         f(report.strategySweep.batchedSeconds)
-      } | | |`,
+      } | | 1.00 |`,
+      `| default strategy sweep, unbatched | ${f(report.strategySweep.unbatchedSeconds)} | | ${
+        f(report.strategySweep.speedupOverUnbatched, 2)
+      } |`,
     ].join("\n"),
   );
   if (report.toy.heatmapAgreement) {
@@ -272,6 +314,14 @@ async function main(): Promise<void> {
         a.maxAbsDifference.toFixed(4)
       }, ` +
         `largest |z| ${a.maxZ.toFixed(2)}`,
+    );
+  }
+  if (report.strategySweep.pointAgreement) {
+    const a = report.strategySweep.pointAgreement;
+    console.log(
+      `Strategy sweep, batched vs unbatched: ${a.values} point means, largest difference ${
+        a.maxAbsDifference.toFixed(4)
+      }, largest |z| ${a.maxZ.toFixed(2)}`,
     );
   }
   console.log(`\nWrote ${out}/bench.json`);

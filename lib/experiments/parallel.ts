@@ -24,6 +24,8 @@ export interface SeedJob {
   batched?: boolean;
   /** Only these sweep points (strategies-toy, batched: workers share out points, not seeds). */
   points?: string[];
+  /** strategies-toy, batched: only train and save this share's bases. */
+  basesOnly?: boolean;
 }
 
 /** How many workers to use by default: one per core, at most the number of seeds, at most 4. */

@@ -29,6 +29,7 @@ scope.onmessage = async (event) => {
       await runStrategiesToy(job.config as never, {
         ...options,
         ...(job.points ? { points: job.points } : {}),
+        basesOnly: job.basesOnly ?? false,
       });
     } else {
       // The organisms' bases are already cached by the caller; a worker only loads them.

@@ -208,10 +208,10 @@ export interface EnsembleForwardOptions {
   /** false runs the frozen bases without adapters (the reference). Default true. */
   useLora?: boolean;
   /**
-   * Per hidden layer, each member's orthonormal basis U [M, width, k] projected out of its activations,
-   * h ← h − (h·U)·Uᵀ (concept ablation); null or missing leaves a layer alone.
+   * Per hidden layer, an orthonormal basis U projected out of the activations, h ← h − (h·U)·Uᵀ (concept
+   * ablation): [M, width, k], one per member, or [width, k] shared by all; null or missing leaves a layer alone.
    */
-  ablation?: readonly (tf.Tensor3D | null)[];
+  ablation?: readonly (tf.Tensor3D | tf.Tensor2D | null)[];
 }
 
 /** Runs every member on its rows. `useLora: false` runs the frozen bases. Call inside `tf.tidy`. */
@@ -249,8 +249,11 @@ export function ensembleForward(
     }
     if (i < ensemble.layers.length - 1) {
       y = tf.relu(y);
-      const basis = options.ablation?.[i];
-      if (basis) y = tf.sub(y, memberMatMul(memberMatMul(y, basis), transposeLast(basis) as tf.Tensor3D));
+      const given = options.ablation?.[i];
+      if (given) {
+        const basis = (given.rank === 2 ? tf.expandDims(given, 0) : given) as tf.Tensor3D;
+        y = tf.sub(y, memberMatMul(memberMatMul(y, basis), transposeLast(basis) as tf.Tensor3D));
+      }
       hidden.push(y);
     }
     h = y;

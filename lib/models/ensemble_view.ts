@@ -18,7 +18,7 @@ import {
 function pass(ensemble: ClassifierEnsemble, batch: EnsembleBatch, options: ViewOptions) {
   return ensembleForward(ensemble, batch, {
     useLora: !options.reference,
-    ...(options.ablation ? { ablation: options.ablation as (tf.Tensor3D | null)[] } : {}),
+    ...(options.ablation ? { ablation: options.ablation as (tf.Tensor3D | tf.Tensor2D | null)[] } : {}),
   });
 }
 

@@ -7,4 +7,5 @@ export * from "./matmul.ts";
 export * from "./lora.ts";
 export * from "./mlp.ts";
 export * from "./ensemble.ts";
+export * from "./ensemble_view.ts";
 export * from "./member_matmul.ts";

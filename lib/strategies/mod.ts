@@ -5,6 +5,7 @@
  */
 export * from "./strategy.ts";
 export * from "./gradients.ts";
+export * from "./members.ts";
 export * from "./registry.ts";
 export * from "./finetune.ts";
 export * from "./copies.ts";

@@ -13,7 +13,13 @@ import { stringify as toYaml } from "yaml";
 import { type BackendInfo, initBackend } from "../../backend.ts";
 import { loadYamlConfig } from "../../config/load.ts";
 import { writeJsonAtomic, writeTextAtomic } from "../../io/atomic.ts";
-import { type Classifier, disposeClassifier } from "../../models/mlp.ts";
+import {
+  type Classifier,
+  createClassifier,
+  disposeClassifier,
+  trainableVariables,
+} from "../../models/mlp.ts";
+import { loadWeights, readManifest, saveWeights } from "../../models/weights.ts";
 import { memberClassifier } from "../../models/ensemble.ts";
 import { fineTuneMembers, fineTuneWith, type StrategyResult } from "../../strategies/finetune.ts";
 import { strategyByName } from "../../strategies/registry.ts";
@@ -57,6 +63,50 @@ export interface RunStrategiesToyOptions {
   batched?: boolean;
   /** Run only these sweep points (by id; a worker's share). */
   points?: string[];
+  /** Batched with `out`: only train (or find) the seeds' bases and save them under `<out>/strategies-toy/bases/`. */
+  basesOnly?: boolean;
+}
+
+/**
+ * The seeds' base models (stage 1): loaded from `dir` where a base for this config hash was saved, the rest
+ * trained as one ensemble (and saved when there is a `dir`). Workers sharing a sweep's points thus train each
+ * base once.
+ */
+async function toyBases(
+  context: ToyContext,
+  datas: readonly SeedData[],
+  hash: string,
+  dir?: string,
+): Promise<Classifier[]> {
+  const { config } = context;
+  const path = (data: SeedData) => `${dir}/seed${data.seed}`;
+  const key = (data: SeedData) => `${hash}/seed${data.seed}`;
+  const bases: (Classifier | undefined)[] = [];
+  for (const data of datas) {
+    if (!dir || (await readManifest(path(data)))?.key !== key(data)) {
+      bases.push(undefined);
+      continue;
+    }
+    const model = createClassifier(
+      context.inputWidth,
+      context.triggers.colours.length,
+      config.model,
+      data.rng.fork("init"),
+    );
+    await loadWeights(path(data), trainableVariables(model), key(data));
+    bases.push(model);
+  }
+  const missing = datas.filter((_, i) => !bases[i]);
+  const trained = trainBasesBatched(context, missing);
+  for (const [i, data] of missing.entries()) {
+    const { model, result } = trained[i]!;
+    bases[datas.indexOf(data)] = model;
+    if (dir) {
+      await Deno.mkdir(dir, { recursive: true });
+      await saveWeights(path(data), trainableVariables(model), key(data), { steps: result.steps });
+    }
+  }
+  return bases as Classifier[];
 }
 
 /** What the comparison produced. */
@@ -85,7 +135,11 @@ export async function runStrategiesToy(
   const seeds = options.seeds ?? config.toy.seeds;
   const allPoints = expandSweep(config.strategies);
   for (const p of allPoints) strategyByName(p.strategy); // fail before training on a misspelt name
-  const points = options.points ? allPoints.filter((p) => options.points!.includes(p.id)) : allPoints;
+  const points = options.basesOnly
+    ? []
+    : options.points
+    ? allPoints.filter((p) => options.points!.includes(p.id))
+    : allPoints;
   const batched = options.batched ?? true;
   const backend = await initBackend();
   const context = await prepareToy(config.toy);
@@ -112,6 +166,8 @@ export async function runStrategiesToy(
       batched,
     } as const;
     if (batched) {
+      // First the bases, a share of the seeds per worker; then every worker loads them all for its points.
+      await runSeedsInWorkers({ ...job, basesOnly: true }, seeds, workers);
       await runSeedsInWorkers(
         job,
         seeds,
@@ -179,8 +235,8 @@ export async function runStrategiesToy(
   if (batched) {
     // Each point fine-tunes every seed at once: one ensemble member per seed, each on its own base.
     const missing = points.filter((p) => seeds.some((seed) => !stored.has(`seed${seed}/${p.id}`)));
-    const datas = missing.length ? seeds.map((seed) => seedData(context, seed)) : [];
-    const bases = trainBasesBatched(context, datas).map((b) => b.model);
+    const datas = missing.length || options.basesOnly ? seeds.map((seed) => seedData(context, seed)) : [];
+    const bases = await toyBases(context, datas, hash, store ? `${store.dir}/bases` : undefined);
     try {
       for (const point of points) {
         if (!missing.includes(point)) {
