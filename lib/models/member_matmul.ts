@@ -25,7 +25,8 @@ export function setMemberProductMode(next: MemberProductMode): MemberProductMode
   return previous;
 }
 
-function useLoop(): boolean {
+/** Whether member products run as loops of 2-D products (WASM, or forced by `setMemberProductMode`). */
+export function usesMemberLoop(): boolean {
   return mode === "loop" || (mode === "auto" && tf.getBackend() === "wasm");
 }
 
@@ -59,7 +60,7 @@ function sharedWeightProduct(x: tf.Tensor3D, w: tf.Tensor3D): tf.Tensor3D {
 const perMemberProduct = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
   const [a, b, save] = args as [tf.Tensor3D, tf.Tensor3D, tf.GradSaveFunc];
   save([a, b]);
-  const loop = useLoop();
+  const loop = usesMemberLoop();
   return {
     value: loop ? loopProducts(members2d(a), members2d(b)) : tf.matMul(a, b),
     gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
@@ -128,7 +129,7 @@ export interface ConstantInput {
 
 /** Wraps constant inputs (copied; the caller keeps ownership of `x`). */
 export function constantInput(x: tf.Tensor3D): ConstantInput {
-  const loop = useLoop();
+  const loop = usesMemberLoop();
   const input = tf.keep(tf.clone(x));
   const transposed = tf.keep(transposeLast(input)) as tf.Tensor3D;
   const slices = loop ? tf.tidy(() => members2d(input)).map((t) => tf.keep(t)) : [];
