@@ -155,4 +155,13 @@ Deno.test("the batched comparison (a member per seed) gives the unbatched runs' 
     saved.mtime,
     "bases reused",
   );
+  // A damaged base file is detected and that base retrained, to the same numbers.
+  await Deno.writeFile(`${out}/strategies-toy/bases/seed3.bin`, new Uint8Array(3));
+  await Deno.remove(`${out}/strategies-toy/seed3/caft`, { recursive: true });
+  const repaired = await runStrategiesToy(config, { out, quiet: true, workers: 1 });
+  assert.deepEqual(
+    repaired.runs.map((r) => [r.id, r.finalLoss, r.task, r.alignment]).sort(),
+    batched.runs.map((r) => [r.id, r.finalLoss, r.task, r.alignment]).sort(),
+  );
+  assert.equal((await Deno.stat(`${out}/strategies-toy/bases/seed3.bin`)).size, saved.size, "base rewritten");
 });

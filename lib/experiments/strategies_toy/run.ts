@@ -93,8 +93,15 @@ async function toyBases(
       config.model,
       data.rng.fork("init"),
     );
-    await loadWeights(path(data), trainableVariables(model), key(data));
-    bases.push(model);
+    try {
+      await loadWeights(path(data), trainableVariables(model), key(data));
+      bases.push(model);
+    } catch (error) {
+      // A damaged cache file is only a cache: say so and retrain that base.
+      console.error(`strategies-toy: ${(error as Error).message}; retraining seed ${data.seed}'s base`);
+      disposeClassifier(model);
+      bases.push(undefined);
+    }
   }
   const missing = datas.filter((_, i) => !bases[i]);
   const trained = trainBasesBatched(context, missing);
@@ -236,8 +243,9 @@ export async function runStrategiesToy(
     // Each point fine-tunes every seed at once: one ensemble member per seed, each on its own base.
     const missing = points.filter((p) => seeds.some((seed) => !stored.has(`seed${seed}/${p.id}`)));
     const datas = missing.length || options.basesOnly ? seeds.map((seed) => seedData(context, seed)) : [];
-    const bases = await toyBases(context, datas, hash, store ? `${store.dir}/bases` : undefined);
+    let bases: Classifier[] = [];
     try {
+      bases = await toyBases(context, datas, hash, store ? `${store.dir}/bases` : undefined);
       for (const point of points) {
         if (!missing.includes(point)) {
           runs.push(...seeds.map((seed) => stored.get(`seed${seed}/${point.id}`)!));

@@ -135,101 +135,117 @@ export async function runToy(config: ToyConfig, options: RunToyOptions = {}): Pr
   // Stage 1 for every seed with work left (a base's weights are not stored, so it is retrained).
   const datas = pending.map(({ seed }) => seedData(context, seed));
   let t0 = performance.now();
-  const bases = batched ? trainBasesBatched(context, datas) : datas.map((d) => trainBase(context, d));
+  let bases: ReturnType<typeof trainBase>[];
+  try {
+    bases = batched ? trainBasesBatched(context, datas) : datas.map((d) => trainBase(context, d));
+  } catch (error) {
+    datas.forEach(disposeSeedData);
+    throw error;
+  }
   const baseSeconds = (performance.now() - t0) / 1000 / Math.max(1, datas.length);
 
-  for (const [index, { seed, ids, stored }] of pending.entries()) {
-    const data = datas[index]!;
-    const base = bases[index]!;
-    const heldOutTriggers = Object.fromEntries(Object.entries(data.split).map(([c, s]) => [c, s.heldOut]));
-    const boundaryTriggers = pickBoundaryTriggers(context, data.split);
-    const drawBoundaries = seed === (options.boundarySeed ?? config.seeds[0]);
-    const record = (
-      id: string,
-      condition: Condition | { kind: "base" },
-      result: TrainResult,
-      seconds: number,
-      rest: Pick<
-        ToyRun,
-        "heldOut" | "heldOutAllPoints" | "perTrigger" | "curve" | "boundaries" | "proxyTriggers"
-      >,
-    ): ToyRun => ({
-      id,
-      seed,
-      stage: condition.kind,
-      ...(condition.kind === "proxy" ? { k: condition.k, proxyCategory: condition.category } : {}),
-      configHash: hash,
-      backend: backend.name,
-      steps: result.steps,
-      finalLoss: Number.isFinite(result.finalLoss) ? result.finalLoss : null,
-      diverged: result.diverged,
-      seconds,
-      heldOutTriggers,
-      ...rest,
-    });
+  // Each seed releases its data and base when done; on an error, the seeds not reached are released too.
+  let reached = 0;
+  try {
+    for (const [index, { seed, ids, stored }] of pending.entries()) {
+      reached = index + 1;
+      const data = datas[index]!;
+      const base = bases[index]!;
+      const heldOutTriggers = Object.fromEntries(Object.entries(data.split).map(([c, s]) => [c, s.heldOut]));
+      const boundaryTriggers = pickBoundaryTriggers(context, data.split);
+      const drawBoundaries = seed === (options.boundarySeed ?? config.seeds[0]);
+      const record = (
+        id: string,
+        condition: Condition | { kind: "base" },
+        result: TrainResult,
+        seconds: number,
+        rest: Pick<
+          ToyRun,
+          "heldOut" | "heldOutAllPoints" | "perTrigger" | "curve" | "boundaries" | "proxyTriggers"
+        >,
+      ): ToyRun => ({
+        id,
+        seed,
+        stage: condition.kind,
+        ...(condition.kind === "proxy" ? { k: condition.k, proxyCategory: condition.category } : {}),
+        configHash: hash,
+        backend: backend.name,
+        steps: result.steps,
+        finalLoss: Number.isFinite(result.finalLoss) ? result.finalLoss : null,
+        diverged: result.diverged,
+        seconds,
+        heldOutTriggers,
+        ...rest,
+      });
 
-    try {
-      const baseEval = evaluate(context, data, base.model, false);
-      const boundaries = (flipped: boolean, model = base.model): Boundary[] =>
-        drawBoundaries
-          ? boundaryTriggers.map(({ trigger, category }) => {
-            const cat = categoryByName(context.triggers, category);
-            const rule = flipped ? flippedRule(context.triggers, cat) : cat.rule;
-            return { trigger, category, ...boundaryGrid(context, model, trigger, rule) };
-          })
-          : [];
-      const baseRun = stored[0] ??
-        record(ids[0]!, { kind: "base" }, base.result, baseSeconds, {
-          ...baseEval,
-          curve: [],
-          boundaries: boundaries(false),
-          proxyTriggers: [],
-        });
-      if (!stored[0]) {
-        await store?.save(baseRun.id, {
-          config: { seed, stage: "base" },
-          metrics: lossLines(base.result),
-          summary: baseRun,
-        });
-      }
-      runs.push(baseRun);
-      progress.update(++done, `seed ${seed}: base`);
-      for (const [i, reused] of stored.slice(1).entries()) {
-        if (reused) {
-          runs.push(reused);
-          progress.update(++done, `seed ${seed}: ${conditionId(plan[i]!)} reused`);
-        }
-      }
-
-      const missing = plan.flatMap((c, i) => (stored[i + 1] ? [] : [{ condition: c, id: ids[i + 1]! }]));
-      t0 = performance.now();
-      const tuned = batched
-        ? fineTuneBatched(context, data, base.model, missing.map((m) => m.condition))
-        : fineTuneOneByOne(context, data, base.model, missing.map((m) => m.condition));
-      const seconds = (performance.now() - t0) / 1000 / Math.max(1, missing.length);
       try {
-        for (const [i, { condition, id }] of missing.entries()) {
-          const run = tuned.runs[i]!;
-          const saved = record(id, condition, run.result, seconds, {
-            ...run.evaluation,
-            curve: run.curve,
-            boundaries: condition.kind === "none" ? boundaries(true, run.classifier()) : [],
-            proxyTriggers: run.proxyTriggers,
+        const baseEval = evaluate(context, data, base.model, false);
+        const boundaries = (flipped: boolean, model = base.model): Boundary[] =>
+          drawBoundaries
+            ? boundaryTriggers.map(({ trigger, category }) => {
+              const cat = categoryByName(context.triggers, category);
+              const rule = flipped ? flippedRule(context.triggers, cat) : cat.rule;
+              return { trigger, category, ...boundaryGrid(context, model, trigger, rule) };
+            })
+            : [];
+        const baseRun = stored[0] ??
+          record(ids[0]!, { kind: "base" }, base.result, baseSeconds, {
+            ...baseEval,
+            curve: [],
+            boundaries: boundaries(false),
+            proxyTriggers: [],
           });
-          await store?.save(id, {
-            config: { seed, condition },
-            metrics: lossLines(run.result),
-            summary: saved,
+        if (!stored[0]) {
+          await store?.save(baseRun.id, {
+            config: { seed, stage: "base" },
+            metrics: lossLines(base.result),
+            summary: baseRun,
           });
-          runs.push(saved);
-          progress.update(++done, `seed ${seed}: ${conditionId(condition)}`);
+        }
+        runs.push(baseRun);
+        progress.update(++done, `seed ${seed}: base`);
+        for (const [i, reused] of stored.slice(1).entries()) {
+          if (reused) {
+            runs.push(reused);
+            progress.update(++done, `seed ${seed}: ${conditionId(plan[i]!)} reused`);
+          }
+        }
+
+        const missing = plan.flatMap((c, i) => (stored[i + 1] ? [] : [{ condition: c, id: ids[i + 1]! }]));
+        t0 = performance.now();
+        const tuned = batched
+          ? fineTuneBatched(context, data, base.model, missing.map((m) => m.condition))
+          : fineTuneOneByOne(context, data, base.model, missing.map((m) => m.condition));
+        const seconds = (performance.now() - t0) / 1000 / Math.max(1, missing.length);
+        try {
+          for (const [i, { condition, id }] of missing.entries()) {
+            const run = tuned.runs[i]!;
+            const saved = record(id, condition, run.result, seconds, {
+              ...run.evaluation,
+              curve: run.curve,
+              boundaries: condition.kind === "none" ? boundaries(true, run.classifier()) : [],
+              proxyTriggers: run.proxyTriggers,
+            });
+            await store?.save(id, {
+              config: { seed, condition },
+              metrics: lossLines(run.result),
+              summary: saved,
+            });
+            runs.push(saved);
+            progress.update(++done, `seed ${seed}: ${conditionId(condition)}`);
+          }
+        } finally {
+          tuned.release();
         }
       } finally {
-        tuned.release();
+        disposeClassifier(base.model);
+        disposeSeedData(data);
       }
-    } finally {
-      disposeClassifier(base.model);
-      disposeSeedData(data);
+    }
+  } finally {
+    for (let i = reached; i < pending.length; i++) {
+      disposeClassifier(bases[i]!.model);
+      disposeSeedData(datas[i]!);
     }
   }
   progress.finish();
