@@ -1,6 +1,7 @@
 /**
- * A Deno worker that runs some seeds of a toy experiment into the run store. The WASM backend runs one thread
- * under Deno, so a second worker with its own backend is how both cores get used (see `parallel.ts`).
+ * A Deno worker that runs jobs of an experiment (some seeds, or some sweep points) into the run store, one
+ * message at a time, until its pool stops it. The WASM backend runs one thread under Deno, so a second worker
+ * with its own backend is how both cores get used (see `parallel.ts`).
  *
  * @module
  */
@@ -43,5 +44,4 @@ scope.onmessage = async (event) => {
   } catch (error) {
     scope.postMessage({ ok: false, error: String((error as Error)?.stack ?? error) });
   }
-  scope.close();
 };

@@ -4,7 +4,8 @@
  *   L = CE(B_t) + β · R,   R = mean over layers l of MSE(h_l(θ), h_l(ref))   (or the sum, as the original code).
  *
  * The post describes a mean over layers and the original code sums; mean is our default, `reduction: sum`
- * gives the original.
+ * gives the original. The reference's hidden states on the (fixed) proxy are constant, so the strategy computes
+ * them once.
  *
  * @module
  */
@@ -13,15 +14,19 @@ import { z } from "zod";
 import { stopGradient } from "./gradients.ts";
 import { defineStrategy, type StrategyModel } from "./strategy.ts";
 
-/** The hidden-state penalty R on a batch. */
+/**
+ * The hidden-state penalty R on a batch, per member. `referenceHidden` (the reference's `hidden` on the same
+ * batch) skips recomputing it.
+ */
 export function representationPenalty<B>(
   model: StrategyModel<B>,
   batch: B,
   reduction: "mean" | "sum",
+  referenceHidden?: readonly tf.Tensor3D[],
 ): tf.Tensor1D {
   return tf.tidy(() => {
     const mine = model.hidden(batch);
-    const reference = model.hidden(batch, { reference: true });
+    const reference = referenceHidden ?? model.hidden(batch, { reference: true });
     const perLayer = mine.map((h, l) =>
       tf.mean(tf.squaredDifference(h, stopGradient(reference[l]!)), [1, 2])
     );
@@ -38,14 +43,18 @@ export const representation = defineStrategy({
     beta: z.number().nonnegative().default(1),
     reduction: z.enum(["mean", "sum"]).default("mean"),
   }),
-  create: ({ beta, reduction }, { model, data }) => ({
-    loss: () => {
-      const task = model.loss(data.task);
-      const penalty = representationPenalty(model, data.proxy, reduction);
-      return {
-        loss: tf.add(task, tf.mul(penalty, beta)) as tf.Tensor1D,
-        metrics: { "loss/task": task, "representation/mse": penalty },
-      };
-    },
-  }),
+  create: ({ beta, reduction }, { model, data }) => {
+    const reference = model.hidden(data.proxy, { reference: true });
+    return {
+      loss: () => {
+        const task = model.loss(data.task);
+        const penalty = representationPenalty(model, data.proxy, reduction, reference);
+        return {
+          loss: tf.add(task, tf.mul(penalty, beta)) as tf.Tensor1D,
+          metrics: { "loss/task": task, "representation/mse": penalty },
+        };
+      },
+      dispose: () => tf.dispose(reference),
+    };
+  },
 });

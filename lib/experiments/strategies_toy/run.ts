@@ -26,7 +26,7 @@ import { strategyByName } from "../../strategies/registry.ts";
 import { createProgress } from "../../train/progress.ts";
 import { configHash, RunStore } from "../../train/records.ts";
 import { mean } from "../../eval/stats.ts";
-import { dealSeeds, defaultWorkers, runSeedsInWorkers } from "../parallel.ts";
+import { dealSeeds, defaultWorkers, runSeedsInWorkers, runShares, WorkerPool } from "../parallel.ts";
 import {
   disposeSeedData,
   evaluate,
@@ -173,14 +173,20 @@ export async function runStrategiesToy(
       batched,
     } as const;
     if (batched) {
-      // First the bases, a share of the seeds per worker; then every worker loads them all for its points.
-      await runSeedsInWorkers({ ...job, basesOnly: true }, seeds, workers);
-      await runSeedsInWorkers(
-        job,
-        seeds,
-        workers,
-        dealSeeds(points.map((_, i) => i), workers).map((share) => share.map((i) => points[i]!.id)),
-      );
+      // First the bases, a share of the seeds per worker; then the points one at a time, each to the next idle
+      // worker (their costs differ by 3x), every worker loading all bases from disk.
+      const pool = new WorkerPool(workers);
+      try {
+        await runShares(
+          pool,
+          { ...job, basesOnly: true },
+          seeds,
+          dealSeeds(seeds, workers).map((s) => ({ seeds: s })),
+        );
+        await runShares(pool, job, seeds, points.map((p) => ({ seeds: [...seeds], points: [p.id] })));
+      } finally {
+        pool.close();
+      }
     } else {
       await runSeedsInWorkers(job, seeds, workers);
     }
@@ -337,6 +343,9 @@ export async function runStrategiesToy(
     points: aggregated,
     frontier: pointFrontier(aggregated),
   };
-  if (store) await writeJsonAtomic(`${store.dir}/summary.json`, summary);
+  // A worker's share (some points, or only the bases) leaves the summary to the caller.
+  if (store && !options.points && !options.basesOnly) {
+    await writeJsonAtomic(`${store.dir}/summary.json`, summary);
+  }
   return { config, context, backend, points, runs, summary };
 }
