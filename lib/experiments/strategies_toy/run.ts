@@ -2,9 +2,9 @@
  * Runs the strategy comparison on the toy: per seed one base model (stage 1), then every sweep point as a
  * LoRA fine-tune on the flipped task with the alignment proxy. Finished runs are reused on rerun.
  *
- * Batched (the default): every seed's base trains in one ensemble, and each sweep point fine-tunes all seeds
- * as one ensemble (a member per seed); workers share out the points. Unbatched: one model at a time, workers
- * share out the seeds.
+ * Batched (the default): each seed's base is trained once and saved (`<out>/strategies-toy/bases/`), and each
+ * sweep point fine-tunes all seeds as one ensemble (a member per seed, on its own base); workers take the points
+ * one at a time. Unbatched: one model at a time, workers share out the seeds.
  *
  * @module
  */
@@ -69,8 +69,8 @@ export interface RunStrategiesToyOptions {
 
 /**
  * The seeds' base models (stage 1): loaded from `dir` where a base for this config hash was saved, the rest
- * trained as one ensemble (and saved when there is a `dir`). Workers sharing a sweep's points thus train each
- * base once.
+ * trained by `trainBasesBatched` (and saved when there is a `dir`). Workers sharing a sweep's points thus train
+ * each base once.
  */
 async function toyBases(
   context: ToyContext,
