@@ -10,11 +10,21 @@ weights are drawn by PyTorch with the same distributions (He-normal kernels, zer
 Usage: /usr/bin/python3 bench/toy_reference.py DATA_DIR OUT_JSON [THREADS]
 """
 import json
+import os
 import sys
 import time
 
 import numpy as np
 import torch
+
+
+def blas_library():
+    """The library that provides torch's BLAS calls (Debian's torch links libblas.so.3, which is the slow
+    reference BLAS unless OpenBLAS or BLIS is installed), so the benchmark says which one it measured."""
+    with open("/proc/self/maps") as maps:
+        paths = {line.split()[-1] for line in maps if "/" in line and "blas" in line.lower()}
+    blas = sorted(p for p in paths if os.path.basename(p).startswith("libblas"))
+    return blas or sorted(paths) or None
 
 
 def load(data_dir, entry, dtype):
@@ -126,6 +136,7 @@ def main():
         "examples": examples,
         "threads": threads,
         "torch": torch.__version__,
+        "blas": blas_library(),
         "runs": runs,
     }, open(out_path, "w"), indent=1)
 

@@ -13,7 +13,7 @@ import {
   trainBase,
 } from "../lib/experiments/toy/stages.ts";
 import { runToy } from "../lib/experiments/toy/run.ts";
-import { memberMatMul, setMemberProductMode } from "../lib/models/member_matmul.ts";
+import { constantWeight, memberMatMul, setMemberProductMode } from "../lib/models/member_matmul.ts";
 import { disposeClassifier } from "../lib/models/mlp.ts";
 import { MemberAdam } from "../lib/train/member_adam.ts";
 import { trainEnsemble } from "../lib/train/ensemble_loop.ts";
@@ -74,6 +74,30 @@ Deno.test("a member product's values and gradients are the same as a loop, batch
   ]);
 });
 
+Deno.test("a frozen weight's product and its gradient equal a plain product's, shared or per member, on both paths", async () => {
+  await initBackend("cpu");
+  const rng = new Rng(12);
+  const x = tf.variable(random(rng, [3, 5, 4]), true, "cw-x");
+  const shared = random(rng, [1, 4, 2]), own = random(rng, [3, 4, 2]);
+  for (const mode of ["loop", "batched"] as const) {
+    const previous = setMemberProductMode(mode);
+    for (const w of [shared, own]) {
+      const product = constantWeight(r3(w));
+      const ours = tf.variableGrads(() => tf.sum(tf.square(product.apply(r3(x)))) as tf.Scalar, [x]);
+      const plain = tf.variableGrads(() => tf.sum(tf.square(tf.matMul(x, w))) as tf.Scalar, [x]);
+      assert.ok(maxDiff(ours.grads["cw-x"]!, plain.grads["cw-x"]!) < 1e-4, `${mode}, ${w.shape[0]} weights`);
+      assert.ok(Math.abs(ours.value.dataSync()[0]! - plain.value.dataSync()[0]!) < 1e-3);
+      // Rows shared by every member against per-member weights.
+      const rows = tf.slice(x, [0, 0, 0], [1, -1, -1]) as tf.Tensor3D;
+      assert.ok(maxDiff(product.apply(rows), tf.matMul(rows, w)) < 1e-5, `${mode}, shared rows`);
+      product.dispose();
+      tf.dispose([ours.value, ours.grads, plain.value, plain.grads, rows]);
+    }
+    setMemberProductMode(previous);
+  }
+  tf.dispose([x, shared, own]);
+});
+
 Deno.test("MemberAdam steps each member exactly as tf.train.adam steps it alone, and frozen members stay put", async () => {
   await initBackend("cpu");
   const rng = new Rng(4);
@@ -106,9 +130,14 @@ Deno.test("MemberAdam steps each member exactly as tf.train.adam steps it alone,
   tf.dispose([start, stacked, target, ...alone]);
 });
 
-Deno.test("on the CPU backend, every ensemble member gives the numbers of the same model trained alone", async () => {
+/**
+ * Trains bases and fine-tunes alone and as ensembles on the CPU backend, member products run `mode`'s way. Hidden
+ * width 32 makes the wide layer run its adapter apart (x·W + s·(x·A)·B) and the 3-class head merged.
+ */
+async function membersMatchAlone(mode: "loop" | "batched"): Promise<void> {
   await initBackend("cpu");
-  const ctx = await prepareToy(tinyToyConfig({ proxy: { ks: [1, 2] } }));
+  const previous = setMemberProductMode(mode);
+  const ctx = await prepareToy(tinyToyConfig({ proxy: { ks: [1, 2] }, model: { hidden: [32, 32] } }));
   const datas = [3, 8].map((seed) => seedData(ctx, seed));
   const alone = datas.map((d) => trainBase(ctx, d));
   const together = trainBasesBatched(ctx, datas);
@@ -137,7 +166,14 @@ Deno.test("on the CPU backend, every ensemble member gives the numbers of the sa
   single.forEach((s) => disposeClassifier(s.model));
   [...alone, ...together].forEach((b) => disposeClassifier(b.model));
   datas.forEach(disposeSeedData);
-});
+  setMemberProductMode(previous);
+}
+
+Deno.test("on the CPU backend, every ensemble member gives the numbers of the same model trained alone", () =>
+  membersMatchAlone("batched"));
+
+Deno.test("with member products as loops of 2-D products (WASM's path), members still match alone", () =>
+  membersMatchAlone("loop"));
 
 Deno.test("ensemble training leaks no tensor", async () => {
   await initBackend("wasm");

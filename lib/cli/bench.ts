@@ -1,9 +1,10 @@
 /**
- * `deno task bench [--out DIR] [--skip unbatched|pytorch|strategies …]`: times the toy's 4-seed heat-map set
- * (4 bases + 52 fine-tunes: no proxy, K = 1, K = 5) batched (ensembles, the default) and unbatched, both on every
- * core, and — when `/usr/bin/python3` has torch (Debian's `python3-torch`) — the reference PyTorch loop in
- * `bench/toy_reference.py` on the same rows; then the default strategy sweep, batched and unbatched. Writes
- * `DIR/bench.json` and prints a Markdown table for the README. A benchmark, not a test: nothing here asserts a speed.
+ * `deno task bench [--out DIR] [--skip single|unbatched|pytorch|strategies …]`: times the toy's 4-seed heat-map
+ * set (4 bases + 52 fine-tunes: no proxy, K = 1, K = 5) batched (ensembles, the default) on every core and on one
+ * worker (what the second core buys), unbatched on every core, and — when `/usr/bin/python3` has torch (Debian's
+ * `python3-torch`) — the reference PyTorch loop in `bench/toy_reference.py` on the same rows, naming the BLAS
+ * torch loaded; then the default strategy sweep, batched and unbatched. Writes `DIR/bench.json` and prints a
+ * Markdown table for the README. A benchmark, not a test: nothing here asserts a speed.
  *
  * @module
  */
@@ -166,6 +167,14 @@ async function exportReferenceData(config: ToyConfig, dir: string): Promise<Map<
   return rowsPerRun;
 }
 
+/** A short name for the BLAS torch loaded, read off its library's path. */
+function blasName(paths: string[] | null): string {
+  const path = paths?.[0]?.toLowerCase();
+  if (!path) return "";
+  const known = [["openblas", "OpenBLAS"], ["blis", "BLIS"], ["mkl", "MKL"], ["/blas/", "reference BLAS"]];
+  return `, ${known.find(([key]) => path.includes(key!))?.[1] ?? path.split("/").at(-1)}`;
+}
+
 async function hasTorch(): Promise<boolean> {
   try {
     const { success } = await new Deno.Command(PYTHON, { args: ["-c", "import torch"], stderr: "null" })
@@ -183,8 +192,8 @@ async function main(): Promise<void> {
   });
   const skip = new Set(values.skip ?? []);
   for (const s of skip) {
-    if (!["unbatched", "pytorch", "strategies"].includes(s)) {
-      throw new Error(`Cannot skip "${s}": choose from unbatched, pytorch, strategies`);
+    if (!["single", "unbatched", "pytorch", "strategies"].includes(s)) {
+      throw new Error(`Cannot skip "${s}": choose from single, unbatched, pytorch, strategies`);
     }
   }
   const out = values.out!;
@@ -196,21 +205,35 @@ async function main(): Promise<void> {
   const config = await heatmapConfig();
   const scratch = await Deno.makeTempDir({ prefix: "selgen-bench-" });
   const rowsPerRun = await exportReferenceData(config, `${scratch}/reference`);
-  const run = (batched: boolean) =>
+  const run = (batched: boolean, runWorkers = workers) =>
     timed(() =>
-      runToy(config, { out: `${scratch}/${batched ? "batched" : "unbatched"}`, quiet: true, batched })
+      runToy(config, {
+        out: `${scratch}/${batched ? "batched" : "unbatched"}-${runWorkers}`,
+        quiet: true,
+        batched,
+        workers: runWorkers,
+      })
     );
 
   console.error("bench: heat-map set, batched …");
   const batched = await run(true);
   console.error(`bench: batched ${batched.seconds.toFixed(1)} s`);
+  // The same work in this one thread: what the workers buy on this machine's cores.
+  let oneWorker: Awaited<ReturnType<typeof run>> | undefined;
+  if (!skip.has("single") && workers > 1) {
+    console.error("bench: heat-map set, batched, 1 worker …");
+    oneWorker = await run(true, 1);
+    console.error(`bench: batched on 1 worker ${oneWorker.seconds.toFixed(1)} s`);
+  }
   let unbatched: Awaited<ReturnType<typeof run>> | undefined;
   if (!skip.has("unbatched")) {
     console.error("bench: heat-map set, unbatched …");
     unbatched = await run(false);
     console.error(`bench: unbatched ${unbatched.seconds.toFixed(1)} s`);
   }
-  let pytorch: { seconds: number; examples: number; threads: number; torch: string } | undefined;
+  let pytorch:
+    | { seconds: number; examples: number; threads: number; torch: string; blas: string[] | null }
+    | undefined;
   if (!skip.has("pytorch") && await hasTorch()) {
     console.error("bench: heat-map set, PyTorch reference (1 thread) …");
     const result = `${scratch}/pytorch.json`;
@@ -258,14 +281,19 @@ async function main(): Promise<void> {
       runs: batched.value.runs.length,
       seeds: config.seeds,
       batchedSeconds: batched.seconds,
+      batchedOneWorkerSeconds: oneWorker?.seconds ?? null,
       unbatchedSeconds: unbatched?.seconds ?? null,
       pytorchSeconds: pytorch?.seconds ?? null,
       pytorchThreads: pytorch?.threads ?? null,
       pytorchVersion: pytorch?.torch ?? null,
+      /** torch's BLAS library: Debian's reference BLAS unless OpenBLAS is installed (~6x apart on this toy). */
+      pytorchBlas: pytorch?.blas ?? null,
+      speedupOverOneWorker: oneWorker ? oneWorker.seconds / batched.seconds : null,
       speedupOverUnbatched: unbatched ? unbatched.seconds / batched.seconds : null,
       speedupOverPytorch: pytorch ? pytorch.seconds / batched.seconds : null,
       examplesPerSecond: {
         batched: examples / batched.seconds,
+        batchedOneWorker: oneWorker ? examples / oneWorker.seconds : null,
         unbatched: unbatched ? examples / unbatched.seconds : null,
         pytorch: pytorch ? pytorch.examples / pytorch.seconds : null,
       },
@@ -293,12 +321,17 @@ async function main(): Promise<void> {
       `| toy heat-map set, batched (${workers} workers) | ${f(batched.seconds)} | ${
         f(report.toy.examplesPerSecond.batched, 0)
       } | 1.00 |`,
+      `| toy heat-map set, batched (1 worker) | ${f(report.toy.batchedOneWorkerSeconds)} | ${
+        f(report.toy.examplesPerSecond.batchedOneWorker, 0)
+      } | ${f(report.toy.speedupOverOneWorker, 2)} |`,
       `| toy heat-map set, unbatched (${workers} workers) | ${f(report.toy.unbatchedSeconds)} | ${
         f(report.toy.examplesPerSecond.unbatched, 0)
       } | ${f(report.toy.speedupOverUnbatched, 2)} |`,
-      `| toy heat-map set, PyTorch ${report.toy.pytorchVersion ?? ""} (1 thread) | ${
-        f(report.toy.pytorchSeconds)
-      } | ${f(report.toy.examplesPerSecond.pytorch, 0)} | ${f(report.toy.speedupOverPytorch, 2)} |`,
+      `| toy heat-map set, PyTorch ${report.toy.pytorchVersion ?? ""} (1 thread${
+        blasName(report.toy.pytorchBlas)
+      }) | ${f(report.toy.pytorchSeconds)} | ${f(report.toy.examplesPerSecond.pytorch, 0)} | ${
+        f(report.toy.speedupOverPytorch, 2)
+      } |`,
       `| default strategy sweep (${sweep?.points ?? "—"} points × 4 seeds), batched | ${
         f(report.strategySweep.batchedSeconds)
       } | | 1.00 |`,

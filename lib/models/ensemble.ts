@@ -7,6 +7,8 @@
  * Two kinds: `createEnsemble` trains every weight (stage 1: one base per seed); `adaptEnsemble` freezes a base
  * (shared by all members, or one per member) and trains stacked LoRA adapters on it (stages 2–3). With a frozen
  * first layer and constant inputs, x·W₁ + b₁ is computed once per batch (`prepareBatch`) instead of every step.
+ * Later frozen layers that are wide run their adapter apart, x·W + s·(x·A)·B, so the base's product needs no
+ * weight gradient and, with a shared base, is one 2-D product over every member's rows (`splitsAdapter`).
  *
  * @module
  */
@@ -14,13 +16,22 @@ import * as tf from "@tensorflow/tfjs";
 import type { Rng } from "../data/rng.ts";
 import { adapterInit, type DenseLayer, heNormal, type LoraConfig, uniqueName, variableFrom } from "./lora.ts";
 import { transposeLast } from "./matmul.ts";
-import { type ConstantInput, constantInput, memberMatMul } from "./member_matmul.ts";
+import {
+  type ConstantInput,
+  constantInput,
+  type ConstantWeight,
+  constantWeight,
+  memberMatMul,
+} from "./member_matmul.ts";
 import type { Classifier, MlpConfig } from "./mlp.ts";
 
 /** One layer of the ensemble. */
 export interface EnsembleLayer {
-  /** Trainable [M, in, out] kernels (stage 1), or frozen base kernels ([1, in, out] shared, or [M, in, out]). */
-  kernel: { variable: tf.Variable<tf.Rank.R3> } | { frozen: tf.Tensor3D };
+  /**
+   * Trainable [M, in, out] kernels (stage 1), or frozen base kernels ([1, in, out] shared, or [M, in, out]) with
+   * their product ready (`constantWeight`: no gradient for the base).
+   */
+  kernel: { variable: tf.Variable<tf.Rank.R3> } | { frozen: tf.Tensor3D; product: ConstantWeight };
   /** [M or 1, 1, out]: a variable when the kernel is trainable. */
   bias: tf.Tensor3D;
   /** Stacked adapters A [M, in, r], B [M, r, out]. */
@@ -84,7 +95,7 @@ export function adaptEnsemble(
     const frozen = tf.tidy(() => tf.stack(bases.map((b) => b.layers[i]!.kernel)) as tf.Tensor3D);
     const a = stackValues(rngs.map((rng) => adapterInit(inputs, config.rank, rng.fork(`lora${i}`))));
     return {
-      kernel: { frozen },
+      kernel: { frozen, product: constantWeight(frozen) },
       bias: tf.tidy(() =>
         tf.reshape(tf.stack(bases.map((b) => b.layers[i]!.bias)), [bases.length, 1, outputs])
       ),
@@ -114,7 +125,10 @@ export function ensembleVariables(ensemble: ClassifierEnsemble): tf.Variable[] {
 export function disposeEnsemble(ensemble: ClassifierEnsemble): void {
   for (const l of ensemble.layers) {
     if ("variable" in l.kernel) l.kernel.variable.dispose();
-    else l.kernel.frozen.dispose();
+    else {
+      l.kernel.frozen.dispose();
+      l.kernel.product.dispose();
+    }
     l.bias.dispose();
     if (l.lora) tf.dispose([l.lora.a, l.lora.b]);
   }
@@ -239,12 +253,19 @@ export function ensembleForward(
         const xa = batch.constant ? batch.constant.apply(lora.a) : memberMatMul(h, lora.a);
         y = tf.add(y, scaled(memberMatMul(xa, lora.b), lora.scale));
       }
+    } else if (!lora) {
+      y = tf.add(layer.kernel.product.apply(h), layer.bias);
+    } else if (splitsAdapter(layer.kernel.frozen, lora.a)) {
+      // x·W + s·(x·A)·B: the base's product needs no weight gradient (and is one 2-D product over every
+      // member's rows when the base is shared); only the thin adapter products are per member.
+      const adapter = scaled(memberMatMul(memberMatMul(h, lora.a), lora.b), lora.scale);
+      y = tf.add(tf.add(layer.kernel.product.apply(h), adapter), layer.bias);
     } else {
-      // One product per member with the merged weight W + s·A·B: fewer, larger kernels than x·W + s·(x·A)·B.
-      const frozen = layer.kernel.frozen;
-      const weight = lora
-        ? tf.add(frozen, scaled(tf.matMul(lora.a, lora.b), lora.scale)) as tf.Tensor3D
-        : frozen;
+      // A narrow layer: one product per member with the merged weight W + s·A·B is fewer kernels.
+      const weight = tf.add(
+        layer.kernel.frozen,
+        scaled(tf.matMul(lora.a, lora.b), lora.scale),
+      ) as tf.Tensor3D;
       y = tf.add(memberMatMul(h, weight), layer.bias);
     }
     if (i < ensemble.layers.length - 1) {
@@ -259,6 +280,16 @@ export function ensembleForward(
     h = y;
   });
   return { logits: h, hidden };
+}
+
+/**
+ * Whether a frozen layer runs its adapter apart (x·W + s·(x·A)·B) rather than merged (x·(W + s·A·B)): the merged
+ * weight's gradient costs n·in·out multiply-adds per member, the split path's extra rank-r products about
+ * 2·n·r·(in + out), so wide layers split and narrow ones (a 3-class head) merge.
+ */
+function splitsAdapter(frozen: tf.Tensor3D, a: tf.Tensor3D): boolean {
+  const [inputs, outputs] = [frozen.shape[1], frozen.shape[2]];
+  return inputs * outputs > 2 * a.shape[2] * (inputs + outputs);
 }
 
 function scaled<T extends tf.Tensor>(x: T, scale: number): T {

@@ -6,7 +6,8 @@
  * on WASM a member product is a loop of 2-D products on contiguous row slices inside one custom-gradient op
  * (8 kernels per member for forward and backward); on the other backends it is tfjs's own batched matmul.
  * A weight shared by all members ([1, k, m]) is one 2-D product over every member's rows, and constant inputs
- * (`constantInput`) keep their per-member slices and transposes, so only the weights get a gradient.
+ * (`constantInput`) and frozen weights (`constantWeight`) keep their per-member slices and transposes, so only
+ * the trainable side gets a gradient.
  *
  * @module
  */
@@ -147,5 +148,45 @@ export function constantInput(x: tf.Tensor3D): ConstantInput {
   return {
     apply: (w) => apply(w) as tf.Tensor3D,
     dispose: () => tf.dispose([input, transposed, ...slices, ...transposedSlices]),
+  };
+}
+
+/**
+ * A frozen weight w [M or 1, k, m] (a base kernel: no gradient), ready to multiply member activations
+ * x [M, n, k]; only x gets a gradient, dx = dy·wᵀ, with wᵀ (and on the loop path its member slices) taken once.
+ * A shared w ([1, k, m]) is one 2-D product over every member's rows. Release with `dispose`.
+ */
+export interface ConstantWeight {
+  apply(x: tf.Tensor3D): tf.Tensor3D;
+  dispose(): void;
+}
+
+/** Wraps a frozen weight (copied; the caller keeps ownership of `w`). */
+export function constantWeight(w: tf.Tensor3D): ConstantWeight {
+  const shared = w.shape[0] === 1;
+  const loop = !shared && usesMemberLoop();
+  const weight = tf.keep(tf.clone(w));
+  const transposed = tf.keep(transposeLast(weight)) as tf.Tensor3D;
+  const slices = loop ? tf.tidy(() => members2d(weight)).map((t) => tf.keep(t)) : [];
+  const transposedSlices = loop ? tf.tidy(() => members2d(transposed)).map((t) => tf.keep(t)) : [];
+  const product = (x: tf.Tensor3D, right: tf.Tensor3D, rightSlices: tf.Tensor2D[]) => {
+    if (shared) return sharedWeightProduct(x, right);
+    if (x.shape[0] !== right.shape[0]) {
+      throw new Error(`Cannot multiply members: x has ${x.shape[0]} members, w has ${right.shape[0]}`);
+    }
+    return loop ? loopProducts(members2d(x), rightSlices) : tf.matMul(x, right);
+  };
+  const withGradient = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const x = args[0] as tf.Tensor3D;
+    return {
+      value: product(x, weight, slices),
+      gradFunc: (dy: tf.Tensor) => product(dy as tf.Tensor3D, transposed, transposedSlices),
+    };
+  });
+  return {
+    // Rows shared by every member against per-member weights: tfjs's own gradients (lazy, so none for w).
+    apply: (x) =>
+      (!shared && x.shape[0] === 1 ? sharedRowsProduct(x, weight) : withGradient(x)) as tf.Tensor3D,
+    dispose: () => tf.dispose([weight, transposed, ...slices, ...transposedSlices]),
   };
 }
