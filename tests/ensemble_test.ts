@@ -13,7 +13,12 @@ import {
   trainBase,
 } from "../lib/experiments/toy/stages.ts";
 import { runToy } from "../lib/experiments/toy/run.ts";
-import { constantWeight, memberMatMul, setMemberProductMode } from "../lib/models/member_matmul.ts";
+import {
+  constantInput,
+  constantWeight,
+  memberMatMul,
+  setMemberProductMode,
+} from "../lib/models/member_matmul.ts";
 import { disposeClassifier } from "../lib/models/mlp.ts";
 import { MemberAdam } from "../lib/train/member_adam.ts";
 import { trainEnsemble } from "../lib/train/ensemble_loop.ts";
@@ -96,6 +101,28 @@ Deno.test("a frozen weight's product and its gradient equal a plain product's, s
     setMemberProductMode(previous);
   }
   tf.dispose([x, shared, own]);
+});
+
+Deno.test("a constant input's product and its gradient equal a plain product's, thin or wide weights, on both paths", async () => {
+  await initBackend("cpu");
+  const rng = new Rng(13);
+  const x = random(rng, [3, 5, 6]);
+  for (const width of [3, 9]) {
+    const w = tf.variable(random(rng, [3, 6, width]), true, `ci-w${width}`);
+    for (const mode of ["loop", "batched"] as const) {
+      const previous = setMemberProductMode(mode);
+      const input = constantInput(r3(x));
+      const ours = tf.variableGrads(() => tf.sum(tf.square(input.apply(r3(w)))) as tf.Scalar, [w]);
+      const plain = tf.variableGrads(() => tf.sum(tf.square(tf.matMul(x, w))) as tf.Scalar, [w]);
+      assert.ok(maxDiff(ours.grads[w.name]!, plain.grads[w.name]!) < 1e-4, `${mode}, width ${width}`);
+      assert.ok(Math.abs(ours.value.dataSync()[0]! - plain.value.dataSync()[0]!) < 1e-3);
+      input.dispose();
+      tf.dispose([ours.value, ours.grads, plain.value, plain.grads]);
+      setMemberProductMode(previous);
+    }
+    w.dispose();
+  }
+  x.dispose();
 });
 
 Deno.test("MemberAdam steps each member exactly as tf.train.adam steps it alone, and frozen members stay put", async () => {

@@ -31,6 +31,16 @@ export function usesMemberLoop(): boolean {
   return mode === "loop" || (mode === "auto" && tf.getBackend() === "wasm");
 }
 
+/**
+ * Whether products with t [M, k, m] on the right have too few output columns for XNNPACK: its f32 GEMM kernels on
+ * WASM SIMD fill 8 output columns at a time, so below 8 (a LoRA factor A of rank 4, a 3-class head) the transposed
+ * product (tᵀ·xᵀ)ᵀ is faster — measured here, 13 products [300, 167]·[167, 4] take 520 µs, transposed 290 µs;
+ * from 8 columns up the two orders cost the same.
+ */
+function isThin(t: tf.Tensor3D): boolean {
+  return t.shape[2] < 8;
+}
+
 /** The members of t [M, r, c] as 2-D [r, c] tensors: contiguous row slices of one reshape. */
 function members2d(t: tf.Tensor3D): tf.Tensor2D[] {
   const [members, rows, cols] = t.shape;
@@ -135,13 +145,18 @@ export function constantInput(x: tf.Tensor3D): ConstantInput {
   const transposed = tf.keep(transposeLast(input)) as tf.Tensor3D;
   const slices = loop ? tf.tidy(() => members2d(input)).map((t) => tf.keep(t)) : [];
   const transposedSlices = loop ? tf.tidy(() => members2d(transposed)).map((t) => tf.keep(t)) : [];
+  // Per member: x·w, or (wᵀ·xᵀ)ᵀ when w is thin; the gradient xᵀ·dy, or (dyᵀ·x)ᵀ when dy is thin.
+  const product = (kept: tf.Tensor2D[], keptT: tf.Tensor2D[], right: tf.Tensor3D) =>
+    isThin(right)
+      ? transposeLast(loopProducts(members2d(transposeLast(right) as tf.Tensor3D), keptT)) as tf.Tensor3D
+      : loopProducts(kept, members2d(right));
   const apply = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const w = args[0] as tf.Tensor3D;
     return {
-      value: loop ? loopProducts(slices, members2d(w)) : tf.matMul(input, w),
+      value: loop ? product(slices, transposedSlices, w) : tf.matMul(input, w),
       gradFunc: (dy: tf.Tensor) =>
         loop
-          ? loopProducts(transposedSlices, members2d(dy as tf.Tensor3D))
+          ? product(transposedSlices, slices, dy as tf.Tensor3D)
           : tf.matMul(transposed, dy as tf.Tensor3D),
     };
   });
