@@ -2,9 +2,10 @@
  * `deno task bench [--out DIR] [--skip single|unbatched|pytorch|strategies …]`: times the toy's 4-seed heat-map
  * set (4 bases + 52 fine-tunes: no proxy, K = 1, K = 5) batched (ensembles, the default) on every core and on one
  * worker (what the second core buys), unbatched on every core, and — when `/usr/bin/python3` has torch (Debian's
- * `python3-torch`) — the reference PyTorch loop in `bench/toy_reference.py` on the same rows, naming the BLAS
- * torch loaded; then the default strategy sweep, batched and unbatched. Writes `DIR/bench.json` and prints a
- * Markdown table for the README. A benchmark, not a test: nothing here asserts a speed.
+ * `python3-torch`) — the reference PyTorch loop in `bench/toy_reference.py` on the same rows, with the BLAS torch
+ * loads by default and again with each other BLAS installed; then the default strategy sweep, batched and
+ * unbatched. Writes `DIR/bench.json` and prints a Markdown table for the README. A benchmark, not a test:
+ * nothing here asserts a speed.
  *
  * @module
  */
@@ -167,6 +168,57 @@ async function exportReferenceData(config: ToyConfig, dir: string): Promise<Map<
   return rowsPerRun;
 }
 
+/** What the PyTorch reference reports. */
+interface PytorchRun {
+  seconds: number;
+  examples: number;
+  threads: number;
+  torch: string;
+  /** The library behind torch's BLAS calls. */
+  blas: string[] | null;
+}
+
+/** Runs `bench/toy_reference.py` on one thread, optionally with `libblas.so.3` taken from `blasDirectory`. */
+async function runReference(data: string, result: string, blasDirectory?: string): Promise<PytorchRun> {
+  const { success, stderr } = await new Deno.Command(PYTHON, {
+    args: [REFERENCE.pathname, data, result, "1"],
+    ...(blasDirectory ? { env: { LD_LIBRARY_PATH: blasDirectory } } : {}),
+    stdout: "inherit",
+    stderr: "piped",
+  }).output();
+  if (!success) throw new Error(`The PyTorch reference failed:\n${new TextDecoder().decode(stderr)}`);
+  return JSON.parse(await Deno.readTextFile(result));
+}
+
+function directoryOf(path: string): string {
+  return path.slice(0, path.lastIndexOf("/"));
+}
+
+/**
+ * The BLAS libraries installed for Debian's torch: each provider of `libblas.so.3` (reference BLAS, OpenBLAS,
+ * BLIS) lives in its own directory under /usr/lib/<arch>/, and the alternatives system picks one by default.
+ */
+async function blasDirectories(): Promise<string[]> {
+  const found: string[] = [];
+  const entries = async (dir: string) => {
+    try {
+      return await Array.fromAsync(Deno.readDir(dir));
+    } catch {
+      return [];
+    }
+  };
+  for (const arch of await entries("/usr/lib")) {
+    if (!arch.isDirectory || !arch.name.includes("-linux-")) continue;
+    for (const provider of await entries(`/usr/lib/${arch.name}`)) {
+      const dir = `/usr/lib/${arch.name}/${provider.name}`;
+      if (provider.isDirectory && (await entries(dir)).some((e) => e.name === "libblas.so.3")) {
+        found.push(dir);
+      }
+    }
+  }
+  return found.sort();
+}
+
 /** A short name for the BLAS torch loaded, read off its library's path. */
 function blasName(paths: string[] | null): string {
   const path = paths?.[0]?.toLowerCase();
@@ -231,20 +283,21 @@ async function main(): Promise<void> {
     unbatched = await run(false);
     console.error(`bench: unbatched ${unbatched.seconds.toFixed(1)} s`);
   }
-  let pytorch:
-    | { seconds: number; examples: number; threads: number; torch: string; blas: string[] | null }
-    | undefined;
+  let pytorch: PytorchRun | undefined;
+  const otherBlas: PytorchRun[] = [];
   if (!skip.has("pytorch") && await hasTorch()) {
     console.error("bench: heat-map set, PyTorch reference (1 thread) …");
-    const result = `${scratch}/pytorch.json`;
-    const { success, stderr } = await new Deno.Command(PYTHON, {
-      args: [REFERENCE.pathname, `${scratch}/reference`, result, "1"],
-      stdout: "inherit",
-      stderr: "piped",
-    }).output();
-    if (!success) throw new Error(`The PyTorch reference failed:\n${new TextDecoder().decode(stderr)}`);
-    pytorch = JSON.parse(await Deno.readTextFile(result));
-    console.error(`bench: PyTorch ${pytorch!.seconds.toFixed(1)} s (torch ${pytorch!.torch})`);
+    pytorch = await runReference(`${scratch}/reference`, `${scratch}/pytorch.json`);
+    console.error(
+      `bench: PyTorch ${pytorch.seconds.toFixed(1)} s (torch ${pytorch.torch}${blasName(pytorch.blas)})`,
+    );
+    // The same loop on every other BLAS installed: torch's speed here is mostly its BLAS's.
+    const loaded = new Set((pytorch.blas ?? []).map(directoryOf));
+    for (const dir of (await blasDirectories()).filter((d) => !loaded.has(d))) {
+      const other = await runReference(`${scratch}/reference`, `${scratch}/pytorch-other.json`, dir);
+      otherBlas.push(other);
+      console.error(`bench: PyTorch ${other.seconds.toFixed(1)} s${blasName(other.blas)}`);
+    }
   } else if (!skip.has("pytorch")) {
     console.error(`bench: ${PYTHON} has no torch (apt-get install python3-torch); PyTorch column left null`);
   }
@@ -286,8 +339,15 @@ async function main(): Promise<void> {
       pytorchSeconds: pytorch?.seconds ?? null,
       pytorchThreads: pytorch?.threads ?? null,
       pytorchVersion: pytorch?.torch ?? null,
-      /** torch's BLAS library: Debian's reference BLAS unless OpenBLAS is installed (~6x apart on this toy). */
+      /** torch's BLAS library as installed: Debian's reference BLAS unless OpenBLAS is installed. */
       pytorchBlas: pytorch?.blas ?? null,
+      /** The same loop on each other BLAS installed (`LD_LIBRARY_PATH`): ~6x apart on this toy. */
+      pytorchOtherBlas: otherBlas.map((run) => ({
+        blas: run.blas,
+        seconds: run.seconds,
+        examplesPerSecond: run.examples / run.seconds,
+        speedup: run.seconds / batched.seconds,
+      })),
       speedupOverOneWorker: oneWorker ? oneWorker.seconds / batched.seconds : null,
       speedupOverUnbatched: unbatched ? unbatched.seconds / batched.seconds : null,
       speedupOverPytorch: pytorch ? pytorch.seconds / batched.seconds : null,
@@ -332,6 +392,11 @@ async function main(): Promise<void> {
       }) | ${f(report.toy.pytorchSeconds)} | ${f(report.toy.examplesPerSecond.pytorch, 0)} | ${
         f(report.toy.speedupOverPytorch, 2)
       } |`,
+      ...report.toy.pytorchOtherBlas.map((run) =>
+        `| toy heat-map set, PyTorch ${report.toy.pytorchVersion} (1 thread${blasName(run.blas)}) | ${
+          f(run.seconds)
+        } | ${f(run.examplesPerSecond, 0)} | ${f(run.speedup, 2)} |`
+      ),
       `| default strategy sweep (${sweep?.points ?? "—"} points × 4 seeds), batched | ${
         f(report.strategySweep.batchedSeconds)
       } | | 1.00 |`,
