@@ -80,3 +80,13 @@ Deno.test("seeds spread over two workers give exactly the serial run's numbers",
   assert.deepEqual(withoutClock(parallel.runs), withoutClock(serial.runs));
   assert.deepEqual({ ...parallel.summary, wallSeconds: 0 }, { ...serial.summary, wallSeconds: 0 });
 });
+
+Deno.test("a worker's share writes its run records but no summary: only the whole run has one", async () => {
+  const out = await Deno.makeTempDir();
+  const { runs } = await runToy(tinyToyConfig(), { out, quiet: true, workers: 1, workerShare: true });
+  for (const run of runs) await Deno.stat(`${out}/toy/${run.id}/summary.json`);
+  await assert.rejects(Deno.stat(`${out}/toy/summary.json`), Deno.errors.NotFound);
+  // The whole run, resumed from the share's records, writes it.
+  await runToy(tinyToyConfig(), { out, quiet: true, workers: 1 });
+  ToySummarySchema.parse(JSON.parse(await Deno.readTextFile(`${out}/toy/summary.json`)));
+});

@@ -22,7 +22,14 @@ scope.onmessage = async (event) => {
   const job = event.data;
   try {
     await initBackend(job.backend);
-    const options = { out: job.out, seeds: job.seeds, quiet: true, workers: 1, batched: job.batched ?? true };
+    const options = {
+      out: job.out,
+      seeds: job.seeds,
+      quiet: true,
+      workers: 1,
+      batched: job.batched ?? true,
+      workerShare: true,
+    };
     if (job.experiment === "toy") {
       // Boundaries belong to the experiment's first seed, not this worker's.
       await runToy(job.config as never, { ...options, boundarySeed: job.allSeeds[0]! });

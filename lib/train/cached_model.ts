@@ -48,6 +48,11 @@ export interface OrganismRunOptions {
   quiet?: boolean;
   /** Deno workers to spread the fine-tune seeds over (default: one per core); 1 runs in this thread. */
   workers?: number;
+  /**
+   * This call is one worker's share of a larger run: it writes its run records only, and the caller writes
+   * `summary.json` once every share is done (so a run killed mid-way never leaves a summary of part of it).
+   */
+  workerShare?: boolean;
 }
 
 /** What `cachedTransformer` needs. */

@@ -24,8 +24,7 @@ import { type EmScores, evaluateEm } from "./evaluate.ts";
 import { emStrategySetup } from "./setup.ts";
 import { type EmRun, EmRunSchema, type EmSummary } from "./summary.ts";
 
-/** Options of `runEm`. */
-/** Options of the runner (shared by both organisms). */
+/** Options of `runEm` (shared by both organisms). */
 export type RunEmOptions = OrganismRunOptions;
 
 /** What the experiment produced. */
@@ -180,7 +179,7 @@ export async function runEm(config: EmConfig, options: RunEmOptions = {}): Promi
     points: aggregated,
     frontier: pointFrontier(aggregated),
   };
-  if (store) await writeJsonAtomic(`${store.dir}/summary.json`, summary);
+  if (store && !options.workerShare) await writeJsonAtomic(`${store.dir}/summary.json`, summary);
   return {
     config,
     backend,

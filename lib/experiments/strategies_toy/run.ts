@@ -61,6 +61,11 @@ export interface RunStrategiesToyOptions {
   workers?: number;
   /** Fine-tune each point's seeds as one ensemble (default true); false trains one model at a time. */
   batched?: boolean;
+  /**
+   * This call is one worker's share of a larger run (some seeds or points, or only the bases): it writes its run
+   * records only, and the caller writes `summary.json` once every share is done.
+   */
+  workerShare?: boolean;
   /** Run only these sweep points (by id; a worker's share). */
   points?: string[];
   /** Batched with `out`: only train (or find) the seeds' bases and save them under `<out>/strategies-toy/bases/`. */
@@ -343,8 +348,8 @@ export async function runStrategiesToy(
     points: aggregated,
     frontier: pointFrontier(aggregated),
   };
-  // A worker's share (some points, or only the bases) leaves the summary to the caller.
-  if (store && !options.points && !options.basesOnly) {
+  // A share (some seeds or points, or only the bases) leaves the summary to the caller.
+  if (store && !options.workerShare && !options.points && !options.basesOnly) {
     await writeJsonAtomic(`${store.dir}/summary.json`, summary);
   }
   return { config, context, backend, points, runs, summary };

@@ -32,8 +32,7 @@ import {
 import { sycophancySetup } from "./setup.ts";
 import { type SycophancyRun, SycophancyRunSchema, type SycophancySummary } from "./summary.ts";
 
-/** Options of `runSycophancy`. */
-/** Options of the runner (shared by both organisms). */
+/** Options of `runSycophancy` (shared by both organisms). */
 export type RunSycophancyOptions = OrganismRunOptions;
 
 /** What the experiment produced. */
@@ -200,6 +199,6 @@ export async function runSycophancy(
     frontier: pointFrontier(honest),
     degenerate,
   };
-  if (store) await writeJsonAtomic(`${store.dir}/summary.json`, summary);
+  if (store && !options.workerShare) await writeJsonAtomic(`${store.dir}/summary.json`, summary);
   return { config, backend, base, points, runs, summary, dispose: () => disposeTransformer(base.model) };
 }

@@ -57,6 +57,11 @@ export interface RunToyOptions {
    * fine-tunes together. false trains them one by one (for debugging and the benchmark's comparison).
    */
   batched?: boolean;
+  /**
+   * This call is one worker's share of a larger run: it writes its run records only, and the caller writes
+   * `summary.json` once every share is done (so a run killed mid-way never leaves a summary of part of it).
+   */
+  workerShare?: boolean;
 }
 
 /** Everything the toy experiment produced. */
@@ -265,7 +270,7 @@ export async function runToy(config: ToyConfig, options: RunToyOptions = {}): Pr
     context.embeddings,
     config.features.maxRank,
   );
-  if (store) await writeJsonAtomic(`${store.dir}/summary.json`, summary);
+  if (store && !options.workerShare) await writeJsonAtomic(`${store.dir}/summary.json`, summary);
   return { config, context, backend, runs, summary };
 }
 
