@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { dirname } from "node:path";
 import { parseArgs } from "node:util";
 import { initBackend } from "../backend.ts";
 import { writeJsonAtomic } from "../io/atomic.ts";
@@ -190,10 +191,6 @@ async function runReference(data: string, result: string, blasDirectory?: string
   return JSON.parse(await Deno.readTextFile(result));
 }
 
-function directoryOf(path: string): string {
-  return path.slice(0, path.lastIndexOf("/"));
-}
-
 /**
  * The BLAS libraries installed for Debian's torch: each provider of `libblas.so.3` (reference BLAS, OpenBLAS,
  * BLIS) lives in its own directory under /usr/lib/<arch>/, and the alternatives system picks one by default.
@@ -292,7 +289,7 @@ async function main(): Promise<void> {
       `bench: PyTorch ${pytorch.seconds.toFixed(1)} s (torch ${pytorch.torch}${blasName(pytorch.blas)})`,
     );
     // The same loop on every other BLAS installed: torch's speed here is mostly its BLAS's.
-    const loaded = new Set((pytorch.blas ?? []).map(directoryOf));
+    const loaded = new Set((pytorch.blas ?? []).map((path) => dirname(path)));
     for (const dir of (await blasDirectories()).filter((d) => !loaded.has(d))) {
       const other = await runReference(`${scratch}/reference`, `${scratch}/pytorch-other.json`, dir);
       otherBlas.push(other);
@@ -341,7 +338,7 @@ async function main(): Promise<void> {
       pytorchVersion: pytorch?.torch ?? null,
       /** torch's BLAS library as installed: Debian's reference BLAS unless OpenBLAS is installed. */
       pytorchBlas: pytorch?.blas ?? null,
-      /** The same loop on each other BLAS installed (`LD_LIBRARY_PATH`): ~6x apart on this toy. */
+      /** The same loop on each other BLAS installed (`LD_LIBRARY_PATH`): 4–6x apart here. */
       pytorchOtherBlas: otherBlas.map((run) => ({
         blas: run.blas,
         seconds: run.seconds,

@@ -33,8 +33,8 @@ export function usesMemberLoop(): boolean {
 
 /**
  * Whether products with t [M, k, m] on the right have too few output columns for XNNPACK: its f32 GEMM kernels on
- * WASM SIMD fill 8 output columns at a time, so below 8 (a LoRA factor A of rank 4, a 3-class head) the transposed
- * product (tᵀ·xᵀ)ᵀ is faster — measured here, 13 products [300, 167]·[167, 4] take 520 µs, transposed 290 µs;
+ * WASM SIMD fill 8 output columns at a time, so below 8 (a LoRA factor A of rank 4) the transposed product
+ * (tᵀ·xᵀ)ᵀ is faster — measured here, 13 products [300, 167]·[167, 4] take 520 µs, transposed 290 µs;
  * from 8 columns up the two orders cost the same.
  */
 function isThin(t: tf.Tensor3D): boolean {
@@ -138,13 +138,28 @@ export interface ConstantInput {
   dispose(): void;
 }
 
+/**
+ * A kept copy of a constant t [M, r, c], its transpose, and (for loop products) both as member slices: what a
+ * product with a constant side reuses every step. Release with `dispose`.
+ */
+function keptConstant(t: tf.Tensor3D, loop: boolean) {
+  const value = tf.keep(tf.clone(t));
+  const transposed = tf.keep(transposeLast(value)) as tf.Tensor3D;
+  const slices = loop ? tf.tidy(() => members2d(value)).map((s) => tf.keep(s)) : [];
+  const transposedSlices = loop ? tf.tidy(() => members2d(transposed)).map((s) => tf.keep(s)) : [];
+  return {
+    value,
+    transposed,
+    slices,
+    transposedSlices,
+    dispose: () => tf.dispose([value, transposed, ...slices, ...transposedSlices]),
+  };
+}
+
 /** Wraps constant inputs (copied; the caller keeps ownership of `x`). */
 export function constantInput(x: tf.Tensor3D): ConstantInput {
   const loop = usesMemberLoop();
-  const input = tf.keep(tf.clone(x));
-  const transposed = tf.keep(transposeLast(input)) as tf.Tensor3D;
-  const slices = loop ? tf.tidy(() => members2d(input)).map((t) => tf.keep(t)) : [];
-  const transposedSlices = loop ? tf.tidy(() => members2d(transposed)).map((t) => tf.keep(t)) : [];
+  const { value: input, transposed, slices, transposedSlices, dispose } = keptConstant(x, loop);
   // Per member: x·w, or (wᵀ·xᵀ)ᵀ when w is thin; the gradient xᵀ·dy, or (dyᵀ·x)ᵀ when dy is thin.
   const product = (kept: tf.Tensor2D[], keptT: tf.Tensor2D[], right: tf.Tensor3D) =>
     isThin(right)
@@ -160,10 +175,7 @@ export function constantInput(x: tf.Tensor3D): ConstantInput {
           : tf.matMul(transposed, dy as tf.Tensor3D),
     };
   });
-  return {
-    apply: (w) => apply(w) as tf.Tensor3D,
-    dispose: () => tf.dispose([input, transposed, ...slices, ...transposedSlices]),
-  };
+  return { apply: (w) => apply(w) as tf.Tensor3D, dispose };
 }
 
 /**
@@ -180,10 +192,7 @@ export interface ConstantWeight {
 export function constantWeight(w: tf.Tensor3D): ConstantWeight {
   const shared = w.shape[0] === 1;
   const loop = !shared && usesMemberLoop();
-  const weight = tf.keep(tf.clone(w));
-  const transposed = tf.keep(transposeLast(weight)) as tf.Tensor3D;
-  const slices = loop ? tf.tidy(() => members2d(weight)).map((t) => tf.keep(t)) : [];
-  const transposedSlices = loop ? tf.tidy(() => members2d(transposed)).map((t) => tf.keep(t)) : [];
+  const { value: weight, transposed, slices, transposedSlices, dispose } = keptConstant(w, loop);
   const product = (x: tf.Tensor3D, right: tf.Tensor3D, rightSlices: tf.Tensor2D[]) => {
     if (shared) return sharedWeightProduct(x, right);
     if (x.shape[0] !== right.shape[0]) {
@@ -202,6 +211,6 @@ export function constantWeight(w: tf.Tensor3D): ConstantWeight {
     // Rows shared by every member against per-member weights: tfjs's own gradients (lazy, so none for w).
     apply: (x) =>
       (!shared && x.shape[0] === 1 ? sharedRowsProduct(x, weight) : withGradient(x)) as tf.Tensor3D,
-    dispose: () => tf.dispose([weight, transposed, ...slices, ...transposedSlices]),
+    dispose,
   };
 }

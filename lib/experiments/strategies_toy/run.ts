@@ -349,7 +349,7 @@ export async function runStrategiesToy(
     frontier: pointFrontier(aggregated),
   };
   // A share (some seeds or points, or only the bases) leaves the summary to the caller.
-  if (store && !options.workerShare && !options.points && !options.basesOnly) {
+  if (store && !options.workerShare) {
     await writeJsonAtomic(`${store.dir}/summary.json`, summary);
   }
   return { config, context, backend, points, runs, summary };
