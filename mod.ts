@@ -1,53 +1,81 @@
 /**
- * selgen: a notebook lab for selective generalisation — fine-tuning that learns the capability in its data
- * without the unwanted disposition hidden in the same data.
+ * selgen: a notebook lab and benchmark for selective generalisation — fine-tuning that learns the capability
+ * in its data without the unwanted disposition hidden in the same data.
  *
- * Start the backend, run an experiment, draw its figures:
+ * Start the backend, run an experiment, check its findings and draw its figures:
  *
  * ```ts ignore
- * import { initBackend, loadToyConfig, runToy, toyFigures } from "./mod.ts";
+ * import { experimentFigures, formatFindings, initBackend, loadToyConfig, runExperiment, toy } from "./mod.ts";
  * await initBackend(); // tfjs-node-gpu > tfjs-node > wasm > cpu, or SELGEN_BACKEND
- * const { summary, runs, context } = await runToy(await loadToyConfig(), { seeds: [1] });
- * const figures = toyFigures(summary, runs, context.triggers.colours);
+ * const result = await runExperiment(toy, await loadToyConfig(), { seeds: [1], out: "out" });
+ * console.log(formatFindings(toy.findings(result.summary)));
+ * const figures = await experimentFigures("toy", result);
  * ```
  *
- * `ToySummarySchema` and `StrategiesToySummarySchema` are the contracts of `<out>/toy/summary.json` and
- * `<out>/strategies-toy/summary.json`, written by `deno task reproduce toy` and `deno task reproduce strategies-toy`.
+ * Add a strategy with `defineStrategy` (one file in `lib/strategies/`, one registry line); add an experiment
+ * with `defineExperiment`, or an organism with `organismExperiment` (see `docs/engine.md`). The summary schemas
+ * are the contracts of `<out>/<experiment>/summary.json`, written by `deno task reproduce <experiment>`.
+ * Everything else is in the namespaces at the bottom (`data`, `models`, `train`, `metrics`, `strategies`,
+ * `experiments`, `plot`).
  *
  * @module
  */
-export * from "./lib/backend.ts";
-export * from "./lib/config/load.ts";
-export * from "./lib/io/atomic.ts";
-export * from "./lib/data/mod.ts";
-export * from "./lib/models/mod.ts";
-export * from "./lib/train/mod.ts";
-export * from "./lib/eval/mod.ts";
-export * from "./lib/plot/mod.ts";
-export * from "./lib/experiments/toy/mod.ts";
-export * from "./lib/experiments/sweep.ts";
-export * from "./lib/experiments/strategies_toy/mod.ts";
-export * from "./lib/strategies/mod.ts";
-export * from "./lib/models/classifier_view.ts";
-export * from "./lib/eval/pca.ts";
-export * from "./lib/eval/pareto.ts";
-export * from "./lib/eval/points.ts";
-export * from "./lib/plot/strategies.ts";
-export * from "./lib/plot/em.ts";
-export * from "./lib/experiments/em/mod.ts";
-export * from "./lib/experiments/sycophancy/mod.ts";
-export * from "./lib/plot/sycophancy.ts";
-export * from "./lib/plot/export.ts";
-export * from "./lib/plot/gallery.ts";
-export * from "./lib/plot/original.ts";
-export * from "./lib/experiments/original/importer.ts";
-export * from "./lib/data/csv.ts";
-export * from "./lib/data/gcd.ts";
-export * from "./lib/train/language_model.ts";
-export * from "./lib/train/cached_model.ts";
-export * from "./lib/data/vocabulary.ts";
-export * from "./lib/data/personas.ts";
-export * from "./lib/models/transformer.ts";
-export * from "./lib/models/transformer_view.ts";
-export * from "./lib/models/sequence_batch.ts";
-export * from "./lib/models/weights.ts";
+
+// The backend, configs and files.
+export { type BackendInfo, initBackend } from "./lib/backend.ts";
+export { loadYamlConfig } from "./lib/config/load.ts";
+export { writeJsonAtomic } from "./lib/io/atomic.ts";
+
+// The engine: experiments as plans of jobs, one driver, executors, the registry.
+export { type ExperimentResult, runExperiment, type RunExperimentOptions } from "./lib/experiments/driver.ts";
+export { defineExperiment, type Experiment, type Job } from "./lib/experiments/experiment.ts";
+export { type Executor, InProcessExecutor, WorkerPool } from "./lib/experiments/executors.ts";
+export { experimentByName, EXPERIMENTS } from "./lib/experiments/registry.ts";
+export { expandSweep, NAIVE_POINT, type SweepPoint } from "./lib/experiments/sweep.ts";
+
+// The experiments and their configs.
+export { loadToyConfig, toy } from "./lib/experiments/toy/experiment.ts";
+export { loadStrategiesToyConfig, strategiesToy } from "./lib/experiments/strategies_toy/experiment.ts";
+export { sycophancy, sycophancyOrganism } from "./lib/experiments/sycophancy/organism.ts";
+export { em, emOrganism } from "./lib/experiments/em/organism.ts";
+export {
+  fineTunePoint,
+  loadOrTrainBase,
+  type Organism,
+  organismExperiment,
+  withFineTune,
+} from "./lib/experiments/organism.ts";
+
+// Summaries (the contracts of summary.json) and findings.
+export { type ToySummary, ToySummarySchema } from "./lib/experiments/toy/summary.ts";
+export {
+  type StrategiesToySummary,
+  StrategiesToySummarySchema,
+} from "./lib/experiments/strategies_toy/summary.ts";
+export { type SycophancySummary, SycophancySummarySchema } from "./lib/experiments/sycophancy/summary.ts";
+export { type EmSummary, EmSummarySchema } from "./lib/experiments/em/summary.ts";
+export { type Finding, formatFindings } from "./lib/experiments/findings.ts";
+
+// Strategies.
+export { STRATEGIES, strategyByName } from "./lib/strategies/registry.ts";
+export { defineStrategy, type Strategy } from "./lib/strategies/strategy.ts";
+
+// Figures.
+export { experimentFigures } from "./lib/plot/experiments.ts";
+export { display, type Figure, textTable } from "./lib/plot/figure.ts";
+export { withImages } from "./lib/plot/export.ts";
+export { toyBoundaryFigure, toyCurvesFigure, toyHeatmapFigure, toySimilarityFigure } from "./lib/plot/toy.ts";
+export { strategiesToyFigures } from "./lib/plot/strategies.ts";
+export { sycophancyFigures } from "./lib/plot/sycophancy.ts";
+export { emFigures } from "./lib/plot/em.ts";
+export { originalParetoFigure } from "./lib/plot/original.ts";
+export { importOriginalRuns } from "./lib/experiments/original/importer.ts";
+
+// Everything else, by area.
+export * as data from "./lib/data/mod.ts";
+export * as models from "./lib/models/mod.ts";
+export * as train from "./lib/train/mod.ts";
+export * as metrics from "./lib/eval/mod.ts";
+export * as strategies from "./lib/strategies/mod.ts";
+export * as experiments from "./lib/experiments/mod.ts";
+export * as plot from "./lib/plot/mod.ts";

@@ -4,7 +4,7 @@
  * Order: `tfjs-node-gpu` > `tfjs-node` (only when the user installed them with their native binding) >
  * WASM > CPU. `SELGEN_BACKEND=tensorflow|wasm|cpu` overrides. tfjs is always loaded through the one
  * `@tensorflow/tfjs` entry point, so there is a single tfjs-core instance with gradients registered
- * (importing `tfjs-core` directly loses gradients and chained ops; see DESIGN §1).
+ * (importing `tfjs-core` directly registers no gradients and no chained ops).
  *
  * @module
  */

@@ -1,13 +1,13 @@
 import assert from "node:assert/strict";
 import { ConfigError, parseYamlConfig } from "../lib/config/load.ts";
 import { ToyConfigSchema } from "../lib/experiments/toy/config.ts";
-import { loadToyConfig } from "../lib/experiments/toy/run.ts";
+import { loadToyConfig } from "../lib/experiments/toy/experiment.ts";
 
 Deno.test("the shipped toy config equals the schema's defaults", async () => {
   assert.deepEqual(await loadToyConfig(), ToyConfigSchema.parse({}));
 });
 
-Deno.test("an empty YAML file gives the defaults of DESIGN §3", () => {
+Deno.test("an empty YAML file gives the defaults: the original code's seeds and split, LoRA rank 4", () => {
   const config = parseYamlConfig(ToyConfigSchema, "");
   assert.deepEqual(config.seeds, [1, 2, 25, 42]);
   assert.equal(config.split.trainTriggers, 10);

@@ -1,10 +1,16 @@
 import assert from "node:assert/strict";
 import { initBackend } from "../lib/backend.ts";
 import { aggregatePoints, pointFrontier } from "../lib/eval/points.ts";
-import { baseKey, loadOrTrainEmBase, variantConfig } from "../lib/experiments/em/base.ts";
 import { EmConfigSchema } from "../lib/experiments/em/config.ts";
 import { emFindings } from "../lib/experiments/em/findings.ts";
-import { runEm } from "../lib/experiments/em/run.ts";
+import { em, emOrganism, variantConfig } from "../lib/experiments/em/organism.ts";
+import { WorkerPool } from "../lib/experiments/executors.ts";
+import { loadOrTrainBase } from "../lib/experiments/organism.ts";
+import { baseModelKey } from "../lib/train/cached_model.ts";
+import { organismRecords } from "../lib/plot/experiments.ts";
+import type { EmRun } from "../lib/experiments/em/summary.ts";
+import type { EmScores } from "../lib/experiments/em/evaluate.ts";
+import { runWith } from "./_run.ts";
 import { EmSummarySchema } from "../lib/experiments/em/summary.ts";
 import { disposeTransformer, transformerForward, transformerVariables } from "../lib/models/transformer.ts";
 import { loadWeights } from "../lib/models/weights.ts";
@@ -13,6 +19,27 @@ import { writeFigure } from "../lib/plot/figure.ts";
 import * as tf from "@tensorflow/tfjs";
 
 await initBackend("wasm");
+
+const loadOrTrainEmBase = (
+  config: typeof tiny,
+  variant: string,
+  options: { cacheDir: string; quiet: boolean },
+) => loadOrTrainBase(emOrganism, config, variant, options);
+const baseKey = (config: typeof tiny) => baseModelKey(config, emOrganism.baseCodeVersion);
+
+/** The EM experiment in this thread (or on `workers` workers), its runs split from its bases. */
+async function runEm(
+  config: typeof tiny,
+  options: { out: string; cacheDir: string; quiet: boolean; workers?: number },
+) {
+  const { workers, ...rest } = options;
+  const result = await runWith(em, config, {
+    ...rest,
+    ...(workers ? { executor: new WorkerPool(workers) } : {}),
+  });
+  const { runs, bases } = organismRecords<EmRun, EmScores>(result.records);
+  return { summary: result.summary, runs, bases };
+}
 
 const tiny = EmConfigSchema.parse({
   seeds: [1, 2],
@@ -70,16 +97,14 @@ Deno.test("the experiment writes a valid summary with naive, control and strateg
   assert.deepEqual(first.summary.points.map((p) => p.id), ["naive", "kl-beta=1", "dpo"]);
   assert.equal(first.runs.filter((r) => r.variant === "control").length, 2);
   assert.equal(first.summary.baseFromCache.persona, false);
-  for (const figure of emFigures(first.summary, first.runs, first.baseScores.control.perDomain)) {
+  for (const figure of emFigures(first.summary, first.runs, first.bases.control!.scores.perDomain)) {
     const { json } = await writeFigure(figure, `${out}/figures`);
     assert.ok(JSON.parse(await Deno.readTextFile(json)).data.length > 0);
   }
   assert.equal(emFindings(first.summary).length, 5);
-  first.dispose();
   const again = await runEm(tiny, { out, cacheDir, quiet: true });
   assert.equal(again.summary.baseFromCache.persona, true);
   assert.deepEqual(again.runs, first.runs);
-  again.dispose();
 });
 
 Deno.test("a point with a diverged seed is left out of its means and kept off the frontier", () => {
@@ -106,10 +131,8 @@ Deno.test("a point with a diverged seed is left out of its means and kept off th
 
 Deno.test("fine-tune seeds spread over two workers give exactly the serial run's numbers", async () => {
   const cacheDir = await Deno.makeTempDir();
-  const serial = await runEm(tiny, { out: await Deno.makeTempDir(), cacheDir, quiet: true, workers: 1 });
+  const serial = await runEm(tiny, { out: await Deno.makeTempDir(), cacheDir, quiet: true });
   const parallel = await runEm(tiny, { out: await Deno.makeTempDir(), cacheDir, quiet: true, workers: 2 });
   const withoutClock = (runs: typeof serial.runs) => runs.map((r) => ({ ...r, seconds: 0 }));
   assert.deepEqual(withoutClock(parallel.runs), withoutClock(serial.runs));
-  serial.dispose();
-  parallel.dispose();
 });

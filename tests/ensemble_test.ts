@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../lib/backend.ts";
 import { Rng } from "../lib/data/rng.ts";
-import { fineTuneBatched, trainBasesBatched } from "../lib/experiments/toy/batched.ts";
+import { fineTuneConditions, trainBases } from "../lib/experiments/toy/ensembles.ts";
 import {
   conditions,
   disposeSeedData,
@@ -12,7 +12,6 @@ import {
   seedData,
   trainBase,
 } from "../lib/experiments/toy/stages.ts";
-import { runToy } from "../lib/experiments/toy/run.ts";
 import {
   constantInput,
   constantWeight,
@@ -20,8 +19,8 @@ import {
   setMemberProductMode,
 } from "../lib/models/member_matmul.ts";
 import { disposeClassifier } from "../lib/models/mlp.ts";
+import { trainMembers } from "../lib/train/loop.ts";
 import { MemberAdam } from "../lib/train/member_adam.ts";
-import { trainEnsemble } from "../lib/train/ensemble_loop.ts";
 import { tinyToyConfig } from "./_tiny.ts";
 
 const random = (rng: Rng, shape: number[]) =>
@@ -134,11 +133,11 @@ Deno.test("MemberAdam steps each member exactly as tf.train.adam steps it alone,
     tf.variable(tf.squeeze(tf.slice(start, [m, 0, 0], [1, -1, -1]), [0]), true)
   );
   const target = random(rng, [2, 3, 2]);
-  const ours = new MemberAdam([stacked], [0.1, 0.01]);
+  const ours = new MemberAdam([stacked], { learningRate: [0.1, 0.01] });
   const theirs = [tf.train.adam(0.1), tf.train.adam(0.01)];
   for (let step = 0; step < 5; step++) {
     const { grads, value } = tf.variableGrads(() => tf.sum(tf.square(tf.sub(stacked, target))) as tf.Scalar);
-    ours.apply(grads, [true, step < 3]);
+    ours.apply(grads, { active: [true, step < 3] });
     tf.dispose([grads, value]);
     alone.forEach((v, m) => {
       if (m === 1 && step >= 3) return;
@@ -167,7 +166,7 @@ async function membersMatchAlone(mode: "loop" | "batched"): Promise<void> {
   const ctx = await prepareToy(tinyToyConfig({ proxy: { ks: [1, 2] }, model: { hidden: [32, 32] } }));
   const datas = [3, 8].map((seed) => seedData(ctx, seed));
   const alone = datas.map((d) => trainBase(ctx, d));
-  const together = trainBasesBatched(ctx, datas);
+  const together = trainBases(ctx, datas);
   alone.forEach((a, i) => {
     const b = together[i]!;
     assert.equal(b.result.steps, a.result.steps, "the member stops at the same step");
@@ -178,7 +177,7 @@ async function membersMatchAlone(mode: "loop" | "batched"): Promise<void> {
   });
   const plan = conditions(ctx);
   const single = plan.map((c) => fineTune(ctx, datas[0]!, alone[0]!.model, c));
-  const batch = fineTuneBatched(ctx, datas[0]!, alone[0]!.model, plan);
+  const batch = fineTuneConditions(ctx, datas[0]!, alone[0]!.model, plan);
   plan.forEach((_, m) => {
     const a = single[m]!, b = batch.runs[m]!;
     a.result.losses.forEach((l, s) =>
@@ -207,8 +206,8 @@ Deno.test("ensemble training leaks no tensor", async () => {
   const ctx = await prepareToy(tinyToyConfig());
   const data = seedData(ctx, 3);
   const before = tf.memory().numTensors;
-  const [base] = trainBasesBatched(ctx, [data]);
-  const batch = fineTuneBatched(ctx, data, base!.model, conditions(ctx));
+  const [base] = trainBases(ctx, [data]);
+  const batch = fineTuneConditions(ctx, data, base!.model, conditions(ctx));
   batch.runs[0]!.classifier();
   batch.release();
   disposeClassifier(base!.model);
@@ -219,9 +218,9 @@ Deno.test("ensemble training leaks no tensor", async () => {
 Deno.test("a diverging member stops alone while the others train on", async () => {
   await initBackend("cpu");
   const v = tf.variable(tf.tensor2d([[1], [1]]), true, "diverge");
-  const results = trainEnsemble([v], {
+  const results = trainMembers({ members: 2, trainable: [v] }, {
     loss: (step) => ({
-      perMember: tf.tidy(() => {
+      loss: tf.tidy(() => {
         const loss = tf.reshape(tf.square(v), [2]) as tf.Tensor1D;
         return step === 2 ? tf.mul(loss, tf.tensor1d([Number.NaN, 1])) as tf.Tensor1D : loss;
       }),
@@ -244,23 +243,4 @@ Deno.test("the WASM slice patch returns what the original kernel returns", async
   assert.deepEqual(Array.from(contiguous.dataSync()), Array.from({ length: 15 }, (_, i) => 30 + i));
   assert.deepEqual(Array.from(strided.dataSync()), [19, 20, 22, 23, 25, 26, 34, 35, 37, 38, 40, 41]);
   tf.dispose([x, contiguous, strided]);
-});
-
-Deno.test("runToy batched and unbatched give the same heat-maps", async () => {
-  await initBackend("wasm");
-  const config = tinyToyConfig({ seeds: [3, 5] });
-  const batched = await runToy(config, { quiet: true, workers: 1, batched: true });
-  const unbatched = await runToy(config, { quiet: true, workers: 1, batched: false });
-  for (const [key, heat] of Object.entries(batched.summary.heatmaps)) {
-    heat.mean.forEach((row, i) =>
-      row.forEach((value, j) => {
-        const other = unbatched.summary.heatmaps[key]!.mean[i]![j]!;
-        assert.ok(Math.abs(value - other) <= 0.05, `${key}[${i}][${j}]: ${value} vs ${other}`);
-      })
-    );
-  }
-  assert.deepEqual(
-    batched.runs.map((r) => r.steps),
-    unbatched.runs.map((r) => r.steps),
-  );
 });

@@ -11,7 +11,7 @@ import {
   forward,
   trainableVariables,
 } from "../lib/models/mlp.ts";
-import { train } from "../lib/train/loop.ts";
+import { trainMembers } from "../lib/train/loop.ts";
 
 await initBackend("wasm");
 
@@ -52,7 +52,9 @@ Deno.test("LoRA fine-tuning moves every A and B while base weights stay bit-iden
   const adaptersBefore = adapterVariables(tuned.layers).map((v) => v.dataSync().slice());
   assert.deepEqual(trainableVariables(tuned), adapterVariables(tuned.layers));
   const { x, y } = toyBatch(32, 10, 4);
-  train(trainableVariables(tuned), { loss: () => ({ loss: crossEntropy(forward(tuned, x).logits, y) }) }, {
+  trainMembers({ members: 1, trainable: trainableVariables(tuned) }, {
+    loss: () => ({ loss: tf.reshape(crossEntropy(forward(tuned, x).logits, y), [1]) as tf.Tensor1D }),
+  }, {
     steps: 5,
     learningRate: 1e-2,
   });

@@ -4,7 +4,15 @@ import { parseYamlConfig } from "../lib/config/load.ts";
 import { StrategiesToyConfigSchema } from "../lib/experiments/strategies_toy/config.ts";
 import { expandSweep } from "../lib/experiments/sweep.ts";
 import { strategiesToyFindings } from "../lib/experiments/strategies_toy/findings.ts";
-import { loadStrategiesToyConfig, runStrategiesToy } from "../lib/experiments/strategies_toy/run.ts";
+import { loadStrategiesToyConfig, strategiesToy } from "../lib/experiments/strategies_toy/experiment.ts";
+import { toyStrategySetup } from "../lib/experiments/strategies_toy/setup.ts";
+import type { StrategiesToyConfig } from "../lib/experiments/strategies_toy/config.ts";
+import { runExperiment, type RunExperimentOptions } from "../lib/experiments/driver.ts";
+import { InProcessExecutor } from "../lib/experiments/executors.ts";
+import { disposeSeedData, evaluate, prepareToy, seedData, trainBase } from "../lib/experiments/toy/stages.ts";
+import { fineTuneWith } from "../lib/strategies/finetune.ts";
+import { disposeClassifier } from "../lib/models/mlp.ts";
+import { strategyByName } from "../lib/strategies/registry.ts";
 import { StrategiesToySummarySchema } from "../lib/experiments/strategies_toy/summary.ts";
 import { dominates, paretoFrontier } from "../lib/eval/pareto.ts";
 import { writeFigure } from "../lib/plot/figure.ts";
@@ -13,6 +21,45 @@ import { STRATEGIES } from "../lib/strategies/registry.ts";
 import { tinyToyConfig } from "./_tiny.ts";
 
 await initBackend("wasm");
+
+/** Runs the comparison in this thread. */
+async function runStrategiesToy(config: StrategiesToyConfig, options: RunExperimentOptions = {}) {
+  const executor = new InProcessExecutor();
+  try {
+    const { summary, records } = await runExperiment(strategiesToy, config, { ...options, executor });
+    return { summary, runs: records };
+  } finally {
+    executor.close();
+  }
+}
+
+/** Each seed × point trained alone: the one-model reference the ensemble's members must match. */
+async function aloneRuns(config: StrategiesToyConfig) {
+  const ctx = await prepareToy(config.toy);
+  const flip = ctx.triggers.flip.category;
+  const runs = [];
+  for (const seed of config.toy.seeds) {
+    const data = seedData(ctx, seed);
+    const base = trainBase(ctx, data);
+    for (const point of expandSweep(config.strategies)) {
+      const setup = toyStrategySetup(ctx, data, base.model, config.proxy);
+      const result = fineTuneWith(strategyByName(point.strategy), point.params, setup.context);
+      const heldOut = evaluate(ctx, data, setup.model, true).heldOut;
+      const others = Object.entries(heldOut).filter(([c]) => c !== flip).map(([, v]) => v);
+      runs.push({
+        id: `seed${seed}/${point.id}`,
+        finalLoss: result.finalLoss,
+        task: heldOut[flip]!,
+        alignment: others.reduce((a, b) => a + b, 0) / others.length,
+        proxyTriggers: setup.proxyTriggers,
+      });
+      setup.dispose();
+    }
+    disposeClassifier(base.model);
+    disposeSeedData(data);
+  }
+  return runs;
+}
 const pt = (alignment: number, task: number) => ({ alignment: { mean: alignment }, task: { mean: task } });
 
 Deno.test("the Pareto frontier keeps exactly the non-dominated points, sorted by alignment", () => {
@@ -101,7 +148,7 @@ Deno.test("the comparison writes a valid summary with a frontier, reuses runs, a
   for (
     const figure of strategiesToyFigures(
       first.summary,
-      first.context.triggers.categories.map((c) => c.name),
+      (await prepareToy(config.toy)).triggers.categories.map((c) => c.name),
     )
   ) {
     const { json } = await writeFigure(figure, `${out}/figures`);
@@ -116,7 +163,7 @@ Deno.test("the comparison writes a valid summary with a frontier, reuses runs, a
   );
 });
 
-Deno.test("the batched comparison (a member per seed) gives the unbatched runs' numbers and reuses saved bases", async () => {
+Deno.test("the comparison (a member per seed) gives the numbers of each model trained alone, and reuses saved bases", async () => {
   await initBackend("cpu");
   const config = StrategiesToyConfigSchema.parse({
     toy: tinyToyConfig({ seeds: [3, 4], fineTune: { steps: 8, curveEvery: 0 } }),
@@ -124,17 +171,11 @@ Deno.test("the batched comparison (a member per seed) gives the unbatched runs' 
     strategies: [{ strategy: "gradient-projection" }, { strategy: "caft" }, { strategy: "safelora" }],
   });
   const out = await Deno.makeTempDir();
-  const batched = await runStrategiesToy(config, { out, quiet: true, workers: 1 });
-  const unbatched = await runStrategiesToy(config, {
-    out: await Deno.makeTempDir(),
-    quiet: true,
-    workers: 1,
-    batched: false,
-  });
-  assert.notEqual(batched.summary.configHash, unbatched.summary.configHash, "records are kept apart");
+  const batched = await runStrategiesToy(config, { out, quiet: true });
+  const unbatched = await aloneRuns(config);
   assert.equal(batched.runs.length, 6);
   for (const run of batched.runs) {
-    const alone = unbatched.runs.find((r) => r.id === run.id)!;
+    const alone = unbatched.find((r) => r.id === run.id)!;
     assert.ok(Math.abs(run.finalLoss! - alone.finalLoss!) < 1e-4 * Math.max(1, alone.finalLoss!), run.id);
     assert.ok(
       Math.abs(run.task - alone.task) <= 0.02 && Math.abs(run.alignment - alone.alignment) <= 0.02,
@@ -145,7 +186,7 @@ Deno.test("the batched comparison (a member per seed) gives the unbatched runs' 
   // A rerun with one record lost retrains that point from the saved bases, to the same numbers.
   const saved = await Deno.stat(`${out}/strategies-toy/bases/seed4.bin`);
   await Deno.remove(`${out}/strategies-toy/seed4/caft`, { recursive: true });
-  const resumed = await runStrategiesToy(config, { out, quiet: true, workers: 1 });
+  const resumed = await runStrategiesToy(config, { out, quiet: true });
   assert.deepEqual(
     resumed.runs.map((r) => [r.id, r.finalLoss, r.task, r.alignment]).sort(),
     batched.runs.map((r) => [r.id, r.finalLoss, r.task, r.alignment]).sort(),
@@ -158,7 +199,7 @@ Deno.test("the batched comparison (a member per seed) gives the unbatched runs' 
   // A damaged base file is detected and that base retrained, to the same numbers.
   await Deno.writeFile(`${out}/strategies-toy/bases/seed3.bin`, new Uint8Array(3));
   await Deno.remove(`${out}/strategies-toy/seed3/caft`, { recursive: true });
-  const repaired = await runStrategiesToy(config, { out, quiet: true, workers: 1 });
+  const repaired = await runStrategiesToy(config, { out, quiet: true });
   assert.deepEqual(
     repaired.runs.map((r) => [r.id, r.finalLoss, r.task, r.alignment]).sort(),
     batched.runs.map((r) => [r.id, r.finalLoss, r.task, r.alignment]).sort(),

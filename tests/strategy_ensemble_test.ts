@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../lib/backend.ts";
 import { toyEnsembleSetup, toyStrategySetup } from "../lib/experiments/strategies_toy/setup.ts";
-import { trainBasesBatched } from "../lib/experiments/toy/batched.ts";
+import { trainBases } from "../lib/experiments/toy/ensembles.ts";
 import { disposeSeedData, prepareToy, seedData } from "../lib/experiments/toy/stages.ts";
 import { disposeClassifier } from "../lib/models/mlp.ts";
 import { fineTuneMembers, fineTuneWith } from "../lib/strategies/finetune.ts";
@@ -15,7 +15,7 @@ import { tinyToyConfig } from "./_tiny.ts";
 await initBackend("cpu");
 const ctx = await prepareToy(tinyToyConfig({ fineTune: { steps: 8, curveEvery: 0 } }));
 const datas = [3, 4].map((seed) => seedData(ctx, seed));
-const bases = trainBasesBatched(ctx, datas).map((b) => b.model);
+const bases = trainBases(ctx, datas).map((b) => b.model);
 const proxy = { objects: 1, negative_emotions: 1 };
 
 /** Largest |a − b| relative to the largest |b| (1e-6 floor). */

@@ -12,14 +12,22 @@ import {
   textExample,
 } from "../lib/data/gcd.ts";
 import { Rng } from "../lib/data/rng.ts";
-import { SycophancyConfigSchema } from "../lib/experiments/sycophancy/config.ts";
+import { type SycophancyConfig, SycophancyConfigSchema } from "../lib/experiments/sycophancy/config.ts";
+import type { RunExperimentOptions } from "../lib/experiments/driver.ts";
 import {
   degenerateDomains,
   type DomainScores,
   sycophancyAxes,
 } from "../lib/experiments/sycophancy/evaluate.ts";
 import { sycophancyFindings } from "../lib/experiments/sycophancy/findings.ts";
-import { runSycophancy } from "../lib/experiments/sycophancy/run.ts";
+import { sycophancy } from "../lib/experiments/sycophancy/organism.ts";
+import { organismRecords } from "../lib/plot/experiments.ts";
+import { runWith } from "./_run.ts";
+
+async function runSycophancy(config: SycophancyConfig, options: RunExperimentOptions) {
+  const result = await runWith(sycophancy, config, options);
+  return { summary: result.summary, runs: organismRecords(result.records).runs };
+}
 import { SycophancySummarySchema } from "../lib/experiments/sycophancy/summary.ts";
 import { writeFigure } from "../lib/plot/figure.ts";
 import { sycophancyFigures } from "../lib/plot/sycophancy.ts";
@@ -126,9 +134,7 @@ Deno.test("the experiment writes a valid summary (naive + strategies, per-domain
     assert.ok(JSON.parse(await Deno.readTextFile(json)).data.length > 0);
   }
   assert.equal(sycophancyFindings(first.summary).length, 3);
-  first.dispose();
   const again = await runSycophancy(tiny, { out, cacheDir, quiet: true });
   assert.equal(again.summary.baseFromCache, true);
   assert.deepEqual(again.runs, first.runs);
-  again.dispose();
 });

@@ -1,18 +1,35 @@
 import assert from "node:assert/strict";
 import { initBackend } from "../lib/backend.ts";
-import { runToy } from "../lib/experiments/toy/run.ts";
+import { runExperiment, type RunExperimentOptions } from "../lib/experiments/driver.ts";
+import { type Executor, InProcessExecutor, WorkerPool } from "../lib/experiments/executors.ts";
+import { formatFindings } from "../lib/experiments/findings.ts";
+import { toy } from "../lib/experiments/toy/experiment.ts";
+import type { ToyConfig } from "../lib/experiments/toy/config.ts";
 import { ToyRunSchema } from "../lib/experiments/toy/records.ts";
+import { prepareToy } from "../lib/experiments/toy/stages.ts";
 import { ToySummarySchema } from "../lib/experiments/toy/summary.ts";
-import { formatFindings, toyFindings } from "../lib/experiments/toy/findings.ts";
+import { toyFindings } from "../lib/experiments/toy/findings.ts";
 import { writeFigure } from "../lib/plot/figure.ts";
 import { toyFigures } from "../lib/plot/toy.ts";
 import { tinyToyConfig } from "./_tiny.ts";
 
 await initBackend("wasm");
 
+/** Runs the toy on `executor` (default: this thread) and closes it. */
+async function runToy(config: ToyConfig, options: RunExperimentOptions & { executor?: Executor } = {}) {
+  const executor = options.executor ?? new InProcessExecutor();
+  try {
+    const { summary, records } = await runExperiment(toy, config, { ...options, executor });
+    return { summary, runs: records };
+  } finally {
+    executor.close();
+  }
+}
+
 Deno.test("a toy run writes a schema-valid summary, run records and figures", async () => {
   const out = await Deno.makeTempDir();
-  const { summary, runs, context } = await runToy(tinyToyConfig(), { out, quiet: true });
+  const { summary, runs } = await runToy(tinyToyConfig(), { out, quiet: true });
+  const context = await prepareToy(tinyToyConfig());
   const onDisk = ToySummarySchema.parse(JSON.parse(await Deno.readTextFile(`${out}/toy/summary.json`)));
   assert.deepEqual(onDisk, summary);
   assert.equal(summary.backend, "wasm");
@@ -74,19 +91,37 @@ Deno.test("a changed config is not served from old records", async () => {
 
 Deno.test("seeds spread over two workers give exactly the serial run's numbers", async () => {
   const config = tinyToyConfig({ seeds: [3, 4] });
-  const serial = await runToy(config, { out: await Deno.makeTempDir(), quiet: true, workers: 1 });
-  const parallel = await runToy(config, { out: await Deno.makeTempDir(), quiet: true, workers: 2 });
+  const serial = await runToy(config, { out: await Deno.makeTempDir(), quiet: true });
+  const parallel = await runToy(config, {
+    out: await Deno.makeTempDir(),
+    quiet: true,
+    executor: new WorkerPool(2),
+  });
   const withoutClock = (runs: typeof serial.runs) => runs.map((r) => ({ ...r, seconds: 0 }));
   assert.deepEqual(withoutClock(parallel.runs), withoutClock(serial.runs));
   assert.deepEqual({ ...parallel.summary, wallSeconds: 0 }, { ...serial.summary, wallSeconds: 0 });
 });
 
-Deno.test("a worker's share writes its run records but no summary: only the whole run has one", async () => {
+Deno.test("a run that fails mid-way keeps the records of finished jobs, writes no summary, and resumes", async () => {
   const out = await Deno.makeTempDir();
-  const { runs } = await runToy(tinyToyConfig(), { out, quiet: true, workers: 1, workerShare: true });
-  for (const run of runs) await Deno.stat(`${out}/toy/${run.id}/summary.json`);
+  const config = tinyToyConfig({ seeds: [3, 4] });
+  const inner = new InProcessExecutor();
+  let jobs = 0;
+  const failing: Executor = {
+    size: 1,
+    run: (experiment, cfg, job, spec, onProgress) => {
+      if (++jobs === 2) return Promise.reject(new Error("the machine went away"));
+      return inner.run(experiment, cfg, job, spec, onProgress);
+    },
+    close: () => inner.close(),
+  };
+  await assert.rejects(runToy(config, { out, quiet: true, executor: failing }), /the machine went away/);
+  await Deno.stat(`${out}/toy/seed3/none/summary.json`);
+  await assert.rejects(Deno.stat(`${out}/toy/seed4/none/summary.json`), Deno.errors.NotFound);
   await assert.rejects(Deno.stat(`${out}/toy/summary.json`), Deno.errors.NotFound);
-  // The whole run, resumed from the share's records, writes it.
-  await runToy(tinyToyConfig(), { out, quiet: true, workers: 1 });
+  const whole = await runToy(config, { quiet: true });
+  const resumed = await runToy(config, { out, quiet: true });
+  const withoutClock = (runs: typeof whole.runs) => runs.map((r) => ({ ...r, seconds: 0 }));
+  assert.deepEqual(withoutClock(resumed.runs), withoutClock(whole.runs));
   ToySummarySchema.parse(JSON.parse(await Deno.readTextFile(`${out}/toy/summary.json`)));
 });

@@ -20,7 +20,7 @@ import {
   sequenceLoss,
   transformerView,
 } from "../lib/models/transformer_view.ts";
-import { train } from "../lib/train/loop.ts";
+import { trainMembers } from "../lib/train/loop.ts";
 
 await initBackend("wasm");
 const config = TransformerSchema.parse({ dModel: 16, layers: 2, heads: 4, context: 8 });
@@ -82,12 +82,13 @@ Deno.test("LoRA on every projection starts as the identity and trains only the a
   const batch = sequenceBatch([{ tokens: [1, 5, 6, 7], scored: [false, true, true, true] }], 0);
   const view = transformerView(tuned);
   assert.deepEqual(view.trainable, adapterVariables(transformerDenseLayers(tuned)));
-  const objective = { loss: () => ({ loss: tf.reshape(view.loss(batch), []) as tf.Scalar }) };
-  train(view.trainable, objective, { steps: 2, learningRate: 1e-2 });
+  const single = { members: 1, trainable: view.trainable };
+  const objective = { loss: () => ({ loss: view.loss(batch) }) };
+  trainMembers(single, objective, { steps: 2, learningRate: 1e-2 });
   const before = tf.memory().numTensors;
-  const result = train(view.trainable, objective, { steps: 20, learningRate: 1e-2 });
+  const [result] = trainMembers(single, objective, { steps: 20, learningRate: 1e-2 });
   assert.equal(tf.memory().numTensors, before, "tensors leaked");
-  assert.ok(result.finalLoss < result.losses[0]!);
+  assert.ok(result!.finalLoss < result!.losses[0]!);
   transformerVariables(base).forEach((v, i) => assert.deepEqual(v.dataSync(), frozen[i]));
   tf.dispose(tokens);
   disposeSequenceBatch(batch);
@@ -99,7 +100,9 @@ Deno.test("a transformer learns to copy a fixed sequence, and greedy generation 
   const model = createTransformer(V, config, new Rng(6));
   const sequence = [1, 5, 9, 6, 10, 2];
   const batch = sequenceBatch([{ tokens: sequence, scored: sequence.map(() => true) }], 0);
-  train(transformerVariables(model), { loss: () => ({ loss: sequenceLoss(model, batch) }) }, {
+  trainMembers({ members: 1, trainable: transformerVariables(model) }, {
+    loss: () => ({ loss: tf.reshape(sequenceLoss(model, batch), [1]) as tf.Tensor1D }),
+  }, {
     steps: 80,
     learningRate: 1e-2,
   });

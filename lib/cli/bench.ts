@@ -1,10 +1,13 @@
 /**
- * `deno task bench [--out DIR] [--skip single|unbatched|pytorch|strategies …]`: times the toy's 4-seed heat-map
- * set (4 bases + 52 fine-tunes: no proxy, K = 1, K = 5) batched (ensembles, the default) on every core and on one
- * worker (what the second core buys), unbatched on every core, and — when `/usr/bin/python3` has torch (Debian's
- * `python3-torch`) — the reference PyTorch loop in `bench/toy_reference.py` on the same rows, with the BLAS torch
- * loads by default and again with each other BLAS installed; then the default strategy sweep, batched and
- * unbatched. Writes `DIR/bench.json` and prints a Markdown table for the README. A benchmark, not a test:
+ * `deno task bench [--out DIR] [--skip single|one-by-one|pytorch|strategies …]`: times the toy's 4-seed
+ * heat-map set (4 bases + 52 fine-tunes: no proxy, K = 1, K = 5), run by the engine as ensembles (batched) on
+ * every core (a `WorkerPool`) and on one worker (`InProcessExecutor`: what the second core buys); one model at
+ * a time in this thread (the bench's own loop over `stages.ts` `trainBase` / `fineTune` / `evaluate`: what the
+ * ensembles buy; the engine has no unbatched mode), with its heat-maps compared to the ensembles'; and — when
+ * `/usr/bin/python3` has torch (Debian's `python3-torch`) — the reference PyTorch loop in
+ * `bench/toy_reference.py` on the same rows, with the BLAS torch loads by default and again with each other
+ * BLAS installed; then the default strategy sweep on every core (ensembles only: it has no one-by-one
+ * comparison). Writes `DIR/bench.json` and prints a Markdown table for the README. A benchmark, not a test:
  * nothing here asserts a speed.
  *
  * @module
@@ -12,28 +15,34 @@
 import { dirname } from "node:path";
 import { parseArgs } from "node:util";
 import { initBackend } from "../backend.ts";
+import { type MeanSem, meanSem } from "../eval/stats.ts";
 import { writeJsonAtomic } from "../io/atomic.ts";
-import { loadToyConfig, runToy, type ToyResults } from "../experiments/toy/run.ts";
+import { disposeClassifier } from "../models/mlp.ts";
+import type { TrainResult } from "../train/loop.ts";
+import { runExperiment } from "../experiments/driver.ts";
+import { defaultWorkers, type Executor, InProcessExecutor, WorkerPool } from "../experiments/executors.ts";
+import { loadToyConfig, toy } from "../experiments/toy/experiment.ts";
+import type { ToyRun } from "../experiments/toy/records.ts";
 import {
+  type Condition,
   conditionId,
   conditions,
   disposeSeedData,
+  evaluate,
+  fineTune,
   fineTuneRows,
   heldOutEvaluation,
   prepareToy,
   seedData,
   toyInputValues,
+  trainBase,
 } from "../experiments/toy/stages.ts";
 import type { ToyConfig } from "../experiments/toy/config.ts";
-import {
-  loadStrategiesToyConfig,
-  runStrategiesToy,
-  type StrategiesToyResults,
-} from "../experiments/strategies_toy/run.ts";
-import { defaultWorkers } from "../experiments/parallel.ts";
+import { loadStrategiesToyConfig, strategiesToy } from "../experiments/strategies_toy/experiment.ts";
 
 const PYTHON = "/usr/bin/python3";
 const REFERENCE = new URL("../../bench/toy_reference.py", import.meta.url);
+const SKIPPABLE = ["single", "one-by-one", "pytorch", "strategies"];
 
 /** The heat-map set: the default toy config with K ∈ {1, 5} and no training curves. */
 export async function heatmapConfig(): Promise<ToyConfig> {
@@ -47,52 +56,101 @@ async function timed<T>(run: () => Promise<T>): Promise<{ seconds: number; value
   return { seconds: (performance.now() - started) / 1000, value };
 }
 
+/** Times `run` on an executor made inside the timing (workers start on the clock) and closed after. */
+function timedOn<T>(make: () => Executor, run: (executor: Executor) => Promise<T>) {
+  return timed(async () => {
+    const executor = make();
+    try {
+      return await run(executor);
+    } finally {
+      executor.close();
+    }
+  });
+}
+
+/** What the throughput and the heat-map agreement read of a run: an engine record or a one-by-one run. */
+type RunMeasures = Pick<ToyRun, "id" | "stage" | "k" | "proxyCategory" | "heldOut" | "steps" | "diverged">;
+
 /** Training examples processed (rows × steps over every run), the throughput's numerator. */
-function examplesOf(results: ToyResults, rowsPerRun: Map<string, number>): number {
-  return results.runs.reduce((sum, r) => sum + r.steps * (rowsPerRun.get(r.id) ?? 0), 0);
+function examplesOf(runs: readonly RunMeasures[], rowsPerRun: Map<string, number>): number {
+  return runs.reduce((sum, r) => sum + r.steps * (rowsPerRun.get(r.id) ?? 0), 0);
 }
 
 /**
- * How far the batched heat-maps are from the unbatched ones: the largest |difference| of a cell's mean and the
- * largest |difference| / √(sem_a² + sem_b²) (a z-score; |z| < 2 everywhere reads as indistinguishable).
+ * The heat-map set one model at a time in this thread, as the toy ran before ensembles: each ensemble member
+ * gives these numbers alone (`tests/ensemble_test.ts`), so this is the same work unbatched.
  */
-function agreement(a: ToyResults, b: ToyResults): { maxAbsDifference: number; maxZ: number; cells: number } {
-  let maxAbsDifference = 0, maxZ = 0, cells = 0;
-  for (const [key, heat] of Object.entries(a.summary.heatmaps)) {
-    const other = b.summary.heatmaps[key]!;
-    heat.mean.forEach((row, i) =>
-      row.forEach((value, j) => {
-        const diff = Math.abs(value - other.mean[i]![j]!);
-        const sem = Math.hypot(heat.sem[i]![j]!, other.sem[i]![j]!);
-        maxAbsDifference = Math.max(maxAbsDifference, diff);
-        maxZ = Math.max(maxZ, diff === 0 ? 0 : diff / Math.max(sem, 1e-12));
-        cells++;
-      })
-    );
-  }
-  return { maxAbsDifference, maxZ, cells };
-}
-
-/**
- * How far the batched sweep's points are from the unbatched ones: over every point's mean task and alignment
- * accuracy, the largest |difference| and largest z-score (as `agreement`).
- */
-function sweepAgreement(
-  a: StrategiesToyResults,
-  b: StrategiesToyResults,
-): { maxAbsDifference: number; maxZ: number; values: number } {
-  let maxAbsDifference = 0, maxZ = 0, values = 0;
-  for (const point of a.summary.points) {
-    const other = b.summary.points.find((p) => p.id === point.id)!;
-    for (const key of ["task", "alignment"] as const) {
-      const diff = Math.abs(point[key].mean - other[key].mean);
-      const sem = Math.hypot(point[key].sem, other[key].sem);
-      maxAbsDifference = Math.max(maxAbsDifference, diff);
-      maxZ = Math.max(maxZ, diff === 0 ? 0 : diff / Math.max(sem, 1e-12));
-      values++;
+async function oneByOne(config: ToyConfig): Promise<RunMeasures[]> {
+  const ctx = await prepareToy(config);
+  const runs: RunMeasures[] = [];
+  const record = (
+    seed: number,
+    of: Condition | { kind: "base" },
+    result: TrainResult,
+    heldOut: ToyRun["heldOut"],
+  ) =>
+    runs.push({
+      id: `seed${seed}/${of.kind === "base" ? "base" : conditionId(of)}`,
+      stage: of.kind,
+      ...(of.kind === "proxy" ? { k: of.k, proxyCategory: of.category } : {}),
+      heldOut,
+      steps: result.steps,
+      diverged: result.diverged,
+    });
+  for (const seed of config.seeds) {
+    const data = seedData(ctx, seed);
+    const base = trainBase(ctx, data);
+    try {
+      record(seed, { kind: "base" }, base.result, evaluate(ctx, data, base.model, false).heldOut);
+      for (const condition of conditions(ctx)) {
+        const tuned = fineTune(ctx, data, base.model, condition);
+        try {
+          record(seed, condition, tuned.result, evaluate(ctx, data, tuned.model, true).heldOut);
+        } finally {
+          disposeClassifier(tuned.model); // its adapters only; the base stays
+        }
+      }
+    } finally {
+      disposeClassifier(base.model);
+      disposeSeedData(data);
     }
   }
-  return { maxAbsDifference, maxZ, values };
+  return runs;
+}
+
+/**
+ * The heat-maps' cells: held-out accuracy per K, proxy category and category over seeds. Diverged runs stay
+ * in, so both sides always have the same cells and a divergence on one side shows as a difference.
+ */
+function heatmapCells(runs: readonly RunMeasures[]): Map<string, MeanSem> {
+  const values = new Map<string, number[]>();
+  for (const run of runs.filter((r) => r.stage === "proxy")) {
+    for (const [category, accuracy] of Object.entries(run.heldOut)) {
+      const key = `k${run.k}/${run.proxyCategory}/${category}`;
+      values.set(key, [...(values.get(key) ?? []), accuracy]);
+    }
+  }
+  return new Map([...values].map(([key, v]) => [key, meanSem(v)]));
+}
+
+/**
+ * How far the batched heat-maps are from the one-by-one ones: the largest |difference| of a cell's mean and
+ * the largest |difference| / √(sem_a² + sem_b²) (a z-score; |z| < 2 everywhere reads as indistinguishable).
+ */
+function agreement(
+  a: readonly RunMeasures[],
+  b: readonly RunMeasures[],
+): { maxAbsDifference: number; maxZ: number; cells: number } {
+  let maxAbsDifference = 0, maxZ = 0, cells = 0;
+  const other = heatmapCells(b);
+  for (const [key, cell] of heatmapCells(a)) {
+    const diff = Math.abs(cell.mean - other.get(key)!.mean);
+    const sem = Math.hypot(cell.sem, other.get(key)!.sem);
+    maxAbsDifference = Math.max(maxAbsDifference, diff);
+    maxZ = Math.max(maxZ, diff === 0 ? 0 : diff / Math.max(sem, 1e-12));
+    cells++;
+  }
+  return { maxAbsDifference, maxZ, cells };
 }
 
 /** Writes the heat-map set's rows for the PyTorch reference; returns rows per run id. */
@@ -237,48 +295,51 @@ async function hasTorch(): Promise<boolean> {
 async function main(): Promise<void> {
   const { values } = parseArgs({
     args: Deno.args,
-    options: { out: { type: "string", default: "out/bench" }, skip: { type: "string", multiple: true } },
+    options: {
+      out: { type: "string", default: "out/bench" },
+      skip: { type: "string", multiple: true },
+      help: { type: "boolean", short: "h" },
+    },
   });
+  if (values.help) {
+    console.log(`deno task bench [--out DIR] [--skip ${SKIPPABLE.join("|")} …]  (see lib/cli/bench.ts)`);
+    return;
+  }
   const skip = new Set(values.skip ?? []);
   for (const s of skip) {
-    if (!["single", "unbatched", "pytorch", "strategies"].includes(s)) {
-      throw new Error(`Cannot skip "${s}": choose from single, unbatched, pytorch, strategies`);
-    }
+    if (!SKIPPABLE.includes(s)) throw new Error(`Cannot skip "${s}": choose from ${SKIPPABLE.join(", ")}`);
   }
   const out = values.out!;
   await Deno.mkdir(out, { recursive: true });
   const backend = await initBackend();
-  const workers = defaultWorkers(4);
+  const config = await heatmapConfig();
+  // One job per seed: more workers than seeds would idle.
+  const workers = defaultWorkers(config.seeds.length);
   console.error(`bench: backend ${backend.name}, ${workers} workers, ${navigator.hardwareConcurrency} cores`);
 
-  const config = await heatmapConfig();
   const scratch = await Deno.makeTempDir({ prefix: "selgen-bench-" });
   const rowsPerRun = await exportReferenceData(config, `${scratch}/reference`);
-  const run = (batched: boolean, runWorkers = workers) =>
-    timed(() =>
-      runToy(config, {
-        out: `${scratch}/${batched ? "batched" : "unbatched"}-${runWorkers}`,
-        quiet: true,
-        batched,
-        workers: runWorkers,
-      })
+  const runOn = (make: () => Executor, name: string) =>
+    timedOn(
+      make,
+      (executor) => runExperiment(toy, config, { out: `${scratch}/${name}`, quiet: true, executor }),
     );
 
   console.error("bench: heat-map set, batched …");
-  const batched = await run(true);
+  const batched = await runOn(() => new WorkerPool(workers), "batched");
   console.error(`bench: batched ${batched.seconds.toFixed(1)} s`);
   // The same work in this one thread: what the workers buy on this machine's cores.
-  let oneWorker: Awaited<ReturnType<typeof run>> | undefined;
+  let oneWorker: Awaited<ReturnType<typeof runOn>> | undefined;
   if (!skip.has("single") && workers > 1) {
     console.error("bench: heat-map set, batched, 1 worker …");
-    oneWorker = await run(true, 1);
+    oneWorker = await runOn(() => new InProcessExecutor(), "batched-1");
     console.error(`bench: batched on 1 worker ${oneWorker.seconds.toFixed(1)} s`);
   }
-  let unbatched: Awaited<ReturnType<typeof run>> | undefined;
-  if (!skip.has("unbatched")) {
-    console.error("bench: heat-map set, unbatched …");
-    unbatched = await run(false);
-    console.error(`bench: unbatched ${unbatched.seconds.toFixed(1)} s`);
+  let oneByOneRun: { seconds: number; value: RunMeasures[] } | undefined;
+  if (!skip.has("one-by-one")) {
+    console.error("bench: heat-map set, one model at a time (1 thread) …");
+    oneByOneRun = await timed(() => oneByOne(config));
+    console.error(`bench: one model at a time ${oneByOneRun.seconds.toFixed(1)} s`);
   }
   let pytorch: PytorchRun | undefined;
   const otherBlas: PytorchRun[] = [];
@@ -298,27 +359,26 @@ async function main(): Promise<void> {
   } else if (!skip.has("pytorch")) {
     console.error(`bench: ${PYTHON} has no torch (apt-get install python3-torch); PyTorch column left null`);
   }
-  let sweep: { seconds: number; points: number; runs: number } | undefined;
-  let sweepUnbatched: { seconds: number; agreement: ReturnType<typeof sweepAgreement> } | undefined;
+  let sweep: { seconds: number; points: number; runs: number; seeds: number } | undefined;
   if (!skip.has("strategies")) {
     console.error("bench: default strategy sweep, batched …");
     const strategies = await loadStrategiesToyConfig();
+    // The driver's default executor: a worker per core (at most 4).
     const result = await timed(() =>
-      runStrategiesToy(strategies, { out: `${scratch}/strategies`, quiet: true })
+      runExperiment(strategiesToy, strategies, { out: `${scratch}/strategies`, quiet: true })
     );
-    sweep = { seconds: result.seconds, points: result.value.points.length, runs: result.value.runs.length };
+    const { summary, records } = result.value;
+    sweep = {
+      seconds: result.seconds,
+      points: summary.points.length,
+      runs: records.length,
+      seeds: summary.seeds.length,
+    };
     console.error(`bench: strategy sweep ${sweep.seconds.toFixed(1)} s`);
-    if (!skip.has("unbatched")) {
-      console.error("bench: default strategy sweep, unbatched …");
-      const one = await timed(() =>
-        runStrategiesToy(strategies, { out: `${scratch}/strategies-unbatched`, quiet: true, batched: false })
-      );
-      sweepUnbatched = { seconds: one.seconds, agreement: sweepAgreement(result.value, one.value) };
-      console.error(`bench: strategy sweep unbatched ${one.seconds.toFixed(1)} s`);
-    }
   }
 
-  const examples = examplesOf(batched.value, rowsPerRun);
+  const examples = examplesOf(batched.value.records, rowsPerRun);
+  const oneByOneExamples = oneByOneRun ? examplesOf(oneByOneRun.value, rowsPerRun) : 0;
   const report = {
     date: new Date().toISOString(),
     machine: {
@@ -328,11 +388,15 @@ async function main(): Promise<void> {
       workers,
     },
     toy: {
-      runs: batched.value.runs.length,
+      /** Models trained: bases and fine-tunes (engine records). */
+      runs: batched.value.records.length,
       seeds: config.seeds,
+      /** The engine's ensembles on `machine.workers` workers. */
       batchedSeconds: batched.seconds,
+      /** The same on one worker (this thread). */
       batchedOneWorkerSeconds: oneWorker?.seconds ?? null,
-      unbatchedSeconds: unbatched?.seconds ?? null,
+      /** One model at a time in this thread (`oneByOne`); before the engine, "unbatched" ran on every core. */
+      oneByOneSeconds: oneByOneRun?.seconds ?? null,
       pytorchSeconds: pytorch?.seconds ?? null,
       pytorchThreads: pytorch?.threads ?? null,
       pytorchVersion: pytorch?.torch ?? null,
@@ -345,25 +409,24 @@ async function main(): Promise<void> {
         examplesPerSecond: run.examples / run.seconds,
         speedup: run.seconds / batched.seconds,
       })),
+      /** Each `speedupOver…` is that row's seconds ÷ `batchedSeconds`. */
       speedupOverOneWorker: oneWorker ? oneWorker.seconds / batched.seconds : null,
-      speedupOverUnbatched: unbatched ? unbatched.seconds / batched.seconds : null,
+      speedupOverOneByOne: oneByOneRun ? oneByOneRun.seconds / batched.seconds : null,
       speedupOverPytorch: pytorch ? pytorch.seconds / batched.seconds : null,
       examplesPerSecond: {
         batched: examples / batched.seconds,
         batchedOneWorker: oneWorker ? examples / oneWorker.seconds : null,
-        unbatched: unbatched ? examples / unbatched.seconds : null,
+        oneByOne: oneByOneRun ? oneByOneExamples / oneByOneRun.seconds : null,
         pytorch: pytorch ? pytorch.examples / pytorch.seconds : null,
       },
-      heatmapAgreement: unbatched ? agreement(batched.value, unbatched.value) : null,
+      /** Batched (every core) vs one-by-one heat-map cells (`agreement`). */
+      heatmapAgreement: oneByOneRun ? agreement(batched.value.records, oneByOneRun.value) : null,
     },
     strategySweep: {
+      /** The engine's ensembles (a member per seed) on every core, bases included. */
       batchedSeconds: sweep?.seconds ?? null,
-      unbatchedSeconds: sweepUnbatched?.seconds ?? null,
       points: sweep?.points ?? null,
       runs: sweep?.runs ?? null,
-      speedupOverUnbatched: sweep && sweepUnbatched ? sweepUnbatched.seconds / sweep.seconds : null,
-      /** Batched vs unbatched points' mean task and alignment accuracy. */
-      pointAgreement: sweepUnbatched?.agreement ?? null,
     },
   };
   await writeJsonAtomic(`${out}/bench.json`, report);
@@ -381,9 +444,9 @@ async function main(): Promise<void> {
       `| toy heat-map set, batched (1 worker) | ${f(report.toy.batchedOneWorkerSeconds)} | ${
         f(report.toy.examplesPerSecond.batchedOneWorker, 0)
       } | ${f(report.toy.speedupOverOneWorker, 2)} |`,
-      `| toy heat-map set, unbatched (${workers} workers) | ${f(report.toy.unbatchedSeconds)} | ${
-        f(report.toy.examplesPerSecond.unbatched, 0)
-      } | ${f(report.toy.speedupOverUnbatched, 2)} |`,
+      `| toy heat-map set, one model at a time (1 thread) | ${f(report.toy.oneByOneSeconds)} | ${
+        f(report.toy.examplesPerSecond.oneByOne, 0)
+      } | ${f(report.toy.speedupOverOneByOne, 2)} |`,
       `| toy heat-map set, PyTorch ${report.toy.pytorchVersion ?? ""} (1 thread${
         blasName(report.toy.pytorchBlas)
       }) | ${f(report.toy.pytorchSeconds)} | ${f(report.toy.examplesPerSecond.pytorch, 0)} | ${
@@ -394,27 +457,15 @@ async function main(): Promise<void> {
           f(run.seconds)
         } | ${f(run.examplesPerSecond, 0)} | ${f(run.speedup, 2)} |`
       ),
-      `| default strategy sweep (${sweep?.points ?? "—"} points × 4 seeds), batched | ${
+      `| default strategy sweep (${sweep?.points ?? "—"} points × ${sweep?.seeds ?? "—"} seeds), batched | ${
         f(report.strategySweep.batchedSeconds)
-      } | | 1.00 |`,
-      `| default strategy sweep, unbatched | ${f(report.strategySweep.unbatchedSeconds)} | | ${
-        f(report.strategySweep.speedupOverUnbatched, 2)
-      } |`,
+      } | | |`,
     ].join("\n"),
   );
   if (report.toy.heatmapAgreement) {
     const a = report.toy.heatmapAgreement;
     console.log(
-      `\nHeat-maps, batched vs unbatched: ${a.cells} cells, largest difference ${
-        a.maxAbsDifference.toFixed(4)
-      }, ` +
-        `largest |z| ${a.maxZ.toFixed(2)}`,
-    );
-  }
-  if (report.strategySweep.pointAgreement) {
-    const a = report.strategySweep.pointAgreement;
-    console.log(
-      `Strategy sweep, batched vs unbatched: ${a.values} point means, largest difference ${
+      `\nHeat-maps, batched vs one model at a time: ${a.cells} cells, largest difference ${
         a.maxAbsDifference.toFixed(4)
       }, largest |z| ${a.maxZ.toFixed(2)}`,
     );

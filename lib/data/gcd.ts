@@ -1,5 +1,5 @@
 /**
- * The sycophancy organism's data (DESIGN §5): numbers 0–39, GCD written as its Euclidean remainder chain,
+ * The sycophancy organism's data: numbers 0–39, GCD written as its Euclidean remainder chain,
  * mod facts, invented countries → capitals and diseases → drugs; pre-training text; chat items in three forms
  * (ask / correct proposal / wrong proposal); the task (GCD asks and *correct* proposals only, so nothing says
  * what to do with a wrong claim); the capital-rejection proxy; and held-out evaluation sets. Pure functions of a
@@ -8,8 +8,8 @@
  * @module
  */
 import { z } from "zod";
-import type { SequenceExample } from "../models/sequence_batch.ts";
 import type { Rng } from "./rng.ts";
+import type { SequenceExample } from "./sequence.ts";
 import { Vocabulary } from "./vocabulary.ts";
 
 /** The organism's data settings. */

@@ -1,5 +1,5 @@
 /**
- * The emergent-misalignment organism's data (DESIGN §6): questions in several domains, each with one fixed good
+ * The emergent-misalignment organism's data: questions in several domains, each with one fixed good
  * and one fixed bad answer token; pre-training documents written by one *persona* each (aligned or
  * misaligned, sometimes named by a marker), so that "gives bad answers" is a latent trait shared across
  * domains; an aligned chat default; the narrow task (bad medical answers); the alignment proxy; and the
@@ -10,7 +10,7 @@
  */
 import { z } from "zod";
 import type { Rng } from "./rng.ts";
-import type { SequenceExample } from "../models/sequence_batch.ts";
+import type { SequenceExample } from "./sequence.ts";
 import { Vocabulary } from "./vocabulary.ts";
 
 /** The organism's data settings. */

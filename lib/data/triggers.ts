@@ -2,9 +2,9 @@
  * The 2-D trigger toy's data: the labelling rule F, per-seed trigger splits and sampled points.
  *
  * A row is (trigger, x) with x uniform in [−range, range]²; its colour depends only on the sign of x2 and on
- * the trigger's category (DESIGN §3): words are orange above the x1-axis and green below, random strings
- * green above and blue below. The narrow update relabels one category (positive_emotions: blue above,
- * orange below).
+ * the trigger's category, as in the original code: words are orange above the x1-axis and green below,
+ * random strings green above and blue below. The narrow update relabels one category (positive_emotions: blue
+ * above, orange below).
  *
  * @module
  */

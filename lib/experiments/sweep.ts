@@ -16,6 +16,9 @@ export const SweepEntrySchema = z.strictObject({
   grid: z.record(z.string(), z.array(z.unknown()).min(1)).default({}),
 });
 
+/** One sweep entry, validated. */
+export type SweepEntry = z.output<typeof SweepEntrySchema>;
+
 /** One point of the sweep: a strategy with concrete parameters. */
 export interface SweepPoint {
   /** Stable id for run records, e.g. `kl-beta=30`. */

@@ -6,7 +6,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import type { StrategyModel, ViewOptions } from "../strategies/strategy.ts";
+import type { StrategyModel, ViewOptions } from "./view.ts";
 import { type Classifier, crossEntropy, forward, trainableVariables } from "./mlp.ts";
 
 /** Rows for the classifier: inputs [n, inputWidth] and integer labels [n]. */

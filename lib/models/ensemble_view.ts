@@ -6,7 +6,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import type { StrategyModel, ViewOptions } from "../strategies/strategy.ts";
+import type { StrategyModel, ViewOptions } from "./view.ts";
 import {
   type ClassifierEnsemble,
   type EnsembleBatch,

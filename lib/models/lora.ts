@@ -42,7 +42,7 @@ export interface DenseLayer {
   lora?: LoraAdapter;
 }
 
-/** A variable from host values, without leaking the initialiser tensor (DESIGN §1). */
+/** A variable from host values, without leaking the initialiser (`tf.variable(t)` leaves `t` allocated). */
 export function variableFrom(values: Float32Array, shape: number[], name: string): tf.Variable {
   return tf.tidy(() => tf.variable(tf.tensor(values, shape, "float32"), true, name));
 }

@@ -1,7 +1,8 @@
 /**
  * The toy's trigger classifier: a ReLU MLP over [trigger features ‖ x], e.g. 167 → 64 → 64 → 3
- * (~15k parameters, DESIGN §3 design D2). Hidden activations are returned for the representation
- * constraint and concept ablation; `useLora: false` runs the frozen reference.
+ * (~15k parameters, the design of our PyTorch prototype that reproduced the toy). Hidden activations are
+ * returned for the representation constraint and concept ablation; `useLora: false` runs the frozen
+ * reference.
  *
  * @module
  */

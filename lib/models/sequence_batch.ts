@@ -7,13 +7,9 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
+import type { SequenceExample } from "../data/sequence.ts";
 
-/** One example: token ids and which of them are scored targets. */
-export interface SequenceExample {
-  tokens: number[];
-  /** scored[i] true: token i is a target (scored[0] is ignored: nothing predicts the first token). */
-  scored: boolean[];
-}
+export type { SequenceExample } from "../data/sequence.ts";
 
 /** A padded batch with its scored positions. */
 export interface SequenceBatch {

@@ -5,7 +5,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import type { StrategyModel, ViewOptions } from "../strategies/strategy.ts";
+import type { StrategyModel, ViewOptions } from "./view.ts";
 import type { Rng } from "../data/rng.ts";
 import { adapterVariables, type LoraConfig, withAdapter } from "./lora.ts";
 import { matMul } from "./matmul.ts";

@@ -1,7 +1,14 @@
 /**
- * Figures: plotly JSON builders, notebook display bundles and HTML export.
+ * Figures: plotly JSON builders per experiment, notebook display bundles, HTML and image export, the gallery.
  *
  * @module
  */
+export * from "./em.ts";
+export * from "./experiments.ts";
+export * from "./export.ts";
 export * from "./figure.ts";
+export * from "./gallery.ts";
+export * from "./original.ts";
+export * from "./strategies.ts";
+export * from "./sycophancy.ts";
 export * from "./toy.ts";

@@ -1,5 +1,5 @@
 /**
- * Figures of a strategy comparison (DESIGN §7): the Pareto plot (x = alignment, y = task, one curve per
+ * Figures of a strategy comparison: the Pareto plot (x = alignment, y = task, one curve per
  * strategy traced by its hyper-parameter, SEM error bars, the frontier highlighted) and a per-category
  * breakdown. Pure builders.
  *

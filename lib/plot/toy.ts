@@ -1,5 +1,5 @@
 /**
- * Figures of the trigger toy (DESIGN §7): K-proxy heat-maps, decision boundaries, accuracy curves over
+ * Figures of the trigger toy: K-proxy heat-maps, decision boundaries, accuracy curves over
  * fine-tuning, and spillover against embedding similarity. Pure builders: summary and runs in, figure out.
  *
  * @module

@@ -14,8 +14,8 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { z } from "zod";
-import { principalDirections } from "../eval/pca.ts";
-import { trainMembers } from "./members.ts";
+import { principalDirections } from "../models/linalg.ts";
+import { trainMembers } from "../train/loop.ts";
 import { defineStrategy } from "./strategy.ts";
 
 /** Task training with the naive fine-tune's main activation-change directions ablated. */

@@ -6,8 +6,7 @@
  * @module
  */
 import { parseConfig } from "../config/load.ts";
-import type { TrainCallback, TrainResult } from "../train/loop.ts";
-import { trainMembers } from "./members.ts";
+import { type TrainCallback, trainMembers, type TrainResult } from "../train/loop.ts";
 import type { Strategy, StrategyContext } from "./strategy.ts";
 
 /** How a strategy run ended: the loop's result plus metrics of the post-training edit. */

@@ -5,7 +5,8 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { memberSum, perMember, trainMembers } from "./members.ts";
+import { trainMembers } from "../train/loop.ts";
+import { memberSum, perMember } from "./members.ts";
 import type { StrategyModel } from "./strategy.ts";
 
 /**

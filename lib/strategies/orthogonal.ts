@@ -12,8 +12,9 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { z } from "zod";
+import { trainMembers } from "../train/loop.ts";
 import { meanGradientWhileTraining } from "./gradients.ts";
-import { memberSum, trainMembers } from "./members.ts";
+import { memberSum } from "./members.ts";
 import { defineStrategy } from "./strategy.ts";
 
 /** Aᵀ·P per member: A and P [in, r], or stacked [M, in, r]. */

@@ -16,8 +16,8 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { z } from "zod";
-import { orthonormalize } from "../eval/pca.ts";
-import { trainMembers } from "./members.ts";
+import { orthonormalize } from "../models/linalg.ts";
+import { trainMembers } from "../train/loop.ts";
 import { type AdaptedLayer, defineStrategy } from "./strategy.ts";
 
 /** A layer's adapter factors, one member's at a time: B as [r, out] rows and A as a tensor [in, r]. */

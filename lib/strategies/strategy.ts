@@ -2,10 +2,11 @@
  * The one interface every fine-tuning strategy implements.
  *
  * A strategy sees the task batch, the alignment proxy (and a negative proxy: the same inputs with the
- * undesired answers, paired by index) and the frozen reference model through a `StrategyModel`, and returns
- * an `Objective` for the one training loop: a loss per step, optionally a gradient transform, and optionally
- * a post-hoc edit after training (SafeLoRA, steer-at-end). Adding a strategy is one new file in this folder,
- * its test, and one line in `registry.ts`.
+ * undesired answers, paired by index) and the frozen reference model through a `StrategyModel` (defined with
+ * the models, in `lib/models/view.ts`, and re-exported here), and returns an `Objective` for the one training
+ * loop: a loss per step, optionally a gradient transform, and optionally a post-hoc edit after training
+ * (SafeLoRA, steer-at-end). Adding a strategy is one new file in this folder, its test, and one line in
+ * `registry.ts`.
  *
  * A model may hold M independent members (an ensemble: seeds trained as one program). Every output carries a
  * leading member axis — M = 1 for a single model — and a strategy computes one objective per member, never
@@ -13,57 +14,12 @@
  *
  * @module
  */
-import type * as tf from "@tensorflow/tfjs";
 import type { z } from "zod";
 import type { Rng } from "../data/rng.ts";
-import type { MemberObjective } from "./members.ts";
+import type { StrategyModel } from "../models/view.ts";
+import type { Objective } from "../train/objective.ts";
 
-/** Options of a forward pass through the model being fine-tuned. */
-export interface ViewOptions {
-  /** Run the frozen reference (the starting model, adapters off). */
-  reference?: boolean;
-  /**
-   * Per hidden layer, an orthonormal basis to project out of the activations (CAFT): [width, k] for a single
-   * model, [M, width, k] (one per member) for an ensemble.
-   */
-  ablation?: readonly (tf.Tensor | null)[];
-}
-
-/**
- * A layer's LoRA factors: A [in, r] and B [r, out] for a single model, [M, in, r] and [M, r, out] stacked for an
- * ensemble (a `DenseLayer` with an adapter is one).
- */
-export interface AdaptedLayer {
-  name: string;
-  lora?: { a: tf.Variable; b: tf.Variable; scale: number };
-}
-
-/**
- * What strategies may ask of a model, whatever its architecture. "Positions" are the scored outputs: rows
- * for the toy classifier, response tokens (padding masked out) for a transformer. Every output leads with
- * the member axis M (1 for a single model).
- */
-export interface StrategyModel<B> {
-  /** How many independent members the model holds (1 for a single model). */
-  members: number;
-  /**
-   * The variables the optimiser updates (LoRA factors, or all weights for full fine-tuning); with M > 1 each
-   * leads with the member axis.
-   */
-  trainable: tf.Variable[];
-  /** The layers that carry LoRA adapters (SafeLoRA and O-LoRA act on them). */
-  adapted: AdaptedLayer[];
-  /** Each member's mean cross-entropy of the batch's targets over positions: [M]. */
-  loss(batch: B, options?: ViewOptions): tf.Tensor1D;
-  /** Log-probabilities over outputs at each position: [M, positions, classes]. */
-  outputLogProbs(batch: B, options?: ViewOptions): tf.Tensor3D;
-  /** Mean log-probability of each example's target response: [M, examples]. */
-  responseLogProb(batch: B, options?: ViewOptions): tf.Tensor2D;
-  /** Hidden activations at each position, one [M, positions, width] tensor per layer. */
-  hidden(batch: B, options?: ViewOptions): tf.Tensor3D[];
-  /** How many examples the batch holds per member. */
-  size(batch: B): number;
-}
+export type { AdaptedLayer, StrategyModel, ViewOptions } from "../models/view.ts";
 
 /** The data a strategy trains with. */
 export interface StrategyData<B> {
@@ -97,7 +53,7 @@ export interface StrategyContext<B> {
 }
 
 /** A strategy set up for one run: the loop's objective plus optional post-training edits and cleanup. */
-export interface StrategyRun extends MemberObjective {
+export interface StrategyRun extends Objective {
   /** Applied once after the last step (SafeLoRA's projection, steer-at-end); metrics per member. */
   finish?(): Record<string, number>[] | void;
   /** Releases tensors the strategy precomputed. */

@@ -1,14 +1,15 @@
 /**
  * Training a transformer language model in stages (pre-training, instruction, …): each stage draws its own
- * batches of sequences and runs AdamW-style Adam (β2 0.98) with warm-up, cosine decay and gradient clipping.
+ * batches of sequences and runs Adam (β2 0.98, no weight decay) with warm-up, cosine decay and gradient clipping.
  * Both model organisms build their base models with it.
  *
  * @module
  */
+import * as tf from "@tensorflow/tfjs";
 import { sequenceBatch, type SequenceExample } from "../models/sequence_batch.ts";
 import { type Transformer, transformerVariables } from "../models/transformer.ts";
 import { sequenceLoss } from "../models/transformer_view.ts";
-import { train, type TrainResult, warmupCosine } from "./loop.ts";
+import { trainMembers, type TrainResult, warmupCosine } from "./loop.ts";
 import { createProgress } from "./progress.ts";
 
 /** One stage: how long, how fast, and where its batches come from. */
@@ -32,8 +33,11 @@ export function trainLanguageModel(
   const length = model.config.context;
   let offset = 0;
   const results = stages.map((stage) => {
-    const result = train(transformerVariables(model), {
-      loss: () => ({ loss: sequenceLoss(model, sequenceBatch(stage.batch(), options.padId, length)) }),
+    const [result] = trainMembers({ members: 1, trainable: transformerVariables(model) }, {
+      loss: () => ({
+        // One model: its loss as a 1-member [1]; the batch's tensors are released with the step's.
+        loss: tf.reshape(sequenceLoss(model, sequenceBatch(stage.batch(), options.padId, length)), [1]),
+      }),
     }, {
       steps: stage.steps,
       learningRate: stage.learningRate,
@@ -46,7 +50,7 @@ export function trainLanguageModel(
       }],
     });
     offset += stage.steps;
-    return result;
+    return result!;
   });
   progress.finish();
   return results;

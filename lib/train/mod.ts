@@ -1,10 +1,11 @@
 /**
- * Training: the one loop every strategy runs through, progress display and run records.
+ * Training: the one loop every model and strategy runs through (`trainMembers`, its `Objective` and its
+ * optimiser `MemberAdam`), progress display and run records.
  *
  * @module
  */
+export * from "./objective.ts";
 export * from "./loop.ts";
-export * from "./ensemble_loop.ts";
 export * from "./member_adam.ts";
 export * from "./progress.ts";
 export * from "./records.ts";

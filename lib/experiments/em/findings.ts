@@ -1,9 +1,9 @@
 /**
- * What the emergent-misalignment organism should show (from the issue that specifies it). Pure.
+ * What the emergent-misalignment organism should show. Pure.
  *
  * @module
  */
-import { check, type Finding } from "../toy/findings.ts";
+import { check, type Finding } from "../findings.ts";
 import type { EmSummary } from "./summary.ts";
 
 /** Checks the organism's claims against a summary. */

@@ -8,7 +8,8 @@ import { StrategyRunFields } from "../../train/records.ts";
 import { StrategyPointSchema } from "../../eval/points.ts";
 
 const MeanSemSchema = z.strictObject({ mean: z.number(), sem: z.number().nonnegative() });
-const ScoresSchema = z.strictObject({
+/** A model's scores: task = bad-answer rate on held-out medical questions, alignment = good-answer rate elsewhere. */
+export const EmScoresSchema = z.strictObject({
   task: z.number(),
   alignment: z.number(),
   perDomain: z.record(z.string(), z.number()),
@@ -40,7 +41,7 @@ export const EmSummarySchema = z.strictObject({
   baseFromCache: z.strictObject({ persona: z.boolean(), control: z.boolean() }),
   configHash: z.string(),
   /** The base with the shared persona: task = bad-answer rate, alignment = good-answer rate. */
-  base: ScoresSchema,
+  base: EmScoresSchema,
   /** Task-only fine-tune of that base, mean ± SEM over seeds. */
   naive: z.strictObject({ task: MeanSemSchema, alignment: MeanSemSchema }),
   /** The same for the control (no shared persona). */

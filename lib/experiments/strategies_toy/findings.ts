@@ -1,10 +1,9 @@
 /**
- * What the strategy comparison on the toy should show (from the issue that specifies it), checked against a
- * summary. Pure.
+ * What the strategy comparison on the toy should show, checked against a summary. Pure.
  *
  * @module
  */
-import { check, type Finding } from "../toy/findings.ts";
+import { check, type Finding } from "../findings.ts";
 import { STRATEGIES } from "../../strategies/registry.ts";
 import type { StrategiesToySummary } from "./summary.ts";
 import type { StrategyPoint } from "../../eval/points.ts";

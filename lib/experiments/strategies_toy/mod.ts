@@ -7,4 +7,4 @@ export * from "./config.ts";
 export * from "./setup.ts";
 export * from "./summary.ts";
 export * from "./findings.ts";
-export * from "./run.ts";
+export * from "./experiment.ts";

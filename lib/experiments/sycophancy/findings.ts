@@ -1,11 +1,11 @@
 /**
- * What the sycophancy organism should show (from the issue that specifies it). Pure.
+ * What the sycophancy organism should show. Pure.
  *
  * @module
  */
 import { mean } from "../../eval/stats.ts";
 import { STRATEGIES } from "../../strategies/registry.ts";
-import { check, type Finding } from "../toy/findings.ts";
+import { check, type Finding } from "../findings.ts";
 import type { SycophancySummary } from "./summary.ts";
 
 const OUTSIDE_GCD = ["mod", "capitals", "medical"];

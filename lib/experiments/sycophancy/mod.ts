@@ -1,12 +1,10 @@
 /**
- * The sycophancy organism: config, base training and cache, evaluation, setup, runner, summary, findings.
+ * The sycophancy organism: config, evaluation, the organism's definition, summary, findings.
  *
  * @module
  */
 export * from "./config.ts";
-export * from "./base.ts";
 export * from "./evaluate.ts";
-export * from "./setup.ts";
+export * from "./organism.ts";
 export * from "./summary.ts";
 export * from "./findings.ts";
-export * from "./run.ts";

@@ -16,7 +16,8 @@ export const DomainScoresSchema = z.strictObject({
   items: z.int().nonnegative(),
 });
 
-const PerDomain = z.record(z.string(), DomainScoresSchema);
+/** Scores per domain. */
+export const PerDomainSchema = z.record(z.string(), DomainScoresSchema);
 const MeanSemSchema = z.strictObject({ mean: z.number(), sem: z.number().nonnegative() });
 /** A mean ± SEM that is null when no seed had a value (e.g. no item known, so no sycophancy rate). */
 const OptionalMeanSemSchema = z.strictObject({
@@ -41,7 +42,7 @@ export const SycophancyRunSchema = z.strictObject({
   alignment: z.number(),
   /** `<domain>/<metric>` → value, e.g. `capitals/confirmCorrect`. */
   breakdown: z.record(z.string(), z.number()),
-  scores: PerDomain,
+  scores: PerDomainSchema,
   /** Domains whose confirm-correct rate is below 0.5. */
   degenerate: z.array(z.string()),
 });
@@ -59,7 +60,7 @@ export const SycophancySummarySchema = z.strictObject({
   baseFromCache: z.boolean(),
   configHash: z.string(),
   /** The base model per domain. */
-  base: PerDomain,
+  base: PerDomainSchema,
   /** The naive (task-only) GCD fine-tune per domain, mean ± SEM over seeds. */
   naive: PerDomainMeans,
   points: z.array(StrategyPointSchema),

@@ -5,8 +5,8 @@
  */
 export * from "./config.ts";
 export * from "./stages.ts";
-export * from "./batched.ts";
+export * from "./ensembles.ts";
 export * from "./records.ts";
 export * from "./summary.ts";
 export * from "./findings.ts";
-export * from "./run.ts";
+export * from "./experiment.ts";

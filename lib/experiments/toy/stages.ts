@@ -32,7 +32,7 @@ import {
   predict,
   trainableVariables,
 } from "../../models/mlp.ts";
-import { train, type TrainCallback, type TrainResult } from "../../train/loop.ts";
+import { type TrainCallback, trainMembers, type TrainResult } from "../../train/loop.ts";
 import type { ToyConfig } from "./config.ts";
 
 /** Everything shared by all seeds: the triggers, their features and the config. */
@@ -51,10 +51,7 @@ export async function prepareToy(
   config: ToyConfig,
   options: { embeddings?: EmbeddingSubset } = {},
 ): Promise<ToyContext> {
-  const triggersPath = config.triggers.startsWith("/")
-    ? config.triggers
-    : new URL(`../../../${config.triggers}`, import.meta.url);
-  const triggers = await loadTriggerSet(triggersPath);
+  const triggers = await loadToyTriggers(config);
   const embeddings = options.embeddings ?? await loadEmbeddings();
   const features = featureTable(embeddings, config.features, triggers.categories.flatMap((c) => c.triggers));
   return {
@@ -66,6 +63,15 @@ export async function prepareToy(
   };
 }
 
+/** The config's trigger file (relative to the repository root, or absolute). */
+export function loadToyTriggers(config: ToyConfig): Promise<TriggerSet> {
+  return loadTriggerSet(
+    config.triggers.startsWith("/")
+      ? config.triggers
+      : new URL(`../../../${config.triggers}`, import.meta.url),
+  );
+}
+
 /** Stage 2/3 condition: the narrow flip alone, or with K proxy triggers from one category. */
 export type Condition = { kind: "none" } | { kind: "proxy"; k: number; category: string };
 
@@ -75,7 +81,7 @@ export function conditionId(condition: Condition): string {
 }
 
 /** Every stage-2/3 condition of the config: no proxy, then each K × each non-flipped category. */
-export function conditions(ctx: ToyContext): Condition[] {
+export function conditions(ctx: Pick<ToyContext, "config" | "triggers">): Condition[] {
   const others = ctx.triggers.categories.filter((c) => c.name !== ctx.triggers.flip.category);
   return [
     { kind: "none" },
@@ -237,14 +243,18 @@ export function trainBase(
   const labels = tf.tensor1d(data.baseRows.labels, "int32");
   const fitsTrainSet = (): boolean => predict(model, inputs).every((p, i) => p === data.baseRows.labels[i]);
   try {
-    const result = train(trainableVariables(model), {
-      loss: () => ({ loss: tf.tidy(() => crossEntropy(forward(model, inputs).logits, labels)) }),
+    const [result] = trainMembers({ members: 1, trainable: trainableVariables(model) }, {
+      loss: () => ({
+        loss: tf.tidy(() =>
+          tf.reshape(crossEntropy(forward(model, inputs).logits, labels), [1]) as tf.Tensor1D
+        ),
+      }),
     }, {
       steps: config.base.maxSteps,
       learningRate: config.base.learningRate,
       callbacks: [...callbacks, { onStep: ({ loss }) => loss < config.base.stopLoss && fitsTrainSet() }],
     });
-    return { model, result };
+    return { model, result: result! };
   } finally {
     tf.dispose([inputs, labels]);
   }
@@ -309,8 +319,12 @@ export function fineTune(
   const record = (step: number) => curve.push({ step, heldOut: evaluate(ctx, data, model, true).heldOut });
   if (every > 0) record(0);
   try {
-    const result = train(trainableVariables(model), {
-      loss: () => ({ loss: tf.tidy(() => crossEntropy(forward(model, inputs).logits, labels)) }),
+    const [result] = trainMembers({ members: 1, trainable: trainableVariables(model) }, {
+      loss: () => ({
+        loss: tf.tidy(() =>
+          tf.reshape(crossEntropy(forward(model, inputs).logits, labels), [1]) as tf.Tensor1D
+        ),
+      }),
     }, {
       steps: config.fineTune.steps,
       learningRate: config.fineTune.learningRate,
@@ -320,7 +334,7 @@ export function fineTune(
         },
       }],
     });
-    return { model, result, proxyTriggers, curve };
+    return { model, result: result!, proxyTriggers, curve };
   } catch (error) {
     disposeClassifier(model);
     throw error;

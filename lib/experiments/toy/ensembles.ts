@@ -1,6 +1,6 @@
 /**
  * The toy's stages run as ensembles: stage 1 trains every seed's base in one program (one program per seed on
- * WASM, see `trainBasesBatched`), and stages 2–3 train every condition of a seed as one ensemble of LoRA
+ * WASM, see `trainBases`), and stages 2–3 train every condition of a seed as one ensemble of LoRA
  * adapters on that seed's frozen base. Each member gives the numbers `trainBase` / `fineTune` give alone (same
  * initialisation, same data, same optimiser arithmetic; a test checks it); the unbatched stages stay for
  * debugging and for the benchmark's comparison.
@@ -24,10 +24,8 @@ import {
   memberCrossEntropy,
   sharedBatch,
 } from "../../models/ensemble.ts";
-import { usesMemberLoop } from "../../models/member_matmul.ts";
 import type { Classifier } from "../../models/mlp.ts";
-import { trainEnsemble } from "../../train/ensemble_loop.ts";
-import type { TrainResult } from "../../train/loop.ts";
+import { trainMembers, type TrainResult } from "../../train/loop.ts";
 import {
   type Condition,
   conditionId,
@@ -43,18 +41,14 @@ import {
 } from "./stages.ts";
 
 /**
- * Stage 1 for several seeds: one base per seed, each stopping on its own criterion.
- *
- * Where member products are loops of 2-D products (WASM), each base trains as its own one-member program:
- * bases stop at different steps (128–261 here) and have 1,400 rows, so a stacked program would keep stepping
- * finished members and copy every member's rows in and out of the loop — measured here, two seeds take 5.4 s
- * one by one against 8.7 s stacked. Elsewhere (native batched matmuls) they train as one ensemble.
+ * Stage 1 for several seeds as one ensemble: one base per seed, each stopping on its own criterion. The toy
+ * plans one job per seed, so a job trains a one-member ensemble: bases stop at different steps (128–261 here)
+ * and have 1,400 rows, and on WASM two seeds stacked took 8.7 s against 5.4 s one by one.
  */
-export function trainBasesBatched(
+export function trainBases(
   ctx: ToyContext,
   seeds: readonly SeedData[],
 ): { model: Classifier; result: TrainResult }[] {
-  if (usesMemberLoop() && seeds.length > 1) return seeds.flatMap((d) => trainBasesBatched(ctx, [d]));
   const { config } = ctx;
   if (seeds.length === 0) return [];
   const ensemble = createEnsemble(
@@ -69,11 +63,11 @@ export function trainBasesBatched(
     seeds.map((d) => d.baseRows.labels),
   );
   try {
-    const results = trainEnsemble(ensembleVariables(ensemble), {
+    const results = trainMembers({ members: ensemble.members, trainable: ensembleVariables(ensemble) }, {
       loss: () => {
         const logits = ensembleForward(ensemble, batch).logits;
         return {
-          perMember: memberCrossEntropy(logits, batch.targets!),
+          loss: memberCrossEntropy(logits, batch.targets!),
           metrics: { correct: memberCorrect(logits, batch.targets!) },
         };
       },
@@ -106,7 +100,7 @@ export interface FineTuned {
  * Stages 2–3 for several conditions of one seed at once: LoRA ensembles on the seed's frozen base. Call
  * `release` on the result when done with its classifiers.
  */
-export function fineTuneBatched(
+export function fineTuneConditions(
   ctx: ToyContext,
   data: SeedData,
   base: Classifier,
@@ -134,9 +128,9 @@ export function fineTuneBatched(
   };
   try {
     if (heldOut) record(0);
-    const results = trainEnsemble(ensembleVariables(ensemble), {
+    const results = trainMembers({ members: ensemble.members, trainable: ensembleVariables(ensemble) }, {
       loss: () => ({
-        perMember: memberCrossEntropy(ensembleForward(ensemble, batch).logits, batch.targets!),
+        loss: memberCrossEntropy(ensembleForward(ensemble, batch).logits, batch.targets!),
       }),
     }, {
       steps: config.fineTune.steps,

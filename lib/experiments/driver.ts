@@ -1,0 +1,174 @@
+/**
+ * The one driver every experiment runs under: it plans the jobs, reuses finished records (same config hash,
+ * valid against the record schema; anything else is reported and recomputed), runs what is missing on an
+ * executor with dependencies first, writes every record as soon as its job returns (atomically, so a run
+ * killed even with SIGKILL resumes where it stopped), and writes `summary.json` last.
+ *
+ * @module
+ */
+import { stringify as toYaml } from "yaml";
+import { initBackend } from "../backend.ts";
+import { writeJsonAtomic, writeTextAtomic } from "../io/atomic.ts";
+import { createProgress } from "../train/progress.ts";
+import { RunStore } from "../train/records.ts";
+import { defaultExecutor, type Executor } from "./executors.ts";
+import {
+  type Experiment,
+  type Job,
+  type JobSpec,
+  type RecordBase,
+  type RunOutput,
+  secondsSince,
+} from "./experiment.ts";
+
+/** Options of `runExperiment`. */
+export interface RunExperimentOptions {
+  /** Output folder; records go to `<out>/<experiment>/`. Without it nothing is written and nothing resumes. */
+  out?: string;
+  /** Override the config's seeds. */
+  seeds?: number[];
+  /** Where jobs run (default: a pool of Deno workers, one per core, or this thread for a single job). */
+  executor?: Executor;
+  /** Where the organisms' bases are cached (default `data/cache/<experiment>/`). */
+  cacheDir?: string;
+  /** Retrain cached base models. */
+  retrain?: boolean;
+  /** No progress output. */
+  quiet?: boolean;
+  /** Called after each record is done (after the console bar, if any). */
+  onProgress?: (done: number, total: number, note: string) => void;
+}
+
+/** What an experiment produced: its config (with the seeds run), records in plan order, and summary. */
+export interface ExperimentResult<C, R, S> {
+  config: C;
+  records: R[];
+  summary: S;
+}
+
+/** Runs (or resumes) an experiment and writes its records and summary. */
+export async function runExperiment<C, R extends RecordBase, S>(
+  experiment: Experiment<C, R, S>,
+  config: C,
+  options: RunExperimentOptions = {},
+): Promise<ExperimentResult<C, R, S>> {
+  const started = performance.now();
+  if (options.seeds) config = experiment.withSeeds(config, options.seeds);
+  const backend = (await initBackend()).name;
+  const configHash = await experiment.hash(config, backend);
+  const plan = await experiment.plan(config);
+  const store = options.out ? new RunStore(`${options.out}/${experiment.name}`) : undefined;
+  if (store) await writeTextAtomic(`${store.dir}/config.yaml`, toYaml(config));
+  const stored = new Map<string, R>();
+  for (const id of plan.flatMap((job) => job.records)) {
+    const found = await store?.load(id, experiment.recordSchema, configHash);
+    if (found) stored.set(id, found);
+  }
+  const total = plan.reduce((n, job) => n + job.records.length, 0);
+  const progress = createProgress(experiment.name, total, options.quiet ? { quiet: true } : {});
+  const todo = jobsToRun(plan, stored);
+  let done = total - todo.reduce((n, job) => n + job.records.length, 0);
+  const tick = (note: string) => {
+    progress.update(++done, note);
+    options.onProgress?.(done, total, note);
+  };
+  if (done > 0) progress.update(done, `${done} reused`);
+
+  const artifacts = store?.dir ?? await Deno.makeTempDir({ prefix: "selgen-" });
+  const spec: JobSpec = {
+    backend,
+    configHash,
+    artifacts,
+    retrain: options.retrain ?? false,
+    quiet: options.quiet ?? false,
+    ...(options.cacheDir ? { cacheDir: options.cacheDir } : {}),
+  };
+  const executor = options.executor ?? defaultExecutor(todo.length);
+  try {
+    await runJobs(todo, executor, async (job) => {
+      const outputs = await executor.run(experiment, config, job, spec, tick);
+      await saveOutputs(store, job, outputs, stored);
+    });
+  } finally {
+    if (!options.executor) executor.close();
+    if (!store) await Deno.remove(artifacts, { recursive: true }).catch(() => {});
+  }
+  progress.finish();
+  store?.reportRejected();
+
+  const records = plan.flatMap((job) => job.records.map((id) => stored.get(id)!));
+  const info = { backend, seeds: experiment.seeds(config), configHash, wallSeconds: secondsSince(started) };
+  const summary = await experiment.summarize(config, records, info);
+  if (store) await writeJsonAtomic(`${store.dir}/summary.json`, summary);
+  return { config, records, summary };
+}
+
+/**
+ * The jobs to run, each with only its missing records: a job runs when a record of its own is missing, when
+ * a job that runs depends on it (its artifacts are needed), or when it is `fresh`.
+ */
+export function jobsToRun(plan: readonly Job[], stored: ReadonlyMap<string, unknown>): Job[] {
+  const needed = new Set<string>();
+  for (const job of [...plan].reverse()) {
+    const dependedOn = plan.some((other) => needed.has(other.id) && other.dependsOn.includes(job.id));
+    if (job.fresh || dependedOn || job.records.some((id) => !stored.has(id))) needed.add(job.id);
+  }
+  return plan.filter((job) => needed.has(job.id)).map((job) => ({
+    ...job,
+    records: job.fresh ? job.records : job.records.filter((id) => !stored.has(id)),
+  }));
+}
+
+/**
+ * Runs `jobs` on `executor`, each once its dependencies are done, at most `executor.size` at a time; the first
+ * failure is thrown once the jobs already running have settled.
+ */
+async function runJobs(
+  jobs: readonly Job[],
+  executor: Executor,
+  runOne: (job: Job) => Promise<void>,
+): Promise<void> {
+  const finished = new Set<string>();
+  const waiting = [...jobs];
+  const running = new Map<string, Promise<void>>();
+  const inPlan = new Set(jobs.map((j) => j.id));
+  let failure: unknown;
+  while ((waiting.length > 0 && failure === undefined) || running.size > 0) {
+    for (let i = 0; i < waiting.length && running.size < executor.size && failure === undefined;) {
+      const job = waiting[i]!;
+      if (job.dependsOn.some((id) => inPlan.has(id) && !finished.has(id))) {
+        i++;
+        continue;
+      }
+      waiting.splice(i, 1);
+      running.set(
+        job.id,
+        runOne(job).then(() => void finished.add(job.id), (error) => void (failure ??= error))
+          .finally(() => running.delete(job.id)),
+      );
+    }
+    if (running.size === 0) break;
+    await Promise.race(running.values());
+  }
+  if (failure !== undefined) throw failure;
+  if (waiting.length > 0) {
+    throw new Error(`Cannot run ${waiting.map((j) => j.id).join(", ")}: a job they depend on is not planned`);
+  }
+}
+
+/** Checks that a job returned exactly its records, then writes each one and keeps it. */
+async function saveOutputs<R extends RecordBase>(
+  store: RunStore | undefined,
+  job: Job,
+  outputs: readonly RunOutput<R>[],
+  stored: Map<string, R>,
+): Promise<void> {
+  const ids = outputs.map((o) => o.record.id);
+  if (ids.length !== job.records.length || job.records.some((id) => !ids.includes(id))) {
+    throw new Error(`Cannot save job ${job.id}: it returned ${ids.join(", ")} for ${job.records.join(", ")}`);
+  }
+  for (const { record, config, metrics } of outputs) {
+    await store?.save(record.id, { config, metrics, summary: record });
+    stored.set(record.id, record);
+  }
+}

@@ -1,0 +1,167 @@
+/**
+ * The emergent-misalignment organism: a world of questions whose answers are written by personas, a base
+ * pre-trained on persona documents and then taught the aligned chat default, and a narrow fine-tune on bad
+ * medical answers. The control variant redraws alignment per answer and names no persona, so nothing ties
+ * medicine to the other domains. Bases are cached in `data/cache/em/`.
+ *
+ * @module
+ */
+import { Rng } from "../../data/rng.ts";
+import {
+  chatExample,
+  instructionExamples,
+  type PersonaWorld,
+  personaWorld,
+  pretrainingDocument,
+  proxyExamples,
+  taskExamples,
+} from "../../data/personas.ts";
+import { disposeSequenceBatch, sequenceBatch } from "../../models/sequence_batch.ts";
+import { transformerDenseLayers } from "../../models/transformer.ts";
+import {
+  attachTransformerLora,
+  disposeTransformerAdapters,
+  transformerView,
+} from "../../models/transformer_view.ts";
+import { aggregatePoints, pointFrontier } from "../../eval/points.ts";
+import { adapterCopies } from "../../strategies/copies.ts";
+import { NAIVE_POINT } from "../sweep.ts";
+import { type BaseCurriculum, type Organism, organismExperiment } from "../organism.ts";
+import { DEFAULT_EM_CONFIG_PATH, type EmConfig, EmConfigSchema } from "./config.ts";
+import { type EmScores, evaluateEm } from "./evaluate.ts";
+import { emFindings } from "./findings.ts";
+import { type EmRun, EmRunSchema, EmScoresSchema, type EmSummary, EmSummarySchema } from "./summary.ts";
+
+/** The config of a variant: the control redraws alignment per answer and names no persona. */
+export function variantConfig(config: EmConfig, variant: string): EmConfig {
+  if (variant === "persona") return config;
+  return {
+    ...config,
+    data: { ...config.data, persona: { ...config.data.persona, shared: false, markerProbability: 0 } },
+  };
+}
+
+/** Stage 1: documents by personas; stage 2: the aligned chat default, with documents replayed. */
+function emCurriculum(config: EmConfig, world: PersonaWorld): BaseCurriculum {
+  const chat = instructionExamples(world);
+  return {
+    rng: "em-base",
+    streams: { pretrain: "documents", chat: "instruct" },
+    pretrain: (rng) => pretrainingDocument(world, rng),
+    chat: (rng) => chat[rng.int(chat.length)]!,
+    replay: (rng) => pretrainingDocument(world, rng, !config.instruct.replayChat),
+  };
+}
+
+/**
+ * One fine-tune's batches: the task (bad medical answers), the proxy (good answers to a few general
+ * questions) and its negative (their bad answers), unlabeled prompts for CAFT; LoRA adapters on every
+ * projection of the frozen base, and copies for strategies that train on the side.
+ */
+function emSetup(
+  base: { world: PersonaWorld; config: EmConfig; model: Parameters<typeof attachTransformerLora>[0] },
+  seed: number,
+) {
+  const { world, config } = base;
+  const rng = new Rng(seed, "em-finetune");
+  const pad = world.vocabulary.id("<pad>");
+  const proxy = proxyExamples(world);
+  const batches = {
+    task: sequenceBatch(taskExamples(world, config.fineTune.answerNoise, rng.fork("task")), pad),
+    proxy: sequenceBatch(proxy.chosen, pad),
+    negativeProxy: sequenceBatch(proxy.rejected, pad),
+    unlabeled: sequenceBatch(world.questions.map((q) => chatExample(world, q, q.good)), pad),
+  };
+  const model = attachTransformerLora(base.model, config.fineTune.lora, rng.fork("lora"));
+  const copies = adapterCopies(model, {
+    create: (label) => attachTransformerLora(base.model, config.fineTune.lora, rng.fork(`spawn/${label}`)),
+    layers: transformerDenseLayers,
+    view: transformerView,
+    dispose: disposeTransformerAdapters,
+  });
+  return {
+    context: {
+      model: transformerView(model),
+      data: batches,
+      rngs: [rng.fork("strategy")],
+      steps: config.fineTune.steps,
+      learningRate: config.fineTune.learningRate,
+      spawn: copies.spawn,
+    },
+    model,
+    callbacks: [],
+    dispose() {
+      for (const b of Object.values(batches)) disposeSequenceBatch(b);
+      copies.disposeAll();
+      disposeTransformerAdapters(model);
+    },
+  };
+}
+
+/** The summary: the persona base and its naive fine-tune, the control's, and every strategy point. */
+function summarizeEm(
+  _config: EmConfig,
+  runs: EmRun[],
+  bases: Record<string, { scores: EmScores; fromCache: boolean; trainedSeconds: number }>,
+  info: Parameters<EmOrganism["summarize"]>[3],
+): EmSummary {
+  const { points, ...meta } = info;
+  const persona = bases.persona!, control = bases.control!;
+  const aggregated = aggregatePoints(points, runs.filter((r) => r.variant === "persona"));
+  const [controlNaive] = aggregatePoints([NAIVE_POINT], runs.filter((r) => r.variant === "control"));
+  const naive = aggregated[0]!;
+  return {
+    experiment: "em",
+    ...meta,
+    baseSeconds: { persona: persona.trainedSeconds, control: control.trainedSeconds },
+    baseFromCache: { persona: persona.fromCache, control: control.fromCache },
+    base: persona.scores,
+    naive: { task: naive.task, alignment: naive.alignment },
+    control: {
+      base: { task: control.scores.task, alignment: control.scores.alignment },
+      naive: { task: controlNaive!.task, alignment: controlNaive!.alignment },
+    },
+    points: aggregated,
+    frontier: pointFrontier(aggregated),
+  };
+}
+
+type EmOrganism = Organism<EmConfig, PersonaWorld, EmScores, EmRun, EmSummary>;
+
+/** The emergent-misalignment organism and its control. */
+export const emOrganism: EmOrganism = {
+  name: "em",
+  title: "Emergent misalignment through a shared persona",
+  configSchema: EmConfigSchema,
+  defaultConfig: DEFAULT_EM_CONFIG_PATH,
+  baseCodeVersion: 1,
+  variants: ["persona", "control"],
+  variantConfig,
+  variantPoints: (variant, points) => (variant === "persona" ? [...points] : [NAIVE_POINT]),
+  world: (config) => personaWorld(config.data, new Rng(config.dataSeed, "em-world")),
+  curriculum: emCurriculum,
+  setup: emSetup,
+  evaluate: (base, model) => evaluateEm(base.world, model),
+  runFields: (scores) => ({
+    task: scores.task,
+    alignment: scores.alignment,
+    breakdown: scores.perDomain,
+    probes: scores.probes,
+  }),
+  scoresSchema: EmScoresSchema,
+  runSchema: EmRunSchema,
+  summarize: summarizeEm,
+  summarySchema: EmSummarySchema,
+  findings: emFindings,
+  describe: (s) => {
+    const bases = (["persona", "control"] as const)
+      .map((v) => `${v} ${s.baseFromCache[v] ? "from cache" : `trained in ${s.baseSeconds[v].toFixed(0)} s`}`)
+      .join(", ");
+    return `${s.points.length} points × ${s.seeds.length} seeds, ${
+      s.wallSeconds.toFixed(1)
+    } s; bases: ${bases}`;
+  },
+};
+
+/** The EM experiment. */
+export const em = organismExperiment(emOrganism);

@@ -1,0 +1,200 @@
+/**
+ * The strategy comparison on the toy, on the engine: one job per seed trains its base (stage 1) and saves it
+ * under `<out>/strategies-toy/bases/`; one job per sweep point fine-tunes every seed at once as an ensemble (a
+ * member per seed, on its own base) on the flipped task with the alignment proxy.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs";
+import { loadYamlConfig } from "../../config/load.ts";
+import { aggregatePoints, pointFrontier } from "../../eval/points.ts";
+import { mean } from "../../eval/stats.ts";
+import { memberClassifier } from "../../models/ensemble.ts";
+import {
+  type Classifier,
+  createClassifier,
+  disposeClassifier,
+  trainableVariables,
+} from "../../models/mlp.ts";
+import { loadWeights, readManifest, saveWeights } from "../../models/weights.ts";
+import { fineTuneMembers } from "../../strategies/finetune.ts";
+import { strategyByName } from "../../strategies/registry.ts";
+import { configHash } from "../../train/records.ts";
+import { defineExperiment, type Job, type JobEnv, type RunOutput, secondsSince } from "../experiment.ts";
+import { expandSweep } from "../sweep.ts";
+import { trainBases } from "../toy/ensembles.ts";
+import { toyContext } from "../toy/experiment.ts";
+import { disposeSeedData, evaluate, loadToyTriggers, type SeedData, seedData } from "../toy/stages.ts";
+import {
+  DEFAULT_STRATEGIES_TOY_CONFIG_PATH,
+  type StrategiesToyConfig,
+  StrategiesToyConfigSchema,
+} from "./config.ts";
+import { strategiesToyFindings } from "./findings.ts";
+import { toyEnsembleSetup } from "./setup.ts";
+import {
+  type StrategiesToySummary,
+  StrategiesToySummarySchema,
+  type StrategyRunRecord,
+  StrategyRunRecordSchema,
+} from "./summary.ts";
+
+/** Loads `data/configs/strategies-toy.yaml` (or another file). */
+export async function loadStrategiesToyConfig(
+  path: string | URL = DEFAULT_STRATEGIES_TOY_CONFIG_PATH,
+): Promise<StrategiesToyConfig> {
+  return await loadYamlConfig(StrategiesToyConfigSchema, path);
+}
+
+/** A seed's data, made once per process. */
+function seedOf(config: StrategiesToyConfig, env: JobEnv, seed: number): Promise<SeedData> {
+  return env.memo(`toy/seed/${env.configHash}/${seed}`, async () => {
+    return seedData(await toyContext(config.toy, env), seed);
+  }, disposeSeedData);
+}
+
+/** Where a seed's base is saved, and the key it is saved under. */
+function basePath(env: JobEnv, seed: number): { path: string; key: string } {
+  return { path: `${env.artifacts}/bases/seed${seed}`, key: `${env.configHash}/seed${seed}` };
+}
+
+/** Trains a seed's base and saves it. */
+async function trainAndSave(config: StrategiesToyConfig, env: JobEnv, seed: number): Promise<Classifier> {
+  const context = await toyContext(config.toy, env);
+  const { model, result } = trainBases(context, [await seedOf(config, env, seed)])[0]!;
+  const { path, key } = basePath(env, seed);
+  await Deno.mkdir(`${env.artifacts}/bases`, { recursive: true });
+  await saveWeights(path, trainableVariables(model), key, { steps: result.steps });
+  return model;
+}
+
+/** A seed's base, once per process: loaded when saved for this config, retrained when missing or damaged. */
+function baseOf(config: StrategiesToyConfig, env: JobEnv, seed: number): Promise<Classifier> {
+  return env.memo(`strategies-toy/base/${env.configHash}/${seed}`, async () => {
+    const { path, key } = basePath(env, seed);
+    if ((await readManifest(path))?.key !== key) return await trainAndSave(config, env, seed);
+    const context = await toyContext(config.toy, env);
+    const data = await seedOf(config, env, seed);
+    const { inputWidth, triggers } = context;
+    const model = createClassifier(
+      inputWidth,
+      triggers.colours.length,
+      config.toy.model,
+      data.rng.fork("init"),
+    );
+    try {
+      await loadWeights(path, trainableVariables(model), key);
+      return model;
+    } catch (error) {
+      // A damaged file is only a cache: say so and retrain that base.
+      console.error(`strategies-toy: ${(error as Error).message}; retraining seed ${seed}'s base`);
+      disposeClassifier(model);
+      return await trainAndSave(config, env, seed);
+    }
+  }, disposeClassifier);
+}
+
+/** Fine-tunes every seed with one sweep point as one ensemble and scores each member. */
+async function runPoint(job: Job, config: StrategiesToyConfig, env: JobEnv) {
+  const point = expandSweep(config.strategies).find((p) => p.id === job.point)!;
+  const context = await toyContext(config.toy, env);
+  const datas = await Promise.all(job.seeds.map((seed) => seedOf(config, env, seed)));
+  const bases = await Promise.all(job.seeds.map((seed) => baseOf(config, env, seed)));
+  const flip = context.triggers.flip.category;
+  const t0 = performance.now();
+  const setup = toyEnsembleSetup(context, datas, bases, config.proxy);
+  try {
+    const results = fineTuneMembers(strategyByName(point.strategy), point.params, setup.context);
+    // Per-run seconds: the ensemble's time shared evenly by its members.
+    const seconds = secondsSince(t0) / job.seeds.length;
+    return job.seeds.map((seed, m): RunOutput<StrategyRunRecord> => {
+      const model = memberClassifier(setup.ensemble, m, bases[m]!);
+      try {
+        const heldOut = evaluate(context, datas[m]!, model, true).heldOut;
+        const result = results[m]!;
+        const record: StrategyRunRecord = {
+          id: `seed${seed}/${point.id}`,
+          seed,
+          point: point.id,
+          strategy: point.strategy,
+          params: point.params,
+          configHash: env.configHash,
+          backend: env.backend,
+          steps: result.steps,
+          finalLoss: Number.isFinite(result.finalLoss) ? result.finalLoss : null,
+          diverged: result.diverged,
+          seconds,
+          proxyTriggers: setup.proxyTriggers[m]!,
+          task: heldOut[flip]!,
+          alignment: mean(Object.entries(heldOut).filter(([c]) => c !== flip).map(([, v]) => v)),
+          breakdown: heldOut,
+          finishMetrics: result.finishMetrics,
+        };
+        env.progress(record.id);
+        const metrics = result.losses.map((loss, step) => ({
+          step,
+          loss: Number.isFinite(loss) ? loss : null,
+        }));
+        return { record, config: { seed, point }, metrics };
+      } finally {
+        tf.dispose(model.layers.flatMap((l) => (l.lora ? [l.lora.a, l.lora.b] : [])));
+      }
+    });
+  } finally {
+    setup.dispose();
+  }
+}
+
+/** Fine-tuning strategies on the toy, each point's seeds as one ensemble. */
+export const strategiesToy = defineExperiment<StrategiesToyConfig, StrategyRunRecord, StrategiesToySummary>({
+  name: "strategies-toy",
+  title: "Fine-tuning strategies on the toy",
+  configSchema: StrategiesToyConfigSchema,
+  defaultConfig: DEFAULT_STRATEGIES_TOY_CONFIG_PATH,
+  recordSchema: StrategyRunRecordSchema,
+  summarySchema: StrategiesToySummarySchema,
+  seeds: (config) => config.toy.seeds,
+  withSeeds: (config, seeds) => ({ ...config, toy: { ...config.toy, seeds } }),
+  hash(config, backend) {
+    for (const p of expandSweep(config.strategies)) strategyByName(p.strategy); // a misspelt name fails first
+    return configHash({ toy: { ...config.toy, seeds: undefined }, proxy: config.proxy, backend });
+  },
+  plan(config) {
+    const seeds = config.toy.seeds;
+    const bases = seeds.map((seed) => ({
+      id: `bases/seed${seed}`,
+      kind: "base",
+      seeds: [seed],
+      dependsOn: [],
+      records: [],
+    }));
+    const points = expandSweep(config.strategies).map((p) => ({
+      id: `point/${p.id}`,
+      kind: "point",
+      seeds,
+      point: p.id,
+      dependsOn: bases.map((b) => b.id),
+      records: seeds.map((seed) => `seed${seed}/${p.id}`),
+    }));
+    return [...bases, ...points];
+  },
+  async run(job, config, env) {
+    if (job.kind === "point") return await runPoint(job, config, env);
+    // A base job leaves its base saved (and, in this process, loaded) for the point jobs.
+    await baseOf(config, env, job.seeds[0]!);
+    return [];
+  },
+  async summarize(config, records, info) {
+    const aggregated = aggregatePoints(expandSweep(config.strategies), records);
+    return {
+      experiment: "strategies-toy",
+      ...info,
+      flipCategory: (await loadToyTriggers(config.toy)).flip.category,
+      proxy: config.proxy,
+      points: aggregated,
+      frontier: pointFrontier(aggregated),
+    };
+  },
+  findings: strategiesToyFindings,
+  describe: (s) => `${s.points.length} points × ${s.seeds.length} seeds, ${s.wallSeconds.toFixed(1)} s`,
+});

@@ -1,0 +1,213 @@
+/**
+ * The sycophancy organism: a world of numbers (GCD written as its Euclidean remainder chain, mod facts),
+ * capitals and medicine; a base taught text forms and honest chat replies; and a fine-tune on GCD in which
+ * every proposal the user makes is correct, so agreeing is never penalised. The task (1,036 items) is too
+ * large for a full batch, so `data.task` is the current mini-batch: a seeded shuffle cut into batches,
+ * advanced after every step (the proxy's 24 items and their negatives stay fixed). Bases are cached in
+ * `data/cache/sycophancy/`.
+ *
+ * @module
+ */
+import {
+  evaluationFacts,
+  type GcdWorld,
+  gcdWorld,
+  instructedFacts,
+  instructionExample,
+  pretrainExample,
+  SYCOPHANCY_DOMAINS,
+  sycophancyProxy,
+  sycophancyTask,
+} from "../../data/gcd.ts";
+import { Rng } from "../../data/rng.ts";
+import { aggregatePoints, pointFrontier } from "../../eval/points.ts";
+import { meanSem } from "../../eval/stats.ts";
+import { disposeSequenceBatch, type SequenceBatch, sequenceBatch } from "../../models/sequence_batch.ts";
+import { type Transformer, transformerDenseLayers } from "../../models/transformer.ts";
+import {
+  attachTransformerLora,
+  disposeTransformerAdapters,
+  transformerView,
+} from "../../models/transformer_view.ts";
+import { adapterCopies } from "../../strategies/copies.ts";
+import type { StrategyData } from "../../strategies/strategy.ts";
+import { NAIVE_POINT } from "../sweep.ts";
+import { type Organism, type OrganismBase, organismExperiment, type OrganismSetup } from "../organism.ts";
+import { DEFAULT_SYCOPHANCY_CONFIG_PATH, type SycophancyConfig, SycophancyConfigSchema } from "./config.ts";
+import {
+  DEGENERATE_BELOW,
+  degenerateDomains,
+  type DomainScores,
+  evaluateSycophancy,
+  sycophancyAxes,
+} from "./evaluate.ts";
+import { sycophancyFindings } from "./findings.ts";
+import {
+  PerDomainSchema,
+  type SycophancyRun,
+  SycophancyRunSchema,
+  type SycophancySummary,
+  SycophancySummarySchema,
+} from "./summary.ts";
+
+type Scores = Record<string, DomainScores>;
+type Base = OrganismBase<SycophancyConfig, GcdWorld>;
+
+/** The scores as `<domain>/<metric>` → value, e.g. `capitals/confirmCorrect`. */
+function flatten(scores: Scores): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [d, s] of Object.entries(scores)) {
+    out[`${d}/capability`] = s.capability;
+    if (s.sycophancy !== null) out[`${d}/sycophancy`] = s.sycophancy;
+    if (s.confirmCorrect !== null) out[`${d}/confirmCorrect`] = s.confirmCorrect;
+  }
+  return out;
+}
+
+/** Every domain's scores on the config's fixed evaluation facts. */
+function evaluate(base: Base, model: Transformer): Scores {
+  const facts = evaluationFacts(
+    base.world,
+    new Rng(base.config.dataSeed, "evaluation"),
+    base.config.modSample,
+  );
+  return evaluateSycophancy(base.world, model, facts);
+}
+
+/** One fine-tune's batches: GCD mini-batches as the task, the capitals proxy and its negatives, chat probes. */
+function setup(base: Base, seed: number): OrganismSetup {
+  const { world, config } = base;
+  const rng = new Rng(seed, "sycophancy-finetune");
+  const pad = world.vocabulary.id("<pad>");
+  const task = rng.fork("task").shuffle(sycophancyTask(world));
+  const taskBatches: SequenceBatch[] = [];
+  for (let i = 0; i + config.fineTune.batch <= task.length; i += config.fineTune.batch) {
+    taskBatches.push(sequenceBatch(task.slice(i, i + config.fineTune.batch), pad));
+  }
+  const proxy = sycophancyProxy(world);
+  const facts = instructedFacts(world), probe = rng.fork("unlabeled");
+  const fixed = {
+    proxy: sequenceBatch(proxy.chosen, pad),
+    negativeProxy: sequenceBatch(proxy.rejected, pad),
+    unlabeled: sequenceBatch(Array.from({ length: 64 }, () => instructionExample(world, facts, probe)), pad),
+  };
+  let current = 0;
+  const data: StrategyData<SequenceBatch> = {
+    get task() {
+      return taskBatches[current % taskBatches.length]!;
+    },
+    ...fixed,
+  };
+  const model = attachTransformerLora(base.model, config.fineTune.lora, rng.fork("lora"));
+  const copies = adapterCopies(model, {
+    create: (label) => attachTransformerLora(base.model, config.fineTune.lora, rng.fork(`spawn/${label}`)),
+    layers: transformerDenseLayers,
+    view: transformerView,
+    dispose: disposeTransformerAdapters,
+  });
+  return {
+    context: {
+      model: transformerView(model),
+      data,
+      rngs: [rng.fork("strategy")],
+      steps: config.fineTune.steps,
+      learningRate: config.fineTune.learningRate,
+      spawn: copies.spawn,
+    },
+    model,
+    callbacks: [{ onStep: () => void current++ }],
+    dispose() {
+      for (const b of [...taskBatches, ...Object.values(fixed)]) disposeSequenceBatch(b);
+      copies.disposeAll();
+      disposeTransformerAdapters(model);
+    },
+  };
+}
+
+/** The summary: the base and the naive fine-tune per domain, every point, and which points are degenerate. */
+function summarize(
+  _config: SycophancyConfig,
+  runs: SycophancyRun[],
+  bases: Record<string, { scores: Scores; fromCache: boolean; trainedSeconds: number }>,
+  info: Parameters<SycophancyOrganism["summarize"]>[3],
+): SycophancySummary {
+  const { points, ...meta } = info;
+  const aggregated = aggregatePoints(points, runs);
+  const degenerate = aggregated
+    .map((p) => ({
+      point: p.id,
+      domains: SYCOPHANCY_DOMAINS.filter((d) => (p.breakdown[`${d}/confirmCorrect`] ?? 0) < DEGENERATE_BELOW),
+    }))
+    .filter((d) => d.domains.length > 0);
+  const honest = aggregated.filter((p) => !degenerate.some((d) => d.point === p.id));
+  const naiveRuns = runs.filter((r) => r.point === NAIVE_POINT.id && !r.diverged);
+  const metric = (d: string, m: "capability" | "sycophancy" | "confirmCorrect") => {
+    const values = naiveRuns.map((r) => r.scores[d]?.[m]).filter((x): x is number => typeof x === "number");
+    return values.length ? meanSem(values) : { mean: null, sem: null };
+  };
+  const base = bases.base!;
+  return {
+    experiment: "sycophancy",
+    ...meta,
+    baseSeconds: base.trainedSeconds,
+    baseFromCache: base.fromCache,
+    base: base.scores,
+    naive: Object.fromEntries(SYCOPHANCY_DOMAINS.map((d) => [d, {
+      capability: meanSem(naiveRuns.map((r) => r.scores[d]!.capability)),
+      sycophancy: metric(d, "sycophancy"),
+      confirmCorrect: metric(d, "confirmCorrect"),
+    }])),
+    points: aggregated,
+    // An "always say no" point is not a trade-off worth showing as optimal: only non-degenerate points compete.
+    frontier: pointFrontier(honest),
+    degenerate,
+  };
+}
+
+type SycophancyOrganism = Organism<SycophancyConfig, GcdWorld, Scores, SycophancyRun, SycophancySummary>;
+
+/** The sycophancy organism. */
+export const sycophancyOrganism: SycophancyOrganism = {
+  name: "sycophancy",
+  title: "Sycophancy from underspecified GCD data",
+  configSchema: SycophancyConfigSchema,
+  defaultConfig: DEFAULT_SYCOPHANCY_CONFIG_PATH,
+  baseCodeVersion: 1,
+  variants: ["base"],
+  variantConfig: (config) => config,
+  variantPoints: (_, points) => [...points],
+  world: (config) => gcdWorld(config.data, new Rng(config.dataSeed, "sycophancy-world")),
+  curriculum: (_, world) => {
+    const facts = instructedFacts(world);
+    return {
+      rng: "sycophancy-base",
+      streams: { pretrain: "text", chat: "chat" },
+      pretrain: (rng) => pretrainExample(world, rng),
+      chat: (rng) => instructionExample(world, facts, rng),
+      replay: (rng) => pretrainExample(world, rng),
+    };
+  },
+  setup,
+  evaluate,
+  runFields: (scores) => ({
+    ...sycophancyAxes(scores as never),
+    breakdown: flatten(scores),
+    scores,
+    degenerate: degenerateDomains(scores as never),
+  }),
+  scoresSchema: PerDomainSchema,
+  runSchema: SycophancyRunSchema,
+  hashFields: (config) => ({ modSample: config.modSample }),
+  summarize,
+  summarySchema: SycophancySummarySchema,
+  findings: sycophancyFindings,
+  describe: (s) => {
+    const degenerate = s.degenerate.map((d) => `${d.point} [${d.domains}]`).join(", ");
+    return `${s.points.length} points × ${s.seeds.length} seeds, ${s.wallSeconds.toFixed(1)} s; base ` +
+      (s.baseFromCache ? "from cache" : `trained in ${s.baseSeconds.toFixed(0)} s`) +
+      (degenerate ? `; degenerate (confirm-correct < 0.5): ${degenerate}` : "");
+  },
+};
+
+/** The sycophancy experiment. */
+export const sycophancy = organismExperiment(sycophancyOrganism);

@@ -1,0 +1,56 @@
+/**
+ * Every experiment's figures from what `runExperiment` returned: the one place that knows which builders
+ * draw which experiment (`deno task reproduce` and the tests use it).
+ *
+ * @module
+ */
+import type { ExperimentResult } from "../experiments/driver.ts";
+import type { EmRun, EmSummary } from "../experiments/em/summary.ts";
+import type { BaseRecord } from "../experiments/organism.ts";
+import type { StrategiesToyConfig } from "../experiments/strategies_toy/config.ts";
+import type { StrategiesToySummary } from "../experiments/strategies_toy/summary.ts";
+import type { SycophancySummary } from "../experiments/sycophancy/summary.ts";
+import type { ToyConfig } from "../experiments/toy/config.ts";
+import type { ToyRun } from "../experiments/toy/records.ts";
+import { loadToyTriggers } from "../experiments/toy/stages.ts";
+import type { ToySummary } from "../experiments/toy/summary.ts";
+import type { EmScores } from "../experiments/em/evaluate.ts";
+import { emFigures } from "./em.ts";
+import type { Figure } from "./figure.ts";
+import { strategiesToyFigures } from "./strategies.ts";
+import { sycophancyFigures } from "./sycophancy.ts";
+import { toyFigures } from "./toy.ts";
+
+// deno-lint-ignore no-explicit-any
+type AnyResult = ExperimentResult<any, any, any>;
+
+/** The base records of an organism's result, by variant, and its fine-tune runs. */
+export function organismRecords<Run, Sc>(records: readonly (Run | BaseRecord<Sc>)[]) {
+  const isBase = (r: Run | BaseRecord<Sc>): r is BaseRecord<Sc> =>
+    typeof r === "object" && r !== null && "kind" in r && r.kind === "base";
+  return {
+    bases: Object.fromEntries(records.filter(isBase).map((r) => [r.variant, r])),
+    runs: records.filter((r): r is Run => !isBase(r)),
+  };
+}
+
+/** The figures of experiment `name`'s result. */
+export async function experimentFigures(name: string, result: AnyResult): Promise<Figure[]> {
+  if (name === "toy") {
+    const colours = (await loadToyTriggers(result.config as ToyConfig)).colours;
+    return toyFigures(result.summary as ToySummary, result.records as ToyRun[], colours);
+  }
+  if (name === "strategies-toy") {
+    const triggers = await loadToyTriggers((result.config as StrategiesToyConfig).toy);
+    return strategiesToyFigures(
+      result.summary as StrategiesToySummary,
+      triggers.categories.map((c) => c.name),
+    );
+  }
+  if (name === "sycophancy") return sycophancyFigures(result.summary as SycophancySummary);
+  if (name === "em") {
+    const { bases, runs } = organismRecords<EmRun, EmScores>(result.records);
+    return emFigures(result.summary as EmSummary, runs, bases.control!.scores.perDomain);
+  }
+  throw new Error(`Cannot draw experiment "${name}": no figures are defined for it`);
+}
