@@ -22,7 +22,7 @@
  */
 
 // The backend, configs and files.
-export { type BackendInfo, initBackend } from "./lib/backend.ts";
+export { initBackend } from "./lib/backend.ts";
 export { loadYamlConfig } from "./lib/config/load.ts";
 export { writeJsonAtomic } from "./lib/io/atomic.ts";
 
@@ -31,7 +31,7 @@ export { type ExperimentResult, runExperiment, type RunExperimentOptions } from 
 export { defineExperiment, type Experiment, type Job } from "./lib/experiments/experiment.ts";
 export { type Executor, InProcessExecutor, WorkerPool } from "./lib/experiments/executors.ts";
 export { experimentByName, EXPERIMENTS } from "./lib/experiments/registry.ts";
-export { expandSweep, NAIVE_POINT, type SweepPoint } from "./lib/experiments/sweep.ts";
+export { NAIVE_POINT } from "./lib/experiments/sweep.ts";
 
 // The experiments and their configs.
 export { loadToyConfig, toy } from "./lib/experiments/toy/experiment.ts";
@@ -57,12 +57,12 @@ export { type EmSummary, EmSummarySchema } from "./lib/experiments/em/summary.ts
 export { type Finding, formatFindings } from "./lib/experiments/findings.ts";
 
 // Strategies.
-export { STRATEGIES, strategyByName } from "./lib/strategies/registry.ts";
+export { STRATEGIES } from "./lib/strategies/registry.ts";
 export { defineStrategy, type Strategy } from "./lib/strategies/strategy.ts";
 
 // Figures.
 export { experimentFigures } from "./lib/plot/experiments.ts";
-export { display, type Figure, textTable } from "./lib/plot/figure.ts";
+export { textTable } from "./lib/plot/figure.ts";
 export { withImages } from "./lib/plot/export.ts";
 export { toyBoundaryFigure, toyCurvesFigure, toyHeatmapFigure, toySimilarityFigure } from "./lib/plot/toy.ts";
 export { strategiesToyFigures } from "./lib/plot/strategies.ts";

@@ -171,17 +171,18 @@ Deno.test("the comparison (a member per seed) gives the numbers of each model tr
     strategies: [{ strategy: "gradient-projection" }, { strategy: "caft" }, { strategy: "safelora" }],
   });
   const out = await Deno.makeTempDir();
-  const batched = await runStrategiesToy(config, { out, quiet: true });
-  const unbatched = await aloneRuns(config);
-  assert.equal(batched.runs.length, 6);
-  for (const run of batched.runs) {
-    const alone = unbatched.find((r) => r.id === run.id)!;
-    assert.ok(Math.abs(run.finalLoss! - alone.finalLoss!) < 1e-4 * Math.max(1, alone.finalLoss!), run.id);
+  const ensembled = await runStrategiesToy(config, { out, quiet: true });
+  const alone = await aloneRuns(config);
+  assert.equal(ensembled.runs.length, 6);
+  for (const run of ensembled.runs) {
+    const reference = alone.find((r) => r.id === run.id)!;
+    const tolerance = 1e-4 * Math.max(1, reference.finalLoss);
+    assert.ok(Math.abs(run.finalLoss! - reference.finalLoss) < tolerance, run.id);
     assert.ok(
-      Math.abs(run.task - alone.task) <= 0.02 && Math.abs(run.alignment - alone.alignment) <= 0.02,
+      Math.abs(run.task - reference.task) <= 0.02 && Math.abs(run.alignment - reference.alignment) <= 0.02,
       run.id,
     );
-    assert.deepEqual(run.proxyTriggers, alone.proxyTriggers);
+    assert.deepEqual(run.proxyTriggers, reference.proxyTriggers);
   }
   // A rerun with one record lost retrains that point from the saved bases, to the same numbers.
   const saved = await Deno.stat(`${out}/strategies-toy/bases/seed4.bin`);
@@ -189,7 +190,7 @@ Deno.test("the comparison (a member per seed) gives the numbers of each model tr
   const resumed = await runStrategiesToy(config, { out, quiet: true });
   assert.deepEqual(
     resumed.runs.map((r) => [r.id, r.finalLoss, r.task, r.alignment]).sort(),
-    batched.runs.map((r) => [r.id, r.finalLoss, r.task, r.alignment]).sort(),
+    ensembled.runs.map((r) => [r.id, r.finalLoss, r.task, r.alignment]).sort(),
   );
   assert.deepEqual(
     (await Deno.stat(`${out}/strategies-toy/bases/seed4.bin`)).mtime,
@@ -202,7 +203,7 @@ Deno.test("the comparison (a member per seed) gives the numbers of each model tr
   const repaired = await runStrategiesToy(config, { out, quiet: true });
   assert.deepEqual(
     repaired.runs.map((r) => [r.id, r.finalLoss, r.task, r.alignment]).sort(),
-    batched.runs.map((r) => [r.id, r.finalLoss, r.task, r.alignment]).sort(),
+    ensembled.runs.map((r) => [r.id, r.finalLoss, r.task, r.alignment]).sort(),
   );
   assert.equal((await Deno.stat(`${out}/strategies-toy/bases/seed3.bin`)).size, saved.size, "base rewritten");
 });

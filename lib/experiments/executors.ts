@@ -9,16 +9,19 @@
 import type { BackendName } from "../backend.ts";
 import type { Experiment, Job, JobEnv, JobSpec, RecordBase, RunOutput } from "./experiment.ts";
 
+/** Runs one job of `experiment` with its config and spec; resolves with the job's records. */
+export type RunJob = <C, R extends RecordBase>(
+  experiment: Experiment<C, R, unknown>,
+  config: C,
+  job: Job,
+  spec: JobSpec,
+  onProgress: (note: string) => void,
+) => Promise<RunOutput<R>[]>;
+
 /** Runs jobs; `size` is how many it runs at once. */
 export interface Executor {
   readonly size: number;
-  run<C, R extends RecordBase>(
-    experiment: Experiment<C, R, unknown>,
-    config: C,
-    job: Job,
-    spec: JobSpec,
-    onProgress: (note: string) => void,
-  ): Promise<RunOutput<R>[]>;
+  run: RunJob;
   /** Releases what the executor holds (memoised values, workers). */
   close(): void;
 }
@@ -55,15 +58,8 @@ export class InProcessExecutor implements Executor {
   readonly size = 1;
   private readonly memo = new Memo();
 
-  run<C, R extends RecordBase>(
-    experiment: Experiment<C, R, unknown>,
-    config: C,
-    job: Job,
-    spec: JobSpec,
-    onProgress: (note: string) => void,
-  ): Promise<RunOutput<R>[]> {
-    return experiment.run(job, config, jobEnv(spec, this.memo, onProgress));
-  }
+  run: RunJob = (experiment, config, job, spec, onProgress) =>
+    experiment.run(job, config, jobEnv(spec, this.memo, onProgress));
 
   close(): void {
     this.memo.clear();
@@ -101,13 +97,7 @@ export class WorkerPool implements Executor {
     }
   }
 
-  async run<C, R extends RecordBase>(
-    experiment: Experiment<C, R, unknown>,
-    config: C,
-    job: Job,
-    spec: JobSpec,
-    onProgress: (note: string) => void,
-  ): Promise<RunOutput<R>[]> {
+  run: RunJob = async (experiment, config, job, spec, onProgress) => {
     const worker = this.idle.pop() ?? await new Promise<Worker>((resolve) => this.waiting.push(resolve));
     const reply = await new Promise<WorkerReply>((resolve) => {
       worker.onmessage = (event: MessageEvent<WorkerReply>) => {
@@ -127,8 +117,8 @@ export class WorkerPool implements Executor {
     if (reply.type === "error") {
       throw new Error(`Cannot run ${experiment.name} job ${job.id}: ${reply.error}`);
     }
-    return (reply as unknown as { outputs: RunOutput<R>[] }).outputs;
-  }
+    return (reply as unknown as { outputs: never }).outputs;
+  };
 
   close(): void {
     for (const worker of this.all) worker.terminate();

@@ -117,3 +117,8 @@ export function defineExperiment<C, R extends RecordBase, S>(
 export function secondsSince(started: number): number {
   return (performance.now() - started) / 1000;
 }
+
+/** A run's per-step losses as `metrics.jsonl` lines (null where the loss was not finite). */
+export function lossLines(losses: readonly number[]): { step: number; loss: number | null }[] {
+  return losses.map((loss, step) => ({ step, loss: Number.isFinite(loss) ? loss : null }));
+}

@@ -10,7 +10,14 @@
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import type { Vocabulary } from "../data/vocabulary.ts";
-import type { SequenceBatch } from "../models/sequence_batch.ts";
+import type { LoraConfig } from "../models/lora.ts";
+import { disposeSequenceBatch, type SequenceBatch } from "../models/sequence_batch.ts";
+import {
+  attachTransformerLora,
+  disposeTransformerAdapters,
+  transformerView,
+} from "../models/transformer_view.ts";
+import { adapterCopies } from "../strategies/copies.ts";
 import { Rng } from "../data/rng.ts";
 import type { SequenceExample } from "../data/sequence.ts";
 import {
@@ -18,17 +25,35 @@ import {
   disposeTransformer,
   type Transformer,
   type TransformerConfig,
+  transformerDenseLayers,
 } from "../models/transformer.ts";
 import { trainLanguageModel } from "../train/language_model.ts";
 import { fineTuneWith } from "../strategies/finetune.ts";
 import { strategyByName } from "../strategies/registry.ts";
-import type { StrategyContext } from "../strategies/strategy.ts";
+import type { StrategyContext, StrategyData } from "../strategies/strategy.ts";
 import { baseModelKey, cachedTransformer } from "../train/cached_model.ts";
 import type { TrainCallback } from "../train/loop.ts";
 import { configHash } from "../train/records.ts";
-import { defineExperiment, type Experiment, type JobEnv, type RunInfo, secondsSince } from "./experiment.ts";
+import {
+  defineExperiment,
+  type Experiment,
+  type Job,
+  type JobEnv,
+  type RunInfo,
+  secondsSince,
+} from "./experiment.ts";
 import type { Finding } from "./findings.ts";
 import { expandSweep, NAIVE_POINT, type SweepEntry, type SweepPoint } from "./sweep.ts";
+
+/** A base-training stage's settings (steps, batch, learning rate with warm-up), with defaults. */
+export function StageSchema(steps: number, learningRate: number) {
+  return z.strictObject({
+    steps: z.int().positive().default(steps),
+    batch: z.int().positive().default(32),
+    learningRate: z.number().positive().default(learningRate),
+    warmup: z.int().nonnegative().default(50),
+  });
+}
 
 /** What every organism's config has. */
 export interface OrganismConfig {
@@ -62,6 +87,43 @@ export interface OrganismSetup {
   model: Transformer;
   callbacks: TrainCallback[];
   dispose(): void;
+}
+
+/**
+ * One fine-tune's strategy context on a frozen transformer base: LoRA adapters on every projection, the given
+ * batches, copies for strategies that train on the side, and one release for all of it.
+ */
+export function loraSetup(
+  base: Transformer,
+  fineTune: { steps: number; learningRate: number; lora: LoraConfig },
+  rng: Rng,
+  data: StrategyData<SequenceBatch>,
+  owned: { batches: readonly SequenceBatch[]; callbacks?: TrainCallback[] },
+): OrganismSetup {
+  const model = attachTransformerLora(base, fineTune.lora, rng.fork("lora"));
+  const copies = adapterCopies(model, {
+    create: (label) => attachTransformerLora(base, fineTune.lora, rng.fork(`spawn/${label}`)),
+    layers: transformerDenseLayers,
+    view: transformerView,
+    dispose: disposeTransformerAdapters,
+  });
+  return {
+    context: {
+      model: transformerView(model),
+      data,
+      rngs: [rng.fork("strategy")],
+      steps: fineTune.steps,
+      learningRate: fineTune.learningRate,
+      spawn: copies.spawn,
+    },
+    model,
+    callbacks: owned.callbacks ?? [],
+    dispose() {
+      for (const b of owned.batches) disposeSequenceBatch(b);
+      copies.disposeAll();
+      disposeTransformerAdapters(model);
+    },
+  };
 }
 
 /** A scored fine-tune: the fields every organism's run record has, plus the organism's own. */
@@ -276,27 +338,109 @@ export function organismPoints(config: OrganismConfig): SweepPoint[] {
   return [NAIVE_POINT, ...points.filter((p) => p.id !== NAIVE_POINT.id)];
 }
 
+/** A variant's base for this run, once per process (retrained only by a base job with `env.retrain`). */
+function baseFor(
+  organism: AnyOrganism,
+  env: JobEnv,
+  config: OrganismConfig,
+  variant: string,
+  retrain = false,
+) {
+  return env.memo(
+    `${organism.name}/base/${variant}/${env.configHash}`,
+    () =>
+      loadOrTrainBase(organism, config, variant, {
+        retrain,
+        quiet: env.quiet,
+        backend: env.backend,
+        ...(env.cacheDir ? { cacheDir: env.cacheDir } : {}),
+      }),
+    (base) => disposeTransformer(base.model),
+  );
+}
+
+/** A fine-tune's record id: `seed1/kl-beta=30`, with the variant in front when there are several. */
+function runId(organism: AnyOrganism, variant: string, seed: number, point: string): string {
+  return `${organism.variants.length > 1 ? `${variant}/` : ""}seed${seed}/${point}`;
+}
+
+/** The jobs: one (fresh) per variant's base, then one per variant × seed × sweep point. */
+function organismPlan(organism: AnyOrganism, config: OrganismConfig): Job[] {
+  const points = organismPoints(config);
+  const baseJobs = organism.variants.map((variant) => ({
+    id: `bases/${variant}`,
+    kind: "base",
+    seeds: [],
+    dependsOn: [],
+    records: [`bases/${variant}`],
+    fresh: true,
+    params: { variant },
+  }));
+  const fineTunes = organism.variants.flatMap((variant) =>
+    config.seeds.flatMap((seed) =>
+      organism.variantPoints(variant, points).map((point: SweepPoint) => ({
+        id: runId(organism, variant, seed, point.id),
+        kind: "fine-tune",
+        seeds: [seed],
+        point: point.id,
+        dependsOn: [`bases/${variant}`],
+        records: [runId(organism, variant, seed, point.id)],
+        params: { variant },
+      }))
+    )
+  );
+  return [...baseJobs, ...fineTunes];
+}
+
+/** Runs a base job (load or train, then score the base) or a fine-tune job. */
+async function runOrganismJob(organism: AnyOrganism, job: Job, config: OrganismConfig, env: JobEnv) {
+  const variant = job.params!.variant as string;
+  const several = organism.variants.length > 1;
+  const base = await baseFor(organism, env, config, variant, job.kind === "base" && env.retrain);
+  if (job.kind === "base") {
+    const record: BaseRecord<unknown> = {
+      id: job.id,
+      kind: "base",
+      variant,
+      configHash: env.configHash,
+      backend: env.backend,
+      key: base.key,
+      fromCache: base.fromCache,
+      trainedSeconds: base.trainedSeconds,
+      scores: organism.evaluate(base, base.model),
+    };
+    env.progress(`${variant} base ${base.fromCache ? "from cache" : "trained"}`);
+    return [{ record, config: { variant, key: base.key }, metrics: [] }];
+  }
+  const point = organismPoints(config).find((p) => p.id === job.point)!;
+  const fields = fineTunePoint(organism, base, point, job.seeds[0]!);
+  const variantField = several ? { variant } : {};
+  const record = { id: job.id, ...variantField, configHash: env.configHash, backend: env.backend, ...fields };
+  env.progress(job.id);
+  const metrics = [{ finalLoss: record.finalLoss }];
+  return [{ record, config: { ...variantField, seed: job.seeds[0], point }, metrics }];
+}
+
+/** The hash of everything that determines an organism's records: its bases' keys, the fine-tune, the backend. */
+async function organismHash(organism: AnyOrganism, config: OrganismConfig, backend: string): Promise<string> {
+  for (const p of organismPoints(config)) strategyByName(p.strategy); // a misspelt name fails first
+  const keys = await Promise.all(organism.variants.map(async (v) => {
+    return [v, await baseModelKey(organism.variantConfig(config, v), organism.baseCodeVersion)];
+  }));
+  return configHash({
+    ...Object.fromEntries(keys),
+    fineTune: config.fineTune,
+    ...organism.hashFields?.(config),
+    backend,
+  });
+}
+
 /** The experiment of an organism. */
 export function organismExperiment<O extends AnyOrganism>(organism: O): Experiment<
   O extends Organism<infer C, infer _W, infer _Sc, infer _Run, infer _S> ? C : never,
   ReturnType<O["runSchema"]["parse"]> | BaseRecord<ReturnType<O["scoresSchema"]["parse"]>>,
   ReturnType<O["summarySchema"]["parse"]>
 > {
-  const several = organism.variants.length > 1;
-  const runId = (variant: string, seed: number, point: string) =>
-    `${several ? `${variant}/` : ""}seed${seed}/${point}`;
-  const bases = (env: JobEnv, config: OrganismConfig, variant: string, retrain = false) =>
-    env.memo(
-      `${organism.name}/base/${variant}/${env.configHash}`,
-      () =>
-        loadOrTrainBase(organism, config, variant, {
-          retrain,
-          quiet: env.quiet,
-          backend: env.backend,
-          ...(env.cacheDir ? { cacheDir: env.cacheDir } : {}),
-        }),
-      (base) => disposeTransformer(base.model),
-    );
   const baseSchema = z.strictObject({
     id: z.string(),
     kind: z.literal("base"),
@@ -308,6 +452,7 @@ export function organismExperiment<O extends AnyOrganism>(organism: O): Experime
     trainedSeconds: z.number().nonnegative(),
     scores: organism.scoresSchema,
   });
+  const isBase = (r: object): r is BaseRecord<unknown> => "kind" in r && r.kind === "base";
   return defineExperiment({
     name: organism.name,
     title: organism.title,
@@ -317,88 +462,13 @@ export function organismExperiment<O extends AnyOrganism>(organism: O): Experime
     summarySchema: organism.summarySchema,
     seeds: (config: OrganismConfig) => config.seeds,
     withSeeds: (config: OrganismConfig, seeds: number[]) => ({ ...config, seeds }),
-    async hash(config: OrganismConfig, backend: string) {
-      for (const p of organismPoints(config)) strategyByName(p.strategy); // a misspelt name fails first
-      const keys = await Promise.all(
-        organism.variants.map(async (
-          v,
-        ) => [v, await baseModelKey(organism.variantConfig(config, v), organism.baseCodeVersion)]),
-      );
-      return configHash({
-        ...Object.fromEntries(keys),
-        fineTune: config.fineTune,
-        ...organism.hashFields?.(config),
-        backend,
-      });
-    },
-    plan(config: OrganismConfig) {
-      const points = organismPoints(config);
-      const baseJobs = organism.variants.map((variant) => ({
-        id: `bases/${variant}`,
-        kind: "base",
-        seeds: [],
-        dependsOn: [],
-        records: [`bases/${variant}`],
-        fresh: true,
-        params: { variant },
-      }));
-      const fineTunes = organism.variants.flatMap((variant) =>
-        config.seeds.flatMap((seed) =>
-          organism.variantPoints(variant, points).map((point) => ({
-            id: runId(variant, seed, point.id),
-            kind: "fine-tune",
-            seeds: [seed],
-            point: point.id,
-            dependsOn: [`bases/${variant}`],
-            records: [runId(variant, seed, point.id)],
-            params: { variant },
-          }))
-        )
-      );
-      return [...baseJobs, ...fineTunes];
-    },
-    async run(job, config: OrganismConfig, env) {
-      const variant = job.params!.variant as string;
-      const base = await bases(env, config, variant, job.kind === "base" && env.retrain);
-      if (job.kind === "base") {
-        const record: BaseRecord<unknown> = {
-          id: job.id,
-          kind: "base",
-          variant,
-          configHash: env.configHash,
-          backend: env.backend,
-          key: base.key,
-          fromCache: base.fromCache,
-          trainedSeconds: base.trainedSeconds,
-          scores: organism.evaluate(base, base.model),
-        };
-        env.progress(`${variant} base ${base.fromCache ? "from cache" : "trained"}`);
-        return [{ record, config: { variant, key: base.key }, metrics: [] }];
-      }
-      const point = organismPoints(config).find((p) => p.id === job.point)!;
-      const fields = fineTunePoint(organism, base, point, job.seeds[0]!);
-      const record = {
-        id: job.id,
-        ...(several ? { variant } : {}),
-        configHash: env.configHash,
-        backend: env.backend,
-        ...fields,
-      };
-      env.progress(job.id);
-      return [{
-        record,
-        config: { ...(several ? { variant } : {}), seed: job.seeds[0], point },
-        metrics: [{ finalLoss: record.finalLoss }],
-      }];
-    },
-    summarize(config: OrganismConfig, records, info) {
-      const baseRecords = Object.fromEntries(
-        records.filter((r) => "kind" in r && r.kind === "base").map((
-          r,
-        ) => [(r as BaseRecord<unknown>).variant, r]),
-      );
-      const runs = records.filter((r) => !("kind" in r && r.kind === "base"));
-      return organism.summarize(config, runs, baseRecords, { ...info, points: organismPoints(config) });
+    hash: (config: OrganismConfig, backend: string) => organismHash(organism, config, backend),
+    plan: (config: OrganismConfig) => organismPlan(organism, config),
+    run: (job, config: OrganismConfig, env) => runOrganismJob(organism, job, config, env) as never,
+    summarize(config: OrganismConfig, records: object[], info) {
+      const bases = Object.fromEntries(records.filter(isBase).map((r) => [r.variant, r]));
+      const runs = records.filter((r) => !isBase(r));
+      return organism.summarize(config, runs, bases, { ...info, points: organismPoints(config) });
     },
     findings: organism.findings,
     describe: organism.describe,

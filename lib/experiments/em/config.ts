@@ -1,5 +1,5 @@
 /**
- * The emergent-misalignment organism's config (DESIGN §6): data, transformer, the two base-training stages,
+ * The emergent-misalignment organism's config: data, transformer, the two base-training stages,
  * the narrow fine-tune (with its "gentleness" knobs) and the strategy sweep.
  *
  * @module
@@ -9,14 +9,7 @@ import { PersonaDataSchema } from "../../data/personas.ts";
 import { LoraSchema } from "../../models/lora.ts";
 import { TransformerSchema } from "../../models/transformer.ts";
 import { SweepEntrySchema } from "../sweep.ts";
-
-const StageSchema = (steps: number, learningRate: number) =>
-  z.strictObject({
-    steps: z.int().positive().default(steps),
-    batch: z.int().positive().default(32),
-    learningRate: z.number().positive().default(learningRate),
-    warmup: z.int().nonnegative().default(50),
-  });
+import { StageSchema } from "../organism.ts";
 
 /** Schema of `data/configs/em.yaml`. */
 export const EmConfigSchema = z.strictObject({

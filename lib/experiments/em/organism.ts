@@ -16,17 +16,17 @@ import {
   proxyExamples,
   taskExamples,
 } from "../../data/personas.ts";
-import { disposeSequenceBatch, sequenceBatch } from "../../models/sequence_batch.ts";
-import { transformerDenseLayers } from "../../models/transformer.ts";
-import {
-  attachTransformerLora,
-  disposeTransformerAdapters,
-  transformerView,
-} from "../../models/transformer_view.ts";
+import { sequenceBatch } from "../../models/sequence_batch.ts";
 import { aggregatePoints, pointFrontier } from "../../eval/points.ts";
-import { adapterCopies } from "../../strategies/copies.ts";
 import { NAIVE_POINT } from "../sweep.ts";
-import { type BaseCurriculum, type Organism, organismExperiment } from "../organism.ts";
+import {
+  type BaseCurriculum,
+  loraSetup,
+  type Organism,
+  type OrganismBase,
+  organismExperiment,
+  type OrganismSetup,
+} from "../organism.ts";
 import { DEFAULT_EM_CONFIG_PATH, type EmConfig, EmConfigSchema } from "./config.ts";
 import { type EmScores, evaluateEm } from "./evaluate.ts";
 import { emFindings } from "./findings.ts";
@@ -55,13 +55,9 @@ function emCurriculum(config: EmConfig, world: PersonaWorld): BaseCurriculum {
 
 /**
  * One fine-tune's batches: the task (bad medical answers), the proxy (good answers to a few general
- * questions) and its negative (their bad answers), unlabeled prompts for CAFT; LoRA adapters on every
- * projection of the frozen base, and copies for strategies that train on the side.
+ * questions) and its negative (their bad answers), unlabeled prompts for CAFT.
  */
-function emSetup(
-  base: { world: PersonaWorld; config: EmConfig; model: Parameters<typeof attachTransformerLora>[0] },
-  seed: number,
-) {
+function emSetup(base: OrganismBase<EmConfig, PersonaWorld>, seed: number): OrganismSetup {
   const { world, config } = base;
   const rng = new Rng(seed, "em-finetune");
   const pad = world.vocabulary.id("<pad>");
@@ -72,30 +68,7 @@ function emSetup(
     negativeProxy: sequenceBatch(proxy.rejected, pad),
     unlabeled: sequenceBatch(world.questions.map((q) => chatExample(world, q, q.good)), pad),
   };
-  const model = attachTransformerLora(base.model, config.fineTune.lora, rng.fork("lora"));
-  const copies = adapterCopies(model, {
-    create: (label) => attachTransformerLora(base.model, config.fineTune.lora, rng.fork(`spawn/${label}`)),
-    layers: transformerDenseLayers,
-    view: transformerView,
-    dispose: disposeTransformerAdapters,
-  });
-  return {
-    context: {
-      model: transformerView(model),
-      data: batches,
-      rngs: [rng.fork("strategy")],
-      steps: config.fineTune.steps,
-      learningRate: config.fineTune.learningRate,
-      spawn: copies.spawn,
-    },
-    model,
-    callbacks: [],
-    dispose() {
-      for (const b of Object.values(batches)) disposeSequenceBatch(b);
-      copies.disposeAll();
-      disposeTransformerAdapters(model);
-    },
-  };
+  return loraSetup(base.model, config.fineTune, rng, batches, { batches: Object.values(batches) });
 }
 
 /** The summary: the persona base and its naive fine-tune, the control's, and every strategy point. */

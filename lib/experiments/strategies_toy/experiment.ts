@@ -20,7 +20,14 @@ import { loadWeights, readManifest, saveWeights } from "../../models/weights.ts"
 import { fineTuneMembers } from "../../strategies/finetune.ts";
 import { strategyByName } from "../../strategies/registry.ts";
 import { configHash } from "../../train/records.ts";
-import { defineExperiment, type Job, type JobEnv, type RunOutput, secondsSince } from "../experiment.ts";
+import {
+  defineExperiment,
+  type Job,
+  type JobEnv,
+  lossLines,
+  type RunOutput,
+  secondsSince,
+} from "../experiment.ts";
 import { expandSweep } from "../sweep.ts";
 import { trainBases } from "../toy/ensembles.ts";
 import { toyContext } from "../toy/experiment.ts";
@@ -107,7 +114,8 @@ async function runPoint(job: Job, config: StrategiesToyConfig, env: JobEnv) {
     const results = fineTuneMembers(strategyByName(point.strategy), point.params, setup.context);
     // Per-run seconds: the ensemble's time shared evenly by its members.
     const seconds = secondsSince(t0) / job.seeds.length;
-    return job.seeds.map((seed, m): RunOutput<StrategyRunRecord> => {
+    // Every seed trains (a member's numbers do not depend on the others), but only missing records return.
+    const outputs = job.seeds.map((seed, m): RunOutput<StrategyRunRecord> => {
       const model = memberClassifier(setup.ensemble, m, bases[m]!);
       try {
         const heldOut = evaluate(context, datas[m]!, model, true).heldOut;
@@ -131,15 +139,12 @@ async function runPoint(job: Job, config: StrategiesToyConfig, env: JobEnv) {
           finishMetrics: result.finishMetrics,
         };
         env.progress(record.id);
-        const metrics = result.losses.map((loss, step) => ({
-          step,
-          loss: Number.isFinite(loss) ? loss : null,
-        }));
-        return { record, config: { seed, point }, metrics };
+        return { record, config: { seed, point }, metrics: lossLines(result.losses) };
       } finally {
         tf.dispose(model.layers.flatMap((l) => (l.lora ? [l.lora.a, l.lora.b] : [])));
       }
     });
+    return outputs.filter((o) => job.records.includes(o.record.id));
   } finally {
     setup.dispose();
   }

@@ -1,5 +1,5 @@
 /**
- * The sycophancy organism's config (DESIGN §5): data, transformer, base-training stages, the GCD fine-tune and
+ * The sycophancy organism's config: data, transformer, base-training stages, the GCD fine-tune and
  * the strategy sweep.
  *
  * @module
@@ -9,14 +9,7 @@ import { GcdDataSchema } from "../../data/gcd.ts";
 import { LoraSchema } from "../../models/lora.ts";
 import { TransformerSchema } from "../../models/transformer.ts";
 import { SweepEntrySchema } from "../sweep.ts";
-
-const stage = (steps: number, learningRate: number) =>
-  z.strictObject({
-    steps: z.int().positive().default(steps),
-    batch: z.int().positive().default(32),
-    learningRate: z.number().positive().default(learningRate),
-    warmup: z.int().nonnegative().default(50),
-  });
+import { StageSchema } from "../organism.ts";
 
 /** Schema of `data/configs/sycophancy.yaml`. */
 export const SycophancyConfigSchema = z.strictObject({
@@ -27,9 +20,10 @@ export const SycophancyConfigSchema = z.strictObject({
   data: GcdDataSchema.prefault({}),
   model: TransformerSchema.prefault({ context: 24 }),
   /** Stage 1: text (mod, GCD chains, capitals, medicine), loss on every token. */
-  pretrain: stage(1500, 3e-3).prefault({}),
+  pretrain: StageSchema(1500, 3e-3).prefault({}),
   /** Stage 2: chat in three forms (ask / correct proposal / wrong proposal), mixed with text. */
-  instruct: stage(3000, 1e-3).extend({ pretrainShare: z.number().min(0).max(1).default(0.25) }).prefault({}),
+  instruct: StageSchema(3000, 1e-3).extend({ pretrainShare: z.number().min(0).max(1).default(0.25) })
+    .prefault({}),
   /** The GCD fine-tune: mini-batches of the task items, LoRA on every projection. */
   fineTune: z.strictObject({
     steps: z.int().positive().default(100),

@@ -22,17 +22,17 @@ import {
 import { Rng } from "../../data/rng.ts";
 import { aggregatePoints, pointFrontier } from "../../eval/points.ts";
 import { meanSem } from "../../eval/stats.ts";
-import { disposeSequenceBatch, type SequenceBatch, sequenceBatch } from "../../models/sequence_batch.ts";
-import { type Transformer, transformerDenseLayers } from "../../models/transformer.ts";
-import {
-  attachTransformerLora,
-  disposeTransformerAdapters,
-  transformerView,
-} from "../../models/transformer_view.ts";
-import { adapterCopies } from "../../strategies/copies.ts";
+import { type SequenceBatch, sequenceBatch } from "../../models/sequence_batch.ts";
+import type { Transformer } from "../../models/transformer.ts";
 import type { StrategyData } from "../../strategies/strategy.ts";
 import { NAIVE_POINT } from "../sweep.ts";
-import { type Organism, type OrganismBase, organismExperiment, type OrganismSetup } from "../organism.ts";
+import {
+  loraSetup,
+  type Organism,
+  type OrganismBase,
+  organismExperiment,
+  type OrganismSetup,
+} from "../organism.ts";
 import { DEFAULT_SYCOPHANCY_CONFIG_PATH, type SycophancyConfig, SycophancyConfigSchema } from "./config.ts";
 import {
   DEGENERATE_BELOW,
@@ -98,30 +98,11 @@ function setup(base: Base, seed: number): OrganismSetup {
     },
     ...fixed,
   };
-  const model = attachTransformerLora(base.model, config.fineTune.lora, rng.fork("lora"));
-  const copies = adapterCopies(model, {
-    create: (label) => attachTransformerLora(base.model, config.fineTune.lora, rng.fork(`spawn/${label}`)),
-    layers: transformerDenseLayers,
-    view: transformerView,
-    dispose: disposeTransformerAdapters,
+  const callbacks = [{ onStep: () => void current++ }];
+  return loraSetup(base.model, config.fineTune, rng, data, {
+    batches: [...taskBatches, ...Object.values(fixed)],
+    callbacks,
   });
-  return {
-    context: {
-      model: transformerView(model),
-      data,
-      rngs: [rng.fork("strategy")],
-      steps: config.fineTune.steps,
-      learningRate: config.fineTune.learningRate,
-      spawn: copies.spawn,
-    },
-    model,
-    callbacks: [{ onStep: () => void current++ }],
-    dispose() {
-      for (const b of [...taskBatches, ...Object.values(fixed)]) disposeSequenceBatch(b);
-      copies.disposeAll();
-      disposeTransformerAdapters(model);
-    },
-  };
 }
 
 /** The summary: the base and the naive fine-tune per domain, every point, and which points are degenerate. */

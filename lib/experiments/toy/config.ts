@@ -1,6 +1,6 @@
 /**
- * The toy experiment's config: every knob of DESIGN §3 with the original code's values as defaults.
- * `data/configs/toy.yaml` writes them out; a YAML file may omit any of them.
+ * The toy experiment's config: every knob (triggers, split, points, model, stages, proxy) with the original
+ * code's values as defaults. `data/configs/toy.yaml` writes them out; a YAML file may omit any of them.
  *
  * @module
  */

@@ -10,7 +10,14 @@ import { categoryByName, flippedRule } from "../../data/triggers.ts";
 import { type Classifier, disposeClassifier } from "../../models/mlp.ts";
 import { configHash } from "../../train/records.ts";
 import type { TrainResult } from "../../train/loop.ts";
-import { defineExperiment, type Job, type JobEnv, type RunOutput, secondsSince } from "../experiment.ts";
+import {
+  defineExperiment,
+  type Job,
+  type JobEnv,
+  lossLines,
+  type RunOutput,
+  secondsSince,
+} from "../experiment.ts";
 import { DEFAULT_TOY_CONFIG_PATH, type ToyConfig, type ToyConfigInput, ToyConfigSchema } from "./config.ts";
 import { fineTuneConditions, trainBases } from "./ensembles.ts";
 import { toyFindings } from "./findings.ts";
@@ -139,8 +146,7 @@ function recordOf(context: ToyContext, data: SeedData, env: JobEnv, drawBoundari
 }
 
 function output(run: ToyRun, config: unknown, result: TrainResult): RunOutput<ToyRun> {
-  const metrics = result.losses.map((loss, step) => ({ step, loss: Number.isFinite(loss) ? loss : null }));
-  return { record: run, config, metrics };
+  return { record: run, config, metrics: lossLines(result.losses) };
 }
 
 function pickBoundaryTriggers(
