@@ -51,11 +51,6 @@ export function toyContext(config: ToyConfig, env: JobEnv): Promise<ToyContext> 
   return env.memo(`toy/context/${env.configHash}`, () => prepareToy(config));
 }
 
-/** The class colours of the config's trigger file (what the figures need besides a summary). */
-export async function toyColours(config: ToyConfig): Promise<string[]> {
-  return (await loadToyTriggers(config)).colours;
-}
-
 /** The record ids of one seed: its base, then every condition. */
 function seedRecordIds(seed: number, plan: readonly Condition[]): string[] {
   return [`seed${seed}/base`, ...plan.map((c) => `seed${seed}/${conditionId(c)}`)];
