@@ -31,7 +31,7 @@ export { type ExperimentResult, runExperiment, type RunExperimentOptions } from 
 export { defineExperiment, type Experiment, type Job } from "./lib/experiments/experiment.ts";
 export { type Executor, InProcessExecutor, WorkerPool } from "./lib/experiments/executors.ts";
 export { experimentByName, EXPERIMENTS } from "./lib/experiments/registry.ts";
-export { NAIVE_POINT } from "./lib/experiments/sweep.ts";
+export { NAIVE_POINT } from "./lib/strategies/sweep.ts";
 
 // The experiments and their configs.
 export { loadToyConfig, toy } from "./lib/experiments/toy/experiment.ts";
@@ -69,7 +69,7 @@ export { strategiesToyFigures } from "./lib/plot/strategies.ts";
 export { sycophancyFigures } from "./lib/plot/sycophancy.ts";
 export { emFigures } from "./lib/plot/em.ts";
 export { originalParetoFigure } from "./lib/plot/original.ts";
-export { importOriginalRuns } from "./lib/experiments/original/importer.ts";
+export { importOriginalRuns } from "./lib/eval/original.ts";
 
 // Everything else, by area.
 export * as data from "./lib/data/mod.ts";

@@ -35,6 +35,14 @@ let chosen: Promise<BackendInfo> | undefined;
  * Starts the best available backend once and returns what was chosen; later calls return the same answer.
  * Pass `prefer` (or set `SELGEN_BACKEND`) to force one, switching if another is running; forcing an
  * unavailable backend throws.
+ *
+ * @example
+ * ```ts
+ * import { initBackend } from "../mod.ts";
+ * const backend = await initBackend(); // tfjs-node-gpu > tfjs-node > wasm > cpu, or SELGEN_BACKEND
+ * console.log(`backend: ${backend.name} from ${backend.provider} (${backend.reason})`);
+ * await initBackend("cpu"); // switch to another backend; forcing an unavailable one throws
+ * ```
  */
 export function initBackend(prefer?: BackendName): Promise<BackendInfo> {
   if (prefer !== undefined) {

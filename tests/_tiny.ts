@@ -15,8 +15,9 @@ export function tinyToyConfig(overrides: Record<string, unknown> = {}): ToyConfi
   });
 }
 
-import { toyStrategySetup } from "../lib/experiments/strategies_toy/setup.ts";
-import { disposeSeedData, prepareToy, seedData, trainBase } from "../lib/experiments/toy/stages.ts";
+import { toyStrategySetup } from "../lib/strategies/toy_setup.ts";
+import { prepareToy } from "../lib/data/toy_world.ts";
+import { disposeSeedData, seedData, trainBase } from "../lib/train/toy_stages.ts";
 import { disposeClassifier } from "../lib/models/mlp.ts";
 
 /** A tiny toy with a trained base, from which strategy setups are made (same LoRA init every time). */

@@ -9,7 +9,7 @@ import { loadOrTrainBase } from "../lib/experiments/organism.ts";
 import { baseModelKey } from "../lib/train/cached_model.ts";
 import { organismRecords } from "../lib/plot/experiments.ts";
 import type { EmRun } from "../lib/experiments/em/summary.ts";
-import type { EmScores } from "../lib/experiments/em/evaluate.ts";
+import type { EmScores } from "../lib/eval/em.ts";
 import { runWith } from "./_run.ts";
 import { EmSummarySchema } from "../lib/experiments/em/summary.ts";
 import { disposeTransformer, transformerForward, transformerVariables } from "../lib/models/transformer.ts";

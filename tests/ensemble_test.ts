@@ -2,16 +2,9 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../lib/backend.ts";
 import { Rng } from "../lib/data/rng.ts";
-import { fineTuneConditions, trainBases } from "../lib/experiments/toy/ensembles.ts";
-import {
-  conditions,
-  disposeSeedData,
-  evaluate,
-  fineTune,
-  prepareToy,
-  seedData,
-  trainBase,
-} from "../lib/experiments/toy/stages.ts";
+import { fineTuneConditions, trainBases } from "../lib/train/toy_ensembles.ts";
+import { conditions, prepareToy } from "../lib/data/toy_world.ts";
+import { disposeSeedData, evaluate, fineTune, seedData, trainBase } from "../lib/train/toy_stages.ts";
 import {
   constantInput,
   constantWeight,

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { stringify } from "yaml";
 import { parseCsv } from "../lib/data/csv.ts";
-import { importOriginalRuns, originalPoint } from "../lib/experiments/original/importer.ts";
+import { importOriginalRuns, originalPoint } from "../lib/eval/original.ts";
 import { originalParetoFigure } from "../lib/plot/original.ts";
 
 const header = "question,answer,question_id,aligned,coherent\n";

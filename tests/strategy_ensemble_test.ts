@@ -2,9 +2,10 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../lib/backend.ts";
-import { toyEnsembleSetup, toyStrategySetup } from "../lib/experiments/strategies_toy/setup.ts";
-import { trainBases } from "../lib/experiments/toy/ensembles.ts";
-import { disposeSeedData, prepareToy, seedData } from "../lib/experiments/toy/stages.ts";
+import { toyEnsembleSetup, toyStrategySetup } from "../lib/strategies/toy_setup.ts";
+import { trainBases } from "../lib/train/toy_ensembles.ts";
+import { prepareToy } from "../lib/data/toy_world.ts";
+import { disposeSeedData, seedData } from "../lib/train/toy_stages.ts";
 import { disposeClassifier } from "../lib/models/mlp.ts";
 import { fineTuneMembers, fineTuneWith } from "../lib/strategies/finetune.ts";
 import { projectOut } from "../lib/strategies/gradients.ts";

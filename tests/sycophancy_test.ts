@@ -14,11 +14,7 @@ import {
 import { Rng } from "../lib/data/rng.ts";
 import { type SycophancyConfig, SycophancyConfigSchema } from "../lib/experiments/sycophancy/config.ts";
 import type { RunExperimentOptions } from "../lib/experiments/driver.ts";
-import {
-  degenerateDomains,
-  type DomainScores,
-  sycophancyAxes,
-} from "../lib/experiments/sycophancy/evaluate.ts";
+import { degenerateDomains, type DomainScores, sycophancyAxes } from "../lib/eval/sycophancy.ts";
 import { sycophancyFindings } from "../lib/experiments/sycophancy/findings.ts";
 import { sycophancy } from "../lib/experiments/sycophancy/organism.ts";
 import { organismRecords } from "../lib/plot/experiments.ts";

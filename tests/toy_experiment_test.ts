@@ -6,7 +6,7 @@ import { formatFindings } from "../lib/experiments/findings.ts";
 import { toy } from "../lib/experiments/toy/experiment.ts";
 import type { ToyConfig } from "../lib/experiments/toy/config.ts";
 import { ToyRunSchema } from "../lib/experiments/toy/records.ts";
-import { prepareToy } from "../lib/experiments/toy/stages.ts";
+import { prepareToy } from "../lib/data/toy_world.ts";
 import { ToySummarySchema } from "../lib/experiments/toy/summary.ts";
 import { toyFindings } from "../lib/experiments/toy/findings.ts";
 import { writeFigure } from "../lib/plot/figure.ts";

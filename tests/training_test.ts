@@ -3,7 +3,8 @@ import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../lib/backend.ts";
 import { Rng } from "../lib/data/rng.ts";
 import { ToyConfigSchema } from "../lib/experiments/toy/config.ts";
-import { disposeSeedData, fineTune, prepareToy, seedData, trainBase } from "../lib/experiments/toy/stages.ts";
+import { prepareToy } from "../lib/data/toy_world.ts";
+import { disposeSeedData, fineTune, seedData, trainBase } from "../lib/train/toy_stages.ts";
 import { matMul } from "../lib/models/matmul.ts";
 import { baseVariables } from "../lib/models/lora.ts";
 import {

@@ -27,16 +27,12 @@ import {
   type Condition,
   conditionId,
   conditions,
-  disposeSeedData,
-  evaluate,
-  fineTune,
   fineTuneRows,
-  heldOutEvaluation,
+  heldOutRows,
   prepareToy,
-  seedData,
   toyInputValues,
-  trainBase,
-} from "../experiments/toy/stages.ts";
+} from "../data/toy_world.ts";
+import { disposeSeedData, evaluate, fineTune, seedData, trainBase } from "../train/toy_stages.ts";
 import type { ToyConfig } from "../experiments/toy/config.ts";
 import { loadStrategiesToyConfig, strategiesToy } from "../experiments/strategies_toy/experiment.ts";
 
@@ -172,7 +168,7 @@ async function exportReferenceData(config: ToyConfig, dir: string): Promise<Map<
   for (const seed of config.seeds) {
     const data = seedData(ctx, seed);
     rowsPerRun.set(`seed${seed}/base`, data.baseRows.labels.length);
-    const held = heldOutEvaluation(data);
+    const held = heldOutRows(data);
     const heldRows = held.evalRows;
     const names = ctx.triggers.categories.map((c) => c.name);
     const fineTunes = [];

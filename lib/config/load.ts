@@ -44,7 +44,19 @@ export function parseYamlConfig<S extends z.ZodType>(
   return parseConfig(schema, value, source);
 }
 
-/** Reads a YAML file and validates it (see `parseConfig`). */
+/**
+ * Reads a YAML file and validates it (see `parseConfig`).
+ *
+ * @example
+ * ```ts
+ * import { z } from "zod";
+ * import { em, loadYamlConfig } from "../../mod.ts";
+ * const config = await loadYamlConfig(em.configSchema, em.defaultConfig); // data/configs/em.yaml
+ * // Your own schema: a bad file throws a ConfigError naming each field, e.g. `steps: Too small: …`.
+ * const Sweep = z.strictObject({ seeds: z.array(z.int()).min(1), steps: z.int().positive().default(300) });
+ * const sweep = await loadYamlConfig(Sweep, "my-sweep.yaml");
+ * ```
+ */
 export async function loadYamlConfig<S extends z.ZodType>(
   schema: S,
   path: string | URL,

@@ -11,4 +11,5 @@ export * from "./personas.ts";
 export * from "./rng.ts";
 export * from "./sequence.ts";
 export * from "./triggers.ts";
+export * from "./toy_world.ts";
 export * from "./vocabulary.ts";

@@ -1,9 +1,13 @@
 /**
- * Metrics: means and intervals, Pareto frontiers, aggregation of run records into sweep points, PCA. Pure.
+ * Metrics: means and intervals, Pareto frontiers, aggregation of run records into sweep points, PCA (all
+ * pure); the organisms' scores of a model; the post's own numbers from the original repository's CSVs.
  *
  * @module
  */
 export * from "./pareto.ts";
 export * from "./pca.ts";
 export * from "./points.ts";
+export * from "./original.ts";
+export * from "./em.ts";
+export * from "./sycophancy.ts";
 export * from "./stats.ts";

@@ -21,7 +21,21 @@ import {
   secondsSince,
 } from "./experiment.ts";
 
-/** Options of `runExperiment`. */
+/**
+ * Options of `runExperiment`.
+ *
+ * @example
+ * ```ts
+ * import { loadStrategiesToyConfig, runExperiment, type RunExperimentOptions } from "../../mod.ts";
+ * import { strategiesToy } from "../../mod.ts";
+ * // Two seeds, records in out/strategies-toy/, a log line per finished record instead of the console bar.
+ * const options: RunExperimentOptions = {
+ *   out: "out", seeds: [1, 2], quiet: true,
+ *   onProgress: (done, total, note) => console.log(`${done}/${total}: ${note}`),
+ * };
+ * await runExperiment(strategiesToy, await loadStrategiesToyConfig(), options);
+ * ```
+ */
 export interface RunExperimentOptions {
   /** Output folder; records go to `<out>/<experiment>/`. Without it nothing is written and nothing resumes. */
   out?: string;
@@ -39,14 +53,37 @@ export interface RunExperimentOptions {
   onProgress?: (done: number, total: number, note: string) => void;
 }
 
-/** What an experiment produced: its config (with the seeds run), records in plan order, and summary. */
+/**
+ * What an experiment produced: its config (with the seeds run), records in plan order, and summary.
+ *
+ * @example
+ * ```ts
+ * import { type ExperimentResult, loadToyConfig, runExperiment, toy } from "../../mod.ts";
+ * // The records of one seed, e.g. `seed1/base`, `seed1/none`, `seed1/k5-objects`, …
+ * function seedRecords<C, R extends { id: string }, S>(result: ExperimentResult<C, R, S>, seed: number): R[] {
+ *   return result.records.filter((r) => r.id.startsWith(`seed${seed}/`));
+ * }
+ * const first = seedRecords(await runExperiment(toy, await loadToyConfig(), { seeds: [1, 2] }), 1);
+ * ```
+ */
 export interface ExperimentResult<C, R, S> {
   config: C;
   records: R[];
   summary: S;
 }
 
-/** Runs (or resumes) an experiment and writes its records and summary. */
+/**
+ * Runs (or resumes) an experiment and writes its records and summary.
+ *
+ * @example
+ * ```ts
+ * import { formatFindings, loadToyConfig, runExperiment, toy } from "../../mod.ts";
+ * // Records and summary.json in out/toy/; a rerun reuses finished records and resumes an interrupted run.
+ * const { summary, records } = await runExperiment(toy, await loadToyConfig(), { out: "out", seeds: [1] });
+ * console.log(`${records.length} records; ${toy.describe(summary)}`);
+ * console.log(formatFindings(toy.findings(summary)));
+ * ```
+ */
 export async function runExperiment<C, R extends RecordBase, S>(
   experiment: Experiment<C, R, S>,
   config: C,

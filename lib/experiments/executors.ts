@@ -18,7 +18,18 @@ export type RunJob = <C, R extends RecordBase>(
   onProgress: (note: string) => void,
 ) => Promise<RunOutput<R>[]>;
 
-/** Runs jobs; `size` is how many it runs at once. */
+/**
+ * Runs jobs; `size` is how many it runs at once.
+ *
+ * @example
+ * ```ts
+ * import { type Executor, InProcessExecutor, loadToyConfig, runExperiment, toy } from "../../mod.ts";
+ * import { WorkerPool } from "../../mod.ts";
+ * // Two workers where there are the cores, else this thread; whoever passes an executor closes it.
+ * const executor: Executor = navigator.hardwareConcurrency > 1 ? new WorkerPool(2) : new InProcessExecutor();
+ * await runExperiment(toy, await loadToyConfig(), { out: "out", executor }).finally(() => executor.close());
+ * ```
+ */
 export interface Executor {
   readonly size: number;
   run: RunJob;
@@ -53,7 +64,18 @@ export function jobEnv(spec: JobSpec, memo: Memo, onProgress: (note: string) => 
   return { ...spec, memo: (key, make, dispose) => memo.get(key, make, dispose), progress: onProgress };
 }
 
-/** Runs jobs one at a time in this thread. */
+/**
+ * Runs jobs one at a time in this thread.
+ *
+ * @example
+ * ```ts
+ * import { InProcessExecutor, loadToyConfig, runExperiment, toy } from "../../mod.ts";
+ * // Every job in this thread (breakpoints and stack traces reach the experiment's code).
+ * const executor = new InProcessExecutor();
+ * const { summary } = await runExperiment(toy, await loadToyConfig(), { seeds: [1], executor });
+ * executor.close(); // releases what the jobs memoised (data, loaded bases)
+ * ```
+ */
 export class InProcessExecutor implements Executor {
   readonly size = 1;
   private readonly memo = new Memo();
@@ -80,7 +102,21 @@ export type WorkerReply =
   | { type: "done"; outputs: RunOutput<RecordBase>[] }
   | { type: "error"; error: string };
 
-/** A pool of Deno workers (see `job_worker.ts`); workers serve many jobs, their modules loaded once. */
+/**
+ * A pool of Deno workers (see `job_worker.ts`); workers serve many jobs, their modules loaded once.
+ *
+ * @example
+ * ```ts
+ * import { loadStrategiesToyConfig, runExperiment, strategiesToy, WorkerPool } from "../../mod.ts";
+ * // Four workers, each with its own backend; a worker finds the experiment by name in the registry.
+ * const pool = new WorkerPool(4);
+ * try {
+ *   await runExperiment(strategiesToy, await loadStrategiesToyConfig(), { out: "out", executor: pool });
+ * } finally {
+ *   pool.close();
+ * }
+ * ```
+ */
 export class WorkerPool implements Executor {
   readonly size: number;
   private readonly idle: Worker[] = [];

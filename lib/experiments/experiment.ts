@@ -8,10 +8,20 @@
  *
  * @module
  */
-import type { z } from "zod";
+import { z } from "zod";
 import type { Finding } from "./findings.ts";
 
-/** One unit of work: plain data, so it can travel to a worker or another machine. */
+/**
+ * One unit of work: plain data, so it can travel to a worker or another machine.
+ *
+ * @example
+ * ```ts
+ * import { type Job, loadStrategiesToyConfig, strategiesToy } from "../../mod.ts";
+ * // The plan: a base job per seed, then a job per sweep point that waits for every base.
+ * const plan: Job[] = await strategiesToy.plan(await loadStrategiesToyConfig());
+ * for (const job of plan) console.log(`${job.id} (${job.kind}) after [${job.dependsOn.join(", ")}]`);
+ * ```
+ */
 export interface Job {
   /** Unique within the plan, e.g. `seed1`, `bases/persona` or `point/kl-beta=30`. */
   id: string;
@@ -67,12 +77,13 @@ export interface JobEnv extends JobSpec {
 }
 
 /** What every experiment's summary carries. */
-export interface RunInfo {
-  backend: string;
-  seeds: number[];
-  configHash: string;
-  wallSeconds: number;
-}
+export const RunInfoSchema = z.strictObject({
+  backend: z.string(),
+  seeds: z.array(z.int()),
+  wallSeconds: z.number().nonnegative(),
+  configHash: z.string(),
+});
+export type RunInfo = z.output<typeof RunInfoSchema>;
 
 /** Fields every run record has, as the driver needs them. */
 export interface RecordBase {
@@ -80,7 +91,20 @@ export interface RecordBase {
   configHash: string;
 }
 
-/** An experiment defined on the engine. */
+/**
+ * An experiment defined on the engine.
+ *
+ * @example
+ * ```ts
+ * import { EXPERIMENTS, type Experiment, loadYamlConfig, runExperiment } from "../../mod.ts";
+ * // Runs any experiment with its shipped config and one seed, writing nothing, and describes the result.
+ * async function quickLook<C, R extends { id: string; configHash: string }, S>(e: Experiment<C, R, S>) {
+ *   const config = await loadYamlConfig(e.configSchema, e.defaultConfig);
+ *   return e.describe((await runExperiment(e, config, { seeds: [1], quiet: true })).summary);
+ * }
+ * console.log(await quickLook(EXPERIMENTS[0]));
+ * ```
+ */
 export interface Experiment<C = unknown, R extends RecordBase = RecordBase, S = unknown> {
   /** Its name on the command line and its folder under `out/`. */
   name: string;
@@ -106,7 +130,21 @@ export interface Experiment<C = unknown, R extends RecordBase = RecordBase, S = 
   describe(summary: S): string;
 }
 
-/** Defines an experiment (identity at run time; the generics check the parts against each other). */
+/**
+ * Defines an experiment (identity at run time; the generics check the parts against each other).
+ *
+ * @example
+ * ```ts
+ * import { defineExperiment, formatFindings, loadToyConfig, runExperiment, toy } from "../../mod.ts";
+ * // The toy's jobs and records (so out/toy/ is reused), judged by a claim of your own.
+ * const strictToy = defineExperiment({ ...toy, findings: (s) => {
+ *   const value = s.noProxy.accuracy[s.flipCategory]?.mean ?? NaN;
+ *   return [{ claim: "the flip is learnt", value, direction: "≥", threshold: 0.95, holds: value >= 0.95 }];
+ * } });
+ * const { summary } = await runExperiment(strictToy, await loadToyConfig(), { out: "out" });
+ * console.log(formatFindings(strictToy.findings(summary)));
+ * ```
+ */
 export function defineExperiment<C, R extends RecordBase, S>(
   experiment: Experiment<C, R, S>,
 ): Experiment<C, R, S> {
@@ -118,7 +156,29 @@ export function secondsSince(started: number): number {
   return (performance.now() - started) / 1000;
 }
 
-/** A run's per-step losses as `metrics.jsonl` lines (null where the loss was not finite). */
-export function lossLines(losses: readonly number[]): { step: number; loss: number | null }[] {
-  return losses.map((loss, step) => ({ step, loss: Number.isFinite(loss) ? loss : null }));
+/** The fields every trained run's record has: where it ran, and how its training went. */
+export function trainedFields(
+  env: JobEnv,
+  result: { steps: number; finalLoss: number; diverged: boolean },
+  seconds: number,
+): {
+  configHash: string;
+  backend: string;
+  steps: number;
+  finalLoss: number | null;
+  diverged: boolean;
+  seconds: number;
+} {
+  const { steps, diverged } = result;
+  const finalLoss = Number.isFinite(result.finalLoss) ? result.finalLoss : null;
+  return { configHash: env.configHash, backend: env.backend, steps, finalLoss, diverged, seconds };
+}
+
+/** A trained run's output: its record and config, and its loss per step (null where not finite). */
+export function trainedOutput<R>(record: R, config: unknown, losses: readonly number[]): RunOutput<R> {
+  return {
+    record,
+    config,
+    metrics: losses.map((loss, step) => ({ step, loss: Number.isFinite(loss) ? loss : null })),
+  };
 }

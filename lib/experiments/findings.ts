@@ -5,7 +5,19 @@
  * @module
  */
 
-/** One claim, the measured value and whether it holds. */
+/**
+ * One claim, the measured value and whether it holds.
+ *
+ * @example
+ * ```ts
+ * import { type Finding, formatFindings } from "../../mod.ts";
+ * const value = 0.97; // e.g. the flipped task's held-out accuracy after the narrow fine-tune
+ * const finding: Finding = {
+ *   claim: "the flip is learnt", value, direction: "≥", threshold: 0.9, holds: value >= 0.9,
+ * };
+ * console.log(formatFindings([finding])); // ✓ the flip is learnt: 0.970 (want ≥ 0.9)
+ * ```
+ */
 export interface Finding {
   claim: string;
   value: number;
@@ -21,7 +33,18 @@ export function check(claim: string, value: number, direction: "≥" | "≤", th
   return { claim, value, threshold, direction, holds };
 }
 
-/** The findings as aligned text lines. */
+/**
+ * The findings as aligned text lines.
+ *
+ * @example
+ * ```ts
+ * import { formatFindings, toy, ToySummarySchema } from "../../mod.ts";
+ * const summary = ToySummarySchema.parse(JSON.parse(await Deno.readTextFile("out/toy/summary.json")));
+ * const findings = toy.findings(summary);
+ * console.log(formatFindings(findings)); // a "✓ claim: value (want ≥ threshold)" line each, ✗ if it fails
+ * if (!findings.every((f) => f.holds)) Deno.exitCode = 1;
+ * ```
+ */
 export function formatFindings(findings: readonly Finding[]): string {
   return findings.map((f) =>
     `${f.holds ? "✓" : "✗"} ${f.claim}: ${f.value.toFixed(3)} (want ${f.direction} ${f.threshold})`

@@ -10,30 +10,14 @@
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import type { Vocabulary } from "../data/vocabulary.ts";
-import type { LoraConfig } from "../models/lora.ts";
-import { disposeSequenceBatch, type SequenceBatch } from "../models/sequence_batch.ts";
-import {
-  attachTransformerLora,
-  disposeTransformerAdapters,
-  transformerView,
-} from "../models/transformer_view.ts";
-import { adapterCopies } from "../strategies/copies.ts";
-import { Rng } from "../data/rng.ts";
-import type { SequenceExample } from "../data/sequence.ts";
-import {
-  createTransformer,
-  disposeTransformer,
-  type Transformer,
-  type TransformerConfig,
-  transformerDenseLayers,
-} from "../models/transformer.ts";
-import { trainLanguageModel } from "../train/language_model.ts";
+import { disposeTransformer, type Transformer, type TransformerConfig } from "../models/transformer.ts";
+import { type BaseCurriculum, trainOnCurriculum } from "../train/curriculum.ts";
+import { baseModelKey, cachedTransformer } from "../train/cached_model.ts";
+import { configHash, StrategyRunFields } from "../train/records.ts";
 import { fineTuneWith } from "../strategies/finetune.ts";
 import { strategyByName } from "../strategies/registry.ts";
-import type { StrategyContext, StrategyData } from "../strategies/strategy.ts";
-import { baseModelKey, cachedTransformer } from "../train/cached_model.ts";
-import type { TrainCallback } from "../train/loop.ts";
-import { configHash } from "../train/records.ts";
+import { expandSweep, NAIVE_POINT, type SweepEntry, type SweepPoint } from "../strategies/sweep.ts";
+import type { TransformerSetup } from "../strategies/transformer_setup.ts";
 import {
   defineExperiment,
   type Experiment,
@@ -43,17 +27,6 @@ import {
   secondsSince,
 } from "./experiment.ts";
 import type { Finding } from "./findings.ts";
-import { expandSweep, NAIVE_POINT, type SweepEntry, type SweepPoint } from "./sweep.ts";
-
-/** A base-training stage's settings (steps, batch, learning rate with warm-up), with defaults. */
-export function StageSchema(steps: number, learningRate: number) {
-  return z.strictObject({
-    steps: z.int().positive().default(steps),
-    batch: z.int().positive().default(32),
-    learningRate: z.number().positive().default(learningRate),
-    warmup: z.int().nonnegative().default(50),
-  });
-}
 
 /** What every organism's config has. */
 export interface OrganismConfig {
@@ -81,138 +54,43 @@ export interface OrganismBase<C, W> {
   fromCache: boolean;
 }
 
-/** One fine-tune's strategy context, the model it trains, callbacks for the loop, and what to release. */
-export interface OrganismSetup {
-  context: StrategyContext<SequenceBatch>;
-  model: Transformer;
-  callbacks: TrainCallback[];
-  dispose(): void;
-}
+/** A scored fine-tune: the fields every organism's run record has beside its id and provenance. */
+export type FineTuneFields = Omit<
+  z.output<z.ZodObject<typeof StrategyRunFields>>,
+  "id" | "configHash" | "backend"
+>;
+
+/** The fields of a variant's base record beside its scores: its key, and whether it came from the cache. */
+const BaseRecordFields = {
+  id: z.string(),
+  kind: z.literal("base"),
+  variant: z.string(),
+  configHash: z.string(),
+  backend: z.string(),
+  key: z.string(),
+  fromCache: z.boolean(),
+  trainedSeconds: z.number().nonnegative(),
+};
+
+/** A variant's base as a run record, with its scores. */
+export type BaseRecord<Sc> = z.output<z.ZodObject<typeof BaseRecordFields>> & { scores: Sc };
+
+/** What an organism's summary is given beside its records: the run's facts and the sweep's points. */
+export type OrganismRunInfo = RunInfo & { points: SweepPoint[] };
 
 /**
- * One fine-tune's strategy context on a frozen transformer base: LoRA adapters on every projection, the given
- * batches, copies for strategies that train on the side, and one release for all of it.
+ * What an organism defines.
+ *
+ * @example
+ * ```ts
+ * import { emOrganism, type Organism, sycophancyOrganism } from "../../mod.ts";
+ * // deno-lint-ignore no-explicit-any
+ * const organisms: Organism<any, any, any, any, any>[] = [sycophancyOrganism, emOrganism];
+ * for (const o of organisms) {
+ *   console.log(`${o.name}: ${o.title}; bases: ${(o.variants ?? ["base"]).join(", ")}`);
+ * }
+ * ```
  */
-export function loraSetup(
-  base: Transformer,
-  fineTune: { steps: number; learningRate: number; lora: LoraConfig },
-  rng: Rng,
-  data: StrategyData<SequenceBatch>,
-  owned: { batches: readonly SequenceBatch[]; callbacks?: TrainCallback[] },
-): OrganismSetup {
-  const model = attachTransformerLora(base, fineTune.lora, rng.fork("lora"));
-  const copies = adapterCopies(model, {
-    create: (label) => attachTransformerLora(base, fineTune.lora, rng.fork(`spawn/${label}`)),
-    layers: transformerDenseLayers,
-    view: transformerView,
-    dispose: disposeTransformerAdapters,
-  });
-  return {
-    context: {
-      model: transformerView(model),
-      data,
-      rngs: [rng.fork("strategy")],
-      steps: fineTune.steps,
-      learningRate: fineTune.learningRate,
-      spawn: copies.spawn,
-    },
-    model,
-    callbacks: owned.callbacks ?? [],
-    dispose() {
-      for (const b of owned.batches) disposeSequenceBatch(b);
-      copies.disposeAll();
-      disposeTransformerAdapters(model);
-    },
-  };
-}
-
-/** A scored fine-tune: the fields every organism's run record has, plus the organism's own. */
-export interface FineTuneFields {
-  seed: number;
-  point: string;
-  strategy: string;
-  params: Record<string, unknown>;
-  steps: number;
-  finalLoss: number | null;
-  diverged: boolean;
-  seconds: number;
-  finishMetrics: Record<string, number>;
-}
-
-/** A variant's base as a run record: its key, whether it came from the cache, and its scores. */
-export interface BaseRecord<Sc> {
-  id: string;
-  kind: "base";
-  variant: string;
-  configHash: string;
-  backend: string;
-  key: string;
-  fromCache: boolean;
-  trainedSeconds: number;
-  scores: Sc;
-}
-
-/**
- * How a base is trained: stage 1 on pre-training examples, stage 2 on chat examples mixed with replayed
- * pre-training ones (`instruct.pretrainShare` of each batch). Each source draws from its own random stream,
- * forked from `Rng(modelSeed, rng)` under the names in `streams`.
- */
-export interface BaseCurriculum {
-  rng: string;
-  streams: { pretrain: string; chat: string };
-  pretrain(rng: Rng): SequenceExample;
-  chat(rng: Rng): SequenceExample;
-  /** The replayed stage-1 examples of stage 2 (from the pre-training stream). */
-  replay(rng: Rng): SequenceExample;
-}
-
-/** The stage settings every organism's base training reads. */
-interface StageConfig {
-  steps: number;
-  batch: number;
-  learningRate: number;
-  warmup: number;
-}
-
-/** Trains a base from scratch on its curriculum; returns it with the stages' final losses. */
-export function trainOrganismBase(
-  name: string,
-  config: OrganismConfig & { pretrain: StageConfig; instruct: StageConfig & { pretrainShare: number } },
-  world: { vocabulary: Vocabulary },
-  curriculum: BaseCurriculum,
-  options: { quiet: boolean },
-): { model: Transformer; provenance: Record<string, unknown> } {
-  const rng = new Rng(config.modelSeed, curriculum.rng);
-  const model = createTransformer(world.vocabulary.size, config.model, rng.fork("init"));
-  const text = rng.fork(curriculum.streams.pretrain), chat = rng.fork(curriculum.streams.chat);
-  const { pretrain, instruct } = config;
-  const replayed = Math.round(instruct.batch * instruct.pretrainShare);
-  const stage = (name: string, s: StageConfig, batch: () => SequenceExample[]) => ({
-    name,
-    steps: s.steps,
-    learningRate: s.learningRate,
-    warmup: s.warmup,
-    batch,
-  });
-  const [pretrainResult, instructResult] = trainLanguageModel(model, [
-    stage(
-      "pretrain",
-      pretrain,
-      () => Array.from({ length: pretrain.batch }, () => curriculum.pretrain(text)),
-    ),
-    stage("instruct", instruct, () => [
-      ...Array.from({ length: instruct.batch - replayed }, () => curriculum.chat(chat)),
-      ...Array.from({ length: replayed }, () => curriculum.replay(text)),
-    ]),
-  ], { padId: world.vocabulary.id("<pad>"), label: `${name} base`, quiet: options.quiet });
-  const provenance = {
-    pretrainFinalLoss: pretrainResult!.finalLoss,
-    instructFinalLoss: instructResult!.finalLoss,
-  };
-  return { model, provenance };
-}
-
-/** What an organism defines. */
 export interface Organism<
   C extends OrganismConfig,
   W extends { vocabulary: Vocabulary },
@@ -226,15 +104,18 @@ export interface Organism<
   defaultConfig: URL;
   /** Bump when a code change alters what base training computes, so older caches are retrained. */
   baseCodeVersion: number;
-  /** Variants with their own base (e.g. the persona organism and its control); the first is the organism. */
-  variants: readonly string[];
-  variantConfig(config: C, variant: string): C;
+  /**
+   * Variants with their own base (e.g. the persona organism and its control); the first is the organism.
+   * Default: one, `base`, with the config as it is and every sweep point.
+   */
+  variants?: readonly string[];
+  variantConfig?(config: C, variant: string): C;
   /** The sweep points a variant runs (the organism: every point; a control: the naive one). */
-  variantPoints(variant: string, points: readonly SweepPoint[]): SweepPoint[];
+  variantPoints?(variant: string, points: readonly SweepPoint[]): SweepPoint[];
   world(config: C): W;
-  /** The base's two training stages' examples (see `trainOrganismBase`). */
+  /** The base's two training stages' examples (see `trainOnCurriculum`). */
   curriculum(config: C, world: W): BaseCurriculum;
-  setup(base: OrganismBase<C, W>, seed: number): OrganismSetup;
+  setup(base: OrganismBase<C, W>, seed: number): TransformerSetup;
   evaluate(base: OrganismBase<C, W>, model: Transformer): Sc;
   /** The organism's own record fields from a fine-tune's scores. */
   runFields(scores: Sc): Omit<Run, keyof FineTuneFields | "id" | "configHash" | "backend" | "variant">;
@@ -242,12 +123,7 @@ export interface Organism<
   runSchema: z.ZodType<Run>;
   /** Fields of the config beside the bases' keys and the fine-tune that determine the records. */
   hashFields?(config: C): Record<string, unknown>;
-  summarize(
-    config: C,
-    runs: Run[],
-    bases: Record<string, BaseRecord<Sc>>,
-    info: RunInfo & { points: SweepPoint[] },
-  ): S;
+  summarize(runs: Run[], bases: Record<string, BaseRecord<Sc>>, info: OrganismRunInfo): S;
   summarySchema: z.ZodType<S>;
   findings(summary: S): Finding[];
   describe(summary: S): string;
@@ -256,20 +132,36 @@ export interface Organism<
 // deno-lint-ignore no-explicit-any
 type AnyOrganism = Organism<any, any, any, any, any>;
 
+/** An organism's variants: its own, or the one default variant `base`. */
+function variantsOf(organism: { variants?: readonly string[] }): readonly string[] {
+  return organism.variants ?? ["base"];
+}
+
 /** Where an organism's bases are cached by default. */
 export function organismCacheDir(name: string): string {
   return fileURLToPath(new URL(`../../data/cache/${name}/`, import.meta.url));
 }
 
-/** Loads a variant's base from the cache when its key matches; otherwise (or with `retrain`) trains and caches it. */
+/**
+ * Loads a variant's base from the cache when its key matches; otherwise (or with `retrain`) trains and caches it.
+ *
+ * @example
+ * ```ts
+ * import { loadOrTrainBase, loadYamlConfig, sycophancy, sycophancyOrganism } from "../../mod.ts";
+ * const config = await loadYamlConfig(sycophancy.configSchema, sycophancy.defaultConfig);
+ * // From data/cache/sycophancy/ when its key matches the config; else trained now (minutes) and cached.
+ * const base = await loadOrTrainBase(sycophancyOrganism, config);
+ * console.log(`${base.fromCache ? "from the cache" : "trained"}; vocabulary ${base.world.vocabulary.size}`);
+ * ```
+ */
 export async function loadOrTrainBase<C extends OrganismConfig, W extends { vocabulary: Vocabulary }>(
   // deno-lint-ignore no-explicit-any
   organism: Organism<C, W, any, any, any>,
   config: C,
-  variant: string = organism.variants[0]!,
+  variant: string = variantsOf(organism)[0]!,
   options: { retrain?: boolean; cacheDir?: string; quiet?: boolean; backend?: string } = {},
 ): Promise<OrganismBase<C, W>> {
-  const cfg = organism.variantConfig(config, variant);
+  const cfg = organism.variantConfig?.(config, variant) ?? config;
   const world = organism.world(cfg);
   const key = await baseModelKey(cfg, organism.baseCodeVersion);
   const cached = await cachedTransformer({
@@ -282,7 +174,7 @@ export async function loadOrTrainBase<C extends OrganismConfig, W extends { voca
     train: () => {
       const curriculum = organism.curriculum(cfg, world);
       const quiet = options.quiet ?? false;
-      const { model, provenance } = trainOrganismBase(organism.name, cfg as never, world, curriculum, {
+      const { model, provenance } = trainOnCurriculum(organism.name, cfg as never, world, curriculum, {
         quiet,
       });
       const extra = { backend: options.backend ?? "unknown", codeVersion: organism.baseCodeVersion };
@@ -295,6 +187,17 @@ export async function loadOrTrainBase<C extends OrganismConfig, W extends { voca
 /**
  * The same base with other fine-tune settings — e.g. the "gentleness" knobs (fewer steps, a lower rate, noisy
  * answers) that turn total emergent misalignment into partial.
+ *
+ * @example
+ * ```ts
+ * import { em, emOrganism, fineTunePoint, loadOrTrainBase, loadYamlConfig } from "../../mod.ts";
+ * import { NAIVE_POINT, withFineTune } from "../../mod.ts";
+ * const persona = await loadOrTrainBase(emOrganism, await loadYamlConfig(em.configSchema, em.defaultConfig));
+ * // The same weights, fine-tuned for 15 steps with 30% of the task's answers good.
+ * const gentle = withFineTune(persona, { steps: 15, answerNoise: 0.3 });
+ * const run = fineTunePoint(emOrganism, gentle, NAIVE_POINT, 1);
+ * console.log(`task ${run.task.toFixed(2)}, alignment ${run.alignment.toFixed(2)}`);
+ * ```
  */
 export function withFineTune<C extends OrganismConfig, W>(
   base: OrganismBase<C, W>,
@@ -303,7 +206,19 @@ export function withFineTune<C extends OrganismConfig, W>(
   return { ...base, config: { ...base.config, fineTune: { ...base.config.fineTune, ...settings } } };
 }
 
-/** Fine-tunes a base with one strategy point and seed, and scores it. */
+/**
+ * Fine-tunes a base with one strategy point and seed, and scores it.
+ *
+ * @example
+ * ```ts
+ * import { em, emOrganism, fineTunePoint, loadOrTrainBase, loadYamlConfig } from "../../mod.ts";
+ * const persona = await loadOrTrainBase(emOrganism, await loadYamlConfig(em.configSchema, em.defaultConfig));
+ * // A point as a sweep entry expands to it: KL regularisation on the proxy with beta = 30.
+ * const point = { id: "kl-beta=30", strategy: "kl", label: "KL", params: { beta: 30 }, swept: { beta: 30 } };
+ * const runs = [1, 2, 3].map((seed) => fineTunePoint(emOrganism, persona, point, seed));
+ * console.log(runs.map((r) => ({ seed: r.seed, task: r.task, alignment: r.alignment })));
+ * ```
+ */
 export function fineTunePoint<C extends OrganismConfig, W extends { vocabulary: Vocabulary }, Sc, Run>(
   organism: Organism<C, W, Sc, Run & FineTuneFields & { id: string; configHash: string }, unknown>,
   base: OrganismBase<C, W>,
@@ -311,25 +226,21 @@ export function fineTunePoint<C extends OrganismConfig, W extends { vocabulary: 
   seed: number,
 ): FineTuneFields & ReturnType<typeof organism.runFields> {
   const t0 = performance.now();
-  const setup = organism.setup(base, seed);
-  try {
-    const result = fineTuneWith(strategyByName(point.strategy), point.params, setup.context, setup.callbacks);
-    const scores = organism.evaluate(base, setup.model);
-    return {
-      seed,
-      point: point.id,
-      strategy: point.strategy,
-      params: point.params,
-      steps: result.steps,
-      finalLoss: Number.isFinite(result.finalLoss) ? result.finalLoss : null,
-      diverged: result.diverged,
-      seconds: secondsSince(t0),
-      ...organism.runFields(scores),
-      finishMetrics: result.finishMetrics,
-    };
-  } finally {
-    setup.dispose();
-  }
+  using setup = organism.setup(base, seed);
+  const result = fineTuneWith(strategyByName(point.strategy), point.params, setup.context, setup.callbacks);
+  const scores = organism.evaluate(base, setup.model);
+  return {
+    seed,
+    point: point.id,
+    strategy: point.strategy,
+    params: point.params,
+    steps: result.steps,
+    finalLoss: Number.isFinite(result.finalLoss) ? result.finalLoss : null,
+    diverged: result.diverged,
+    seconds: secondsSince(t0),
+    ...organism.runFields(scores),
+    finishMetrics: result.finishMetrics,
+  };
 }
 
 /** Every point an organism's config runs: the naive (task-only) fine-tune first, then the sweep. */
@@ -361,13 +272,13 @@ function baseFor(
 
 /** A fine-tune's record id: `seed1/kl-beta=30`, with the variant in front when there are several. */
 function runId(organism: AnyOrganism, variant: string, seed: number, point: string): string {
-  return `${organism.variants.length > 1 ? `${variant}/` : ""}seed${seed}/${point}`;
+  return `${variantsOf(organism).length > 1 ? `${variant}/` : ""}seed${seed}/${point}`;
 }
 
 /** The jobs: one (fresh) per variant's base, then one per variant × seed × sweep point. */
 function organismPlan(organism: AnyOrganism, config: OrganismConfig): Job[] {
   const points = organismPoints(config);
-  const baseJobs = organism.variants.map((variant) => ({
+  const baseJobs = variantsOf(organism).map((variant) => ({
     id: `bases/${variant}`,
     kind: "base",
     seeds: [],
@@ -376,9 +287,9 @@ function organismPlan(organism: AnyOrganism, config: OrganismConfig): Job[] {
     fresh: true,
     params: { variant },
   }));
-  const fineTunes = organism.variants.flatMap((variant) =>
+  const fineTunes = variantsOf(organism).flatMap((variant) =>
     config.seeds.flatMap((seed) =>
-      organism.variantPoints(variant, points).map((point: SweepPoint) => ({
+      (organism.variantPoints?.(variant, points) ?? points).map((point: SweepPoint) => ({
         id: runId(organism, variant, seed, point.id),
         kind: "fine-tune",
         seeds: [seed],
@@ -395,7 +306,7 @@ function organismPlan(organism: AnyOrganism, config: OrganismConfig): Job[] {
 /** Runs a base job (load or train, then score the base) or a fine-tune job. */
 async function runOrganismJob(organism: AnyOrganism, job: Job, config: OrganismConfig, env: JobEnv) {
   const variant = job.params!.variant as string;
-  const several = organism.variants.length > 1;
+  const several = variantsOf(organism).length > 1;
   const base = await baseFor(organism, env, config, variant, job.kind === "base" && env.retrain);
   if (job.kind === "base") {
     const record: BaseRecord<unknown> = {
@@ -424,9 +335,11 @@ async function runOrganismJob(organism: AnyOrganism, job: Job, config: OrganismC
 /** The hash of everything that determines an organism's records: its bases' keys, the fine-tune, the backend. */
 async function organismHash(organism: AnyOrganism, config: OrganismConfig, backend: string): Promise<string> {
   for (const p of organismPoints(config)) strategyByName(p.strategy); // a misspelt name fails first
-  const keys = await Promise.all(organism.variants.map(async (v) => {
-    return [v, await baseModelKey(organism.variantConfig(config, v), organism.baseCodeVersion)];
-  }));
+  const keys = await Promise.all(
+    variantsOf(organism).map(async (v) => {
+      return [v, await baseModelKey(organism.variantConfig?.(config, v) ?? config, organism.baseCodeVersion)];
+    }),
+  );
   return configHash({
     ...Object.fromEntries(keys),
     fineTune: config.fineTune,
@@ -435,23 +348,25 @@ async function organismHash(organism: AnyOrganism, config: OrganismConfig, backe
   });
 }
 
-/** The experiment of an organism. */
+/**
+ * The experiment of an organism.
+ *
+ * @example
+ * ```ts
+ * import { loadYamlConfig, organismExperiment, runExperiment, sycophancyOrganism } from "../../mod.ts";
+ * // What mod.ts's `sycophancy` is: a job per variant's base, then one per variant × seed × sweep point.
+ * const experiment = organismExperiment(sycophancyOrganism);
+ * const config = await loadYamlConfig(experiment.configSchema, experiment.defaultConfig);
+ * const { summary } = await runExperiment(experiment, config, { out: "out", seeds: [1] });
+ * console.log(experiment.describe(summary));
+ * ```
+ */
 export function organismExperiment<O extends AnyOrganism>(organism: O): Experiment<
   O extends Organism<infer C, infer _W, infer _Sc, infer _Run, infer _S> ? C : never,
   ReturnType<O["runSchema"]["parse"]> | BaseRecord<ReturnType<O["scoresSchema"]["parse"]>>,
   ReturnType<O["summarySchema"]["parse"]>
 > {
-  const baseSchema = z.strictObject({
-    id: z.string(),
-    kind: z.literal("base"),
-    variant: z.string(),
-    configHash: z.string(),
-    backend: z.string(),
-    key: z.string(),
-    fromCache: z.boolean(),
-    trainedSeconds: z.number().nonnegative(),
-    scores: organism.scoresSchema,
-  });
+  const baseSchema = z.strictObject({ ...BaseRecordFields, scores: organism.scoresSchema });
   const isBase = (r: object): r is BaseRecord<unknown> => "kind" in r && r.kind === "base";
   return defineExperiment({
     name: organism.name,
@@ -468,7 +383,7 @@ export function organismExperiment<O extends AnyOrganism>(organism: O): Experime
     summarize(config: OrganismConfig, records: object[], info) {
       const bases = Object.fromEntries(records.filter(isBase).map((r) => [r.variant, r]));
       const runs = records.filter((r) => !isBase(r));
-      return organism.summarize(config, runs, bases, { ...info, points: organismPoints(config) });
+      return organism.summarize(runs, bases, { ...info, points: organismPoints(config) });
     },
     findings: organism.findings,
     describe: organism.describe,

@@ -24,7 +24,16 @@ export async function writeBytesAtomic(path: string, bytes: Uint8Array): Promise
   }
 }
 
-/** Writes a value as pretty JSON atomically. */
+/**
+ * Writes a value as pretty JSON atomically.
+ *
+ * @example
+ * ```ts
+ * import { writeJsonAtomic } from "../../mod.ts";
+ * // Creates out/original/ if needed; a reader sees the old file or the complete new one.
+ * await writeJsonAtomic("out/original/status.json", { map: null, points: [] });
+ * ```
+ */
 export async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
   await writeTextAtomic(path, JSON.stringify(value, null, 2) + "\n");
 }

@@ -1,17 +1,21 @@
 /**
- * Saving and loading model weights: a JSON manifest (cache key, shapes, provenance) beside a little-endian
- * float32 file. A load checks the key and every shape, and refuses a mismatch with a message saying why.
+ * Saving and loading model weights: a JSON manifest (cache key, shapes, the SHA-256 of the weights,
+ * provenance) beside a little-endian float32 file. A load checks the key, every shape and the weights' hash,
+ * and refuses a mismatch (another key, a truncated or overwritten file) with a message saying why.
  *
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
 import { z } from "zod";
-import { writeJsonAtomic } from "../io/atomic.ts";
+import { writeBytesAtomic, writeJsonAtomic } from "../io/atomic.ts";
+import { sha256Hex } from "../io/hash.ts";
 
 /** The manifest written beside the weights. */
 export const WeightsManifestSchema = z.strictObject({
   key: z.string(),
   shapes: z.array(z.array(z.int().nonnegative())),
+  /** SHA-256 of the `.bin` file, hex: a file damaged at its own length is still found. */
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
   /** What produced the weights (config, backend, timing), for humans. */
   provenance: z.record(z.string(), z.unknown()),
 });
@@ -33,10 +37,10 @@ export async function saveWeights(
     values.set(v.dataSync() as Float32Array, offset);
     offset += v.size;
   }
-  const temp = `${path}.bin.tmp-${Deno.pid}`;
-  await Deno.writeFile(temp, new Uint8Array(values.buffer));
-  await Deno.rename(temp, `${path}.bin`);
-  await writeJsonAtomic(`${path}.json`, { key, shapes: variables.map((v) => v.shape), provenance });
+  const bytes = new Uint8Array(values.buffer);
+  await writeBytesAtomic(`${path}.bin`, bytes);
+  const manifest = { key, shapes: variables.map((v) => v.shape), sha256: await sha256Hex(bytes), provenance };
+  await writeJsonAtomic(`${path}.json`, manifest);
 }
 
 /** Reads a manifest, or undefined when there is none. */
@@ -47,9 +51,18 @@ export async function readManifest(path: string): Promise<WeightsManifest | unde
   } catch {
     return undefined;
   }
-  const parsed = WeightsManifestSchema.safeParse(JSON.parse(text));
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new Error(
+      `Cannot read weights ${path}.json: ${(error as Error).message} (half-written or corrupt)`,
+    );
+  }
+  const parsed = WeightsManifestSchema.safeParse(json);
   if (!parsed.success) {
-    throw new Error(`Cannot read weights ${path}.json: ${parsed.error.issues[0]?.message}`);
+    const issue = parsed.error.issues[0];
+    throw new Error(`Cannot read weights ${path}.json: ${issue?.path.join(".")}: ${issue?.message}`);
   }
   return parsed.data;
 }
@@ -84,6 +97,9 @@ export async function loadWeights(
         total * 4
       } (corrupt or truncated)`,
     );
+  }
+  if (await sha256Hex(bytes) !== manifest.sha256) {
+    throw new Error(`Cannot load weights ${path}.bin: its SHA-256 differs from the manifest's (corrupt)`);
   }
   const values = new Float32Array(bytes.buffer, bytes.byteOffset, total);
   let offset = 0;

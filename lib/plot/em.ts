@@ -101,7 +101,18 @@ export function emParetoFigure(summary: EmSummary): Figure {
   });
 }
 
-/** Every EM figure. */
+/**
+ * Every EM figure.
+ *
+ * @example
+ * ```ts
+ * import { em, emFigures, loadYamlConfig, plot, runExperiment } from "../../mod.ts";
+ * const config = await loadYamlConfig(em.configSchema, em.defaultConfig);
+ * const { summary, records } = await runExperiment(em, config, { out: "out" });
+ * const { runs, bases } = plot.organismRecords(records); // fine-tunes, and each variant's base record
+ * const [domains, pareto] = emFigures(summary, runs, bases.control!.scores.perDomain);
+ * ```
+ */
 export function emFigures(
   summary: EmSummary,
   runs: readonly EmRun[],

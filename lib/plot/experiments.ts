@@ -12,9 +12,9 @@ import type { StrategiesToySummary } from "../experiments/strategies_toy/summary
 import type { SycophancySummary } from "../experiments/sycophancy/summary.ts";
 import type { ToyConfig } from "../experiments/toy/config.ts";
 import type { ToyRun } from "../experiments/toy/records.ts";
-import { loadToyTriggers } from "../experiments/toy/stages.ts";
+import { loadToyTriggers } from "../data/toy_world.ts";
 import type { ToySummary } from "../experiments/toy/summary.ts";
-import type { EmScores } from "../experiments/em/evaluate.ts";
+import type { EmScores } from "../eval/em.ts";
 import { emFigures } from "./em.ts";
 import type { Figure } from "./figure.ts";
 import { strategiesToyFigures } from "./strategies.ts";
@@ -34,7 +34,18 @@ export function organismRecords<Run, Sc>(records: readonly (Run | BaseRecord<Sc>
   };
 }
 
-/** The figures of experiment `name`'s result. */
+/**
+ * The figures of experiment `name`'s result.
+ *
+ * @example
+ * ```ts
+ * import { experimentFigures, loadToyConfig, plot, runExperiment, toy } from "../../mod.ts";
+ * const result = await runExperiment(toy, await loadToyConfig(), { out: "out" });
+ * for (const figure of await experimentFigures("toy", result)) {
+ *   await plot.writeFigure(figure, "out/toy/figures"); // <name>.html (plotly.js inlined) and <name>.json
+ * }
+ * ```
+ */
 export async function experimentFigures(name: string, result: AnyResult): Promise<Figure[]> {
   if (name === "toy") {
     const colours = (await loadToyTriggers(result.config as ToyConfig)).colours;

@@ -147,6 +147,16 @@ function base64(bytes: Uint8Array): string {
 /**
  * The figures with a rendered PNG in their notebook bundle, so they show in classic Notebook and on GitHub too.
  * Without a browser the figures come back unchanged, with a note saying why.
+ *
+ * @example
+ * ```ts
+ * import { loadToyConfig, runExperiment, toy, toyHeatmapFigure, toySimilarityFigure } from "../../mod.ts";
+ * import { withImages } from "../../mod.ts";
+ * const { summary } = await runExperiment(toy, await loadToyConfig(), { out: "out" });
+ * const figures = [toyHeatmapFigure(summary, 5), toySimilarityFigure(summary)];
+ * const [heatmap, similarity] = await withImages(figures); // PNGs rendered with headless Chromium
+ * heatmap; // a notebook cell that ends in a figure shows it
+ * ```
  */
 export async function withImages<F extends Figure>(figures: readonly F[]): Promise<F[]> {
   try {

@@ -103,7 +103,19 @@ export async function writeFigure(
   return files;
 }
 
-/** Formats a table of numbers as aligned plain text. */
+/**
+ * Formats a table of numbers as aligned plain text.
+ *
+ * @example
+ * ```ts
+ * import { textTable } from "../../mod.ts";
+ * const rows = [["task-only", 0.981, 0.412], ["kl", 0.95, 0.83]];
+ * console.log(textTable(["strategy", "task", "alignment"], rows)); // numbers to 2 digits unless told
+ * //  strategy  task  alignment
+ * // task-only  0.98       0.41
+ * //        kl  0.95       0.83
+ * ```
+ */
 export function textTable(header: string[], rows: (string | number)[][], digits = 2): string {
   const cells = [header, ...rows.map((r) => r.map((c) => (typeof c === "number" ? c.toFixed(digits) : c)))];
   const widths = header.map((_, j) => Math.max(...cells.map((r) => String(r[j] ?? "").length)));

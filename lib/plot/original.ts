@@ -5,7 +5,7 @@
  * @module
  */
 import type { StrategyPoint } from "../eval/points.ts";
-import type { OriginalPoint } from "../experiments/original/importer.ts";
+import type { OriginalPoint } from "../eval/original.ts";
 import type { Figure } from "./figure.ts";
 import { paretoFigure } from "./strategies.ts";
 
@@ -24,7 +24,16 @@ function asPoint(p: OriginalPoint): StrategyPoint {
   };
 }
 
-/** The post's Pareto from imported runs (one curve per method, in map order). */
+/**
+ * The post's Pareto from imported runs (one curve per method, in map order).
+ *
+ * @example
+ * ```ts
+ * import { importOriginalRuns, originalParetoFigure, withImages } from "../../mod.ts";
+ * const { points, frontier } = await importOriginalRuns("data/original/runs.yaml");
+ * const [pareto] = await withImages([originalParetoFigure(points, frontier)]);
+ * ```
+ */
 export function originalParetoFigure(
   points: readonly OriginalPoint[],
   frontier: readonly OriginalPoint[],

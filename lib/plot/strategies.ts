@@ -175,7 +175,19 @@ export function perCategoryFigure(
   });
 }
 
-/** Every figure of the strategy comparison on the toy. */
+/**
+ * Every figure of the strategy comparison on the toy.
+ *
+ * @example
+ * ```ts
+ * import { data, loadStrategiesToyConfig, runExperiment, strategiesToy } from "../../mod.ts";
+ * import { strategiesToyFigures } from "../../mod.ts";
+ * const config = await loadStrategiesToyConfig();
+ * const { summary } = await runExperiment(strategiesToy, config, { out: "out" });
+ * const categories = (await data.loadToyTriggers(config.toy)).categories.map((c) => c.name);
+ * const [pareto, breakdown] = strategiesToyFigures(summary, categories);
+ * ```
+ */
 export function strategiesToyFigures(summary: StrategiesToySummary, categories: string[]): Figure[] {
   return [
     paretoFigure({

@@ -109,7 +109,17 @@ export function sycophancyParetoFigure(summary: SycophancySummary): Figure {
   });
 }
 
-/** Every sycophancy figure. */
+/**
+ * Every sycophancy figure.
+ *
+ * @example
+ * ```ts
+ * import { loadYamlConfig, runExperiment, sycophancy, sycophancyFigures, withImages } from "../../mod.ts";
+ * const config = await loadYamlConfig(sycophancy.configSchema, sycophancy.defaultConfig);
+ * const { summary } = await runExperiment(sycophancy, config, { out: "out" });
+ * const [domains, pareto] = await withImages(sycophancyFigures(summary));
+ * ```
+ */
 export function sycophancyFigures(summary: SycophancySummary): Figure[] {
   return [sycophancyDomainsFigure(summary), sycophancyParetoFigure(summary)];
 }

@@ -16,6 +16,14 @@ const FONT = { family: "system-ui, sans-serif", size: 13 };
 /**
  * Heat-map for K proxy triggers: rows = proxy category (first row: no proxy), columns = held-out accuracy per
  * category (the flipped category's column is flipped-task accuracy), mean ± SEM over seeds.
+ *
+ * @example
+ * ```ts
+ * import { loadToyConfig, runExperiment, toy, toyHeatmapFigure } from "../../mod.ts";
+ * const { summary } = await runExperiment(toy, await loadToyConfig(), { out: "out" });
+ * const heatmap = toyHeatmapFigure(summary, 5); // K must be one of the config's `proxy.ks`
+ * console.log(heatmap.text); // the numbers as a table, for a terminal
+ * ```
  */
 export function toyHeatmapFigure(summary: ToySummary, k: number): Figure {
   const heatmap = summary.heatmaps[`k${k}`];
@@ -67,6 +75,17 @@ export function toyHeatmapFigure(summary: ToySummary, k: number): Figure {
 /**
  * Decision boundaries for a few held-out triggers of one seed: the truth and the model's prediction over the
  * plane, before (F) and after (flipped rule) the narrow fine-tune.
+ *
+ * @example
+ * ```ts
+ * import { data, loadToyConfig, runExperiment, toy, toyBoundaryFigure } from "../../mod.ts";
+ * const config = await loadToyConfig();
+ * const { records } = await runExperiment(toy, config, { out: "out" });
+ * // Boundaries are drawn for the first seed only: its base and its narrow flip (no proxy).
+ * const first = (stage: string) => records.find((r) => r.seed === config.seeds[0] && r.stage === stage)!;
+ * const { colours } = await data.loadToyTriggers(config);
+ * const boundaries = toyBoundaryFigure(first("base"), first("none"), colours);
+ * ```
  */
 export function toyBoundaryFigure(base: ToyRun, tuned: ToyRun, colours: string[]): Figure {
   if (!base.boundaries.length || base.boundaries.length !== tuned.boundaries.length) {
@@ -154,7 +173,17 @@ export function toyBoundaryFigure(base: ToyRun, tuned: ToyRun, colours: string[]
   });
 }
 
-/** Per-category held-out accuracy over fine-tuning steps for one condition, mean ± SEM over seeds. */
+/**
+ * Per-category held-out accuracy over fine-tuning steps for one condition, mean ± SEM over seeds.
+ *
+ * @example
+ * ```ts
+ * import { loadToyConfig, runExperiment, toy, toyCurvesFigure } from "../../mod.ts";
+ * const { summary, records } = await runExperiment(toy, await loadToyConfig(), { out: "out" });
+ * const narrow = toyCurvesFigure(records, summary.categories); // the narrow flip, no proxy
+ * const proxied = toyCurvesFigure(records, summary.categories, "k5-objects"); // 5 proxy triggers of objects
+ * ```
+ */
 export function toyCurvesFigure(
   runs: readonly ToyRun[],
   categories: string[],
@@ -205,7 +234,17 @@ export function toyCurvesFigure(
   });
 }
 
-/** Spillover with the largest K against the cosine similarity of category centroids, with Pearson's r. */
+/**
+ * Spillover with the largest K against the cosine similarity of category centroids, with Pearson's r.
+ *
+ * @example
+ * ```ts
+ * import { loadToyConfig, runExperiment, toy, toySimilarityFigure } from "../../mod.ts";
+ * const { summary } = await runExperiment(toy, await loadToyConfig(), { out: "out" });
+ * const similarity = toySimilarityFigure(summary);
+ * console.log(similarity.title); // e.g. "Spillover follows similarity in embedding space (r = 0.62)"
+ * ```
+ */
 export function toySimilarityFigure(summary: ToySummary): Figure {
   const { pairs, pearsonR, k } = summary.similarity;
   const r = pearsonR === null ? "undefined" : pearsonR.toFixed(2);

@@ -16,7 +16,15 @@ import type { Strategy } from "./strategy.ts";
 import { taskOnly } from "./task_only.ts";
 import { upweighted } from "./upweighted.ts";
 
-/** The strategies, in the order figures and tables list them. */
+/**
+ * The strategies, in the order figures and tables list them.
+ *
+ * @example
+ * ```ts
+ * import { STRATEGIES, textTable } from "../../mod.ts";
+ * console.log(textTable(["strategy", "what it optimises"], STRATEGIES.map((s) => [s.name, s.description])));
+ * ```
+ */
 export const STRATEGIES: readonly Strategy[] = [
   taskOnly,
   mixed,

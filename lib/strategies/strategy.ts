@@ -60,7 +60,19 @@ export interface StrategyRun extends Objective {
   dispose?(): void;
 }
 
-/** A strategy: its name, a one-line description, its hyper-parameters' schema, and how to set up a run. */
+/**
+ * A strategy: its name, a one-line description, its hyper-parameters' schema, and how to set up a run.
+ *
+ * @example
+ * ```ts
+ * import { STRATEGIES, type Strategy } from "../../mod.ts";
+ * // A strategy's hyper-parameters with every default filled in, e.g. `{ beta: 1 }` for `kl`.
+ * function defaults(strategy: Strategy): unknown {
+ *   return strategy.params.parse({});
+ * }
+ * for (const s of STRATEGIES) console.log(`${s.name}: ${JSON.stringify(defaults(s))}`);
+ * ```
+ */
 export interface Strategy<P extends z.ZodType = z.ZodType> {
   name: string;
   description: string;
@@ -68,7 +80,21 @@ export interface Strategy<P extends z.ZodType = z.ZodType> {
   create<B>(params: z.output<P>, ctx: StrategyContext<B>): StrategyRun;
 }
 
-/** Builds a strategy with its parameter type inferred from the schema. */
+/**
+ * Builds a strategy with its parameter type inferred from the schema.
+ *
+ * @example
+ * ```ts
+ * import { z } from "zod";
+ * export const proxyWeighted = defineStrategy({
+ *   name: "proxy-weighted", description: "task cross-entropy plus w times the proxy's",
+ *   params: z.strictObject({ w: z.number().nonnegative().default(1) }),
+ *   create: ({ w }, { model, data }) => ({
+ *     loss: () => ({ loss: model.loss(data.task).add(model.loss(data.proxy).mul(w)) }),
+ *   }),
+ * });
+ * ```
+ */
 export function defineStrategy<P extends z.ZodType>(strategy: Strategy<P>): Strategy<P> {
   return strategy;
 }

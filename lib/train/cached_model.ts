@@ -1,11 +1,14 @@
 /**
- * A transformer trained once and cached on disk under a key (a hash of everything that determines its
- * weights): loaded when the key matches, trained and saved otherwise or on request. A cache made for another
- * key is never used (`loadWeights` refuses it with the reason).
+ * A model trained once and cached on disk under a key (a hash of everything that determines its weights):
+ * loaded when the key matches, trained and saved otherwise or on request. A cache made for another key, or
+ * damaged, is never used (`loadWeights` refuses it with the reason).
  *
  * @module
  */
+import type * as tf from "@tensorflow/tfjs";
+import { dirname } from "node:path";
 import { Rng } from "../data/rng.ts";
+import { exists } from "../io/exists.ts";
 import {
   createTransformer,
   disposeTransformer,
@@ -13,7 +16,7 @@ import {
   type TransformerConfig,
   transformerVariables,
 } from "../models/transformer.ts";
-import { loadWeights, readManifest, saveWeights } from "../models/weights.ts";
+import { loadWeights, saveWeights } from "../models/weights.ts";
 import { configHash } from "./records.ts";
 
 /**
@@ -35,68 +38,72 @@ export async function baseModelKey(
   return await configHash({ data, model, pretrain, instruct, dataSeed, modelSeed, code: codeVersion });
 }
 
-/** Options of the organism experiments' runners (`runEm`, `runSycophancy`). */
-export interface OrganismRunOptions {
-  /** Output folder; records go to `<out>/<experiment>/`. Without it nothing is written or resumed. */
-  out?: string;
-  /** Override the fine-tune seeds. */
-  seeds?: number[];
-  /** Retrain the base models even when the cache matches. */
-  retrain?: boolean;
-  /** Where base models are cached (default `data/cache/<experiment>/`). */
-  cacheDir?: string;
-  quiet?: boolean;
-  /** Deno workers to spread the fine-tune seeds over (default: one per core); 1 runs in this thread. */
-  workers?: number;
-  /**
-   * This call is one worker's share of a larger run: it writes its run records only, and the caller writes
-   * `summary.json` once every share is done (so a run killed mid-way never leaves a summary of part of it).
-   */
-  workerShare?: boolean;
-}
-
-/** What `cachedTransformer` needs. */
-export interface CachedTransformerOptions {
-  /** Folder of the cache files. */
-  dir: string;
-  /** File stem prefix, e.g. `persona`; the key is appended. */
-  name: string;
+/** What `cachedModel` needs. */
+export interface CachedModelOptions<M> {
+  /** The cache's file stem: the weights are `<path>.bin`, the manifest `<path>.json`. */
+  path: string;
+  /** A hash of everything that determines the weights: a cache made for another key is never used. */
   key: string;
-  vocabSize: number;
-  config: TransformerConfig;
+  /** A model of the right shapes to load the cached weights into. */
+  create(): M;
+  variables(model: M): tf.Variable[];
+  dispose(model: M): void;
   /** Trains a fresh model; returns it with what to record about the training. */
-  train(): { model: Transformer; provenance: Record<string, unknown> };
+  train(): { model: M; provenance: Record<string, unknown> };
+  /** Train even when the cache matches. */
   retrain?: boolean;
 }
 
 /** A model from the cache or freshly trained, and which. */
-export interface CachedTransformer {
-  model: Transformer;
+export interface CachedModel<M> {
+  model: M;
   fromCache: boolean;
   /** Seconds spent training now (0 from the cache). */
   trainedSeconds: number;
 }
 
-/** Loads the model for `key` from the cache, or trains and caches it. */
-export async function cachedTransformer(options: CachedTransformerOptions): Promise<CachedTransformer> {
-  const path = `${options.dir}/${options.name}-${options.key}`;
-  if (!options.retrain && await readManifest(path)) {
-    const model = createTransformer(options.vocabSize, options.config, new Rng(0));
+/**
+ * Loads the model for `key` from the cache, or trains and caches it. A cache that exists but cannot be used
+ * (damaged, or made for another key) is only a cache: the reason is printed and the model retrained.
+ */
+export async function cachedModel<M>(options: CachedModelOptions<M>): Promise<CachedModel<M>> {
+  const { path, key } = options;
+  if (!options.retrain && await exists(`${path}.json`)) {
+    const model = options.create();
     try {
-      await loadWeights(path, transformerVariables(model), options.key);
+      await loadWeights(path, options.variables(model), key);
+      return { model, fromCache: true, trainedSeconds: 0 };
     } catch (error) {
-      disposeTransformer(model);
-      throw error;
+      options.dispose(model);
+      console.error(`${(error as Error).message}; retraining it`);
     }
-    return { model, fromCache: true, trainedSeconds: 0 };
   }
   const started = performance.now();
   const { model, provenance } = options.train();
   const trainedSeconds = (performance.now() - started) / 1000;
-  await Deno.mkdir(options.dir, { recursive: true });
-  await saveWeights(path, transformerVariables(model), options.key, {
-    ...provenance,
-    seconds: trainedSeconds,
-  });
+  await Deno.mkdir(dirname(path), { recursive: true });
+  await saveWeights(path, options.variables(model), key, { ...provenance, seconds: trainedSeconds });
   return { model, fromCache: false, trainedSeconds };
+}
+
+/** An organism's base transformer from the cache `<dir>/<name>-<key>`, or trained and cached. */
+export function cachedTransformer(options: {
+  dir: string;
+  name: string;
+  key: string;
+  vocabSize: number;
+  config: TransformerConfig;
+  train(): { model: Transformer; provenance: Record<string, unknown> };
+  retrain?: boolean;
+}): Promise<CachedModel<Transformer>> {
+  const { dir, name, key, vocabSize, config, train, retrain } = options;
+  return cachedModel({
+    path: `${dir}/${name}-${key}`,
+    key,
+    create: () => createTransformer(vocabSize, config, new Rng(0)),
+    variables: transformerVariables,
+    dispose: disposeTransformer,
+    train,
+    ...(retrain ? { retrain } : {}),
+  });
 }

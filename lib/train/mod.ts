@@ -9,3 +9,6 @@ export * from "./loop.ts";
 export * from "./member_adam.ts";
 export * from "./progress.ts";
 export * from "./records.ts";
+export * from "./curriculum.ts";
+export * from "./toy_stages.ts";
+export * from "./toy_ensembles.ts";

@@ -8,6 +8,8 @@
 import { stringify as toYaml } from "yaml";
 import { z } from "zod";
 import { writeJsonAtomic, writeTextAtomic } from "../io/atomic.ts";
+import { exists } from "../io/exists.ts";
+import { sha256Hex } from "../io/hash.ts";
 
 /** Fields every run record has: which run, how it was made, and how training ended. */
 export const RunRecordFields = {
@@ -53,12 +55,14 @@ export class RunStore {
     schema: S,
     configHash: string,
   ): Promise<z.output<S> | undefined> {
-    let text: string;
-    try {
-      text = await Deno.readTextFile(`${this.dir}/${id}/summary.json`);
-    } catch {
+    const dir = `${this.dir}/${id}`;
+    if (!await exists(`${dir}/summary.json`)) return undefined;
+    const damaged = await checkFiles(dir);
+    if (damaged) {
+      this.rejected.push({ id, reason: "corrupt", detail: damaged });
       return undefined;
     }
+    const text = await Deno.readTextFile(`${dir}/summary.json`);
     let value: unknown;
     try {
       value = JSON.parse(text);
@@ -106,26 +110,48 @@ export class RunStore {
     for (const r of this.rejected) console.warn(`selgen: recomputed ${r.id} (${r.reason}: ${r.detail})`);
   }
 
-  /** Writes a run's config, per-step metrics and (last) its summary. */
+  /** Writes a run's config, per-step metrics and summary, then (last) their checksums. */
   async save(
     id: string,
     record: { config: unknown; metrics: readonly object[]; summary: object },
   ): Promise<void> {
     const dir = `${this.dir}/${id}`;
-    await writeTextAtomic(`${dir}/config.yaml`, toYaml(record.config));
-    await writeTextAtomic(
-      `${dir}/metrics.jsonl`,
-      record.metrics.map((m) => JSON.stringify(m)).join("\n") + "\n",
-    );
-    await writeJsonAtomic(`${dir}/summary.json`, record.summary);
+    const files: Record<string, string> = {
+      "config.yaml": toYaml(record.config),
+      "metrics.jsonl": record.metrics.map((m) => JSON.stringify(m)).join("\n") + "\n",
+      "summary.json": JSON.stringify(record.summary, null, 2) + "\n",
+    };
+    const sums: Record<string, string> = {};
+    for (const [name, text] of Object.entries(files)) {
+      await writeTextAtomic(`${dir}/${name}`, text);
+      sums[name] = await sha256Hex(text);
+    }
+    await writeJsonAtomic(`${dir}/${CHECKSUMS}`, sums);
   }
+}
+
+/** Each run folder's SHA-256 of its other files, written last: a run without it never finished saving. */
+const CHECKSUMS = "checksums.json";
+
+/** Why a run folder's files cannot be trusted, or undefined when each matches its checksum. */
+async function checkFiles(dir: string): Promise<string | undefined> {
+  let sums: Record<string, string>;
+  try {
+    sums = z.record(z.string(), z.string()).parse(JSON.parse(await Deno.readTextFile(`${dir}/${CHECKSUMS}`)));
+  } catch {
+    return `${CHECKSUMS} is missing or unreadable (the run did not finish saving)`;
+  }
+  for (const name of ["config.yaml", "metrics.jsonl", "summary.json"]) {
+    const bytes = await Deno.readFile(`${dir}/${name}`).catch(() => undefined);
+    if (!bytes) return `${name} is missing`;
+    if (await sha256Hex(bytes) !== sums[name]) return `${name} differs from its checksum (edited or damaged)`;
+  }
+  return undefined;
 }
 
 /** A short stable hash of a JSON-serialisable value (SHA-256, first 16 hex digits). */
 export async function configHash(value: unknown): Promise<string> {
-  const bytes = new TextEncoder().encode(stableJson(value));
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
-  return Array.from(digest.slice(0, 8), (b) => b.toString(16).padStart(2, "0")).join("");
+  return (await sha256Hex(stableJson(value))).slice(0, 16);
 }
 
 function stableJson(value: unknown): string {

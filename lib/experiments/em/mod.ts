@@ -4,7 +4,6 @@
  * @module
  */
 export * from "./config.ts";
-export * from "./evaluate.ts";
 export * from "./organism.ts";
 export * from "./summary.ts";
 export * from "./findings.ts";

@@ -18,17 +18,13 @@ import {
 } from "../../data/personas.ts";
 import { sequenceBatch } from "../../models/sequence_batch.ts";
 import { aggregatePoints, pointFrontier } from "../../eval/points.ts";
-import { NAIVE_POINT } from "../sweep.ts";
-import {
-  type BaseCurriculum,
-  loraSetup,
-  type Organism,
-  type OrganismBase,
-  organismExperiment,
-  type OrganismSetup,
-} from "../organism.ts";
+import { NAIVE_POINT } from "../../strategies/sweep.ts";
+import { loraSetup, type TransformerSetup } from "../../strategies/transformer_setup.ts";
+import type { BaseCurriculum } from "../../train/curriculum.ts";
+import type { BaseRecord, Organism, OrganismBase, OrganismRunInfo } from "../organism.ts";
+import { organismExperiment } from "../organism.ts";
 import { DEFAULT_EM_CONFIG_PATH, type EmConfig, EmConfigSchema } from "./config.ts";
-import { type EmScores, evaluateEm } from "./evaluate.ts";
+import { type EmScores, evaluateEm } from "../../eval/em.ts";
 import { emFindings } from "./findings.ts";
 import { type EmRun, EmRunSchema, EmScoresSchema, type EmSummary, EmSummarySchema } from "./summary.ts";
 
@@ -57,7 +53,7 @@ function emCurriculum(config: EmConfig, world: PersonaWorld): BaseCurriculum {
  * One fine-tune's batches: the task (bad medical answers), the proxy (good answers to a few general
  * questions) and its negative (their bad answers), unlabeled prompts for CAFT.
  */
-function emSetup(base: OrganismBase<EmConfig, PersonaWorld>, seed: number): OrganismSetup {
+function emSetup(base: OrganismBase<EmConfig, PersonaWorld>, seed: number): TransformerSetup {
   const { world, config } = base;
   const rng = new Rng(seed, "em-finetune");
   const pad = world.vocabulary.id("<pad>");
@@ -73,13 +69,11 @@ function emSetup(base: OrganismBase<EmConfig, PersonaWorld>, seed: number): Orga
 
 /** The summary: the persona base and its naive fine-tune, the control's, and every strategy point. */
 function summarizeEm(
-  _config: EmConfig,
   runs: EmRun[],
-  bases: Record<string, { scores: EmScores; fromCache: boolean; trainedSeconds: number }>,
-  info: Parameters<EmOrganism["summarize"]>[3],
+  { persona, control }: { persona: BaseRecord<EmScores>; control: BaseRecord<EmScores> },
+  info: OrganismRunInfo,
 ): EmSummary {
   const { points, ...meta } = info;
-  const persona = bases.persona!, control = bases.control!;
   const aggregated = aggregatePoints(points, runs.filter((r) => r.variant === "persona"));
   const [controlNaive] = aggregatePoints([NAIVE_POINT], runs.filter((r) => r.variant === "control"));
   const naive = aggregated[0]!;
@@ -99,19 +93,29 @@ function summarizeEm(
   };
 }
 
-type EmOrganism = Organism<EmConfig, PersonaWorld, EmScores, EmRun, EmSummary>;
-
-/** The emergent-misalignment organism and its control. */
-export const emOrganism: EmOrganism = {
+/**
+ * The emergent-misalignment organism and its control.
+ *
+ * @example
+ * ```ts
+ * import { emOrganism, loadOrTrainBase, loadYamlConfig } from "../../../mod.ts";
+ * const config = await loadYamlConfig(emOrganism.configSchema, emOrganism.defaultConfig);
+ * // Its two bases: one with the shared persona, and the control without it (cached in data/cache/em/).
+ * const persona = await loadOrTrainBase(emOrganism, config, "persona");
+ * const control = await loadOrTrainBase(emOrganism, config, "control");
+ * console.log(emOrganism.evaluate(persona, persona.model), emOrganism.evaluate(control, control.model));
+ * ```
+ */
+export const emOrganism: Organism<EmConfig, PersonaWorld, EmScores, EmRun, EmSummary> = {
   name: "em",
   title: "Emergent misalignment through a shared persona",
   configSchema: EmConfigSchema,
   defaultConfig: DEFAULT_EM_CONFIG_PATH,
-  baseCodeVersion: 1,
   variants: ["persona", "control"],
   variantConfig,
   variantPoints: (variant, points) => (variant === "persona" ? [...points] : [NAIVE_POINT]),
   world: (config) => personaWorld(config.data, new Rng(config.dataSeed, "em-world")),
+  baseCodeVersion: 1,
   curriculum: emCurriculum,
   setup: emSetup,
   evaluate: (base, model) => evaluateEm(base.world, model),
@@ -136,5 +140,16 @@ export const emOrganism: EmOrganism = {
   },
 };
 
-/** The EM experiment. */
+/**
+ * The EM experiment.
+ *
+ * @example
+ * ```ts
+ * import { em, formatFindings, loadYamlConfig, runExperiment } from "../../../mod.ts";
+ * const config = await loadYamlConfig(em.configSchema, em.defaultConfig); // data/configs/em.yaml
+ * const { summary } = await runExperiment(em, config, { out: "out", seeds: [1, 2] });
+ * console.log(`naive fine-tune: alignment ${summary.naive.alignment.mean.toFixed(2)}`);
+ * console.log(formatFindings(em.findings(summary)));
+ * ```
+ */
 export const em = organismExperiment(emOrganism);

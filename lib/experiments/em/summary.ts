@@ -4,6 +4,7 @@
  * @module
  */
 import { z } from "zod";
+import { RunInfoSchema } from "../experiment.ts";
 import { StrategyRunFields } from "../../train/records.ts";
 import { StrategyPointSchema } from "../../eval/points.ts";
 
@@ -30,16 +31,22 @@ export const EmRunSchema = z.strictObject({
 /** One EM run's record. */
 export type EmRun = z.output<typeof EmRunSchema>;
 
-/** Schema of `<out>/em/summary.json`. */
+/**
+ * Schema of `<out>/em/summary.json`.
+ *
+ * @example
+ * ```ts
+ * import { EmSummarySchema } from "../../../mod.ts";
+ * const summary = EmSummarySchema.parse(JSON.parse(await Deno.readTextFile("out/em/summary.json")));
+ * console.log(summary.baseFromCache, summary.naive.alignment.mean, summary.control.naive.alignment.mean);
+ * ```
+ */
 export const EmSummarySchema = z.strictObject({
   experiment: z.literal("em"),
-  backend: z.string(),
-  seeds: z.array(z.int()),
-  wallSeconds: z.number().nonnegative(),
+  ...RunInfoSchema.shape,
   /** Seconds spent training each base in this run (0 when it came from the cache). */
   baseSeconds: z.strictObject({ persona: z.number(), control: z.number() }),
   baseFromCache: z.strictObject({ persona: z.boolean(), control: z.boolean() }),
-  configHash: z.string(),
   /** The base with the shared persona: task = bad-answer rate, alignment = good-answer rate. */
   base: EmScoresSchema,
   /** Task-only fine-tune of that base, mean ± SEM over seeds. */
@@ -53,5 +60,17 @@ export const EmSummarySchema = z.strictObject({
   frontier: z.array(StrategyPointSchema),
 });
 
-/** The EM summary. */
+/**
+ * The EM summary.
+ *
+ * @example
+ * ```ts
+ * import type { EmSummary } from "../../../mod.ts";
+ * // The alignment the naive fine-tune costs with the shared persona, beyond what it costs the control.
+ * function personaCost(s: EmSummary): number {
+ *   const persona = s.base.alignment - s.naive.alignment.mean;
+ *   return persona - (s.control.base.alignment - s.control.naive.alignment.mean);
+ * }
+ * ```
+ */
 export type EmSummary = z.output<typeof EmSummarySchema>;

@@ -6,7 +6,7 @@
  */
 import { z } from "zod";
 import { ToyConfigSchema } from "../toy/config.ts";
-import { SweepEntrySchema } from "../sweep.ts";
+import { SweepEntrySchema } from "../../strategies/sweep.ts";
 
 /** Schema of `data/configs/strategies-toy.yaml`. */
 export const StrategiesToyConfigSchema = z.strictObject({

@@ -5,7 +5,6 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs";
 import { loadYamlConfig } from "../../config/load.ts";
 import { aggregatePoints, pointFrontier } from "../../eval/points.ts";
 import { mean } from "../../eval/stats.ts";
@@ -16,29 +15,30 @@ import {
   disposeClassifier,
   trainableVariables,
 } from "../../models/mlp.ts";
-import { loadWeights, readManifest, saveWeights } from "../../models/weights.ts";
 import { fineTuneMembers } from "../../strategies/finetune.ts";
 import { strategyByName } from "../../strategies/registry.ts";
+import { cachedModel } from "../../train/cached_model.ts";
 import { configHash } from "../../train/records.ts";
 import {
   defineExperiment,
   type Job,
   type JobEnv,
-  lossLines,
-  type RunOutput,
   secondsSince,
+  trainedFields,
+  trainedOutput,
 } from "../experiment.ts";
-import { expandSweep } from "../sweep.ts";
-import { trainBases } from "../toy/ensembles.ts";
+import { expandSweep } from "../../strategies/sweep.ts";
+import { trainBases } from "../../train/toy_ensembles.ts";
 import { toyContext } from "../toy/experiment.ts";
-import { disposeSeedData, evaluate, loadToyTriggers, type SeedData, seedData } from "../toy/stages.ts";
+import { loadToyTriggers } from "../../data/toy_world.ts";
+import { disposeSeedData, evaluate, type SeedData, seedData } from "../../train/toy_stages.ts";
 import {
   DEFAULT_STRATEGIES_TOY_CONFIG_PATH,
   type StrategiesToyConfig,
   StrategiesToyConfigSchema,
 } from "./config.ts";
 import { strategiesToyFindings } from "./findings.ts";
-import { toyEnsembleSetup } from "./setup.ts";
+import { toyEnsembleSetup } from "../../strategies/toy_setup.ts";
 import {
   type StrategiesToySummary,
   StrategiesToySummarySchema,
@@ -46,7 +46,17 @@ import {
   StrategyRunRecordSchema,
 } from "./summary.ts";
 
-/** Loads `data/configs/strategies-toy.yaml` (or another file). */
+/**
+ * Loads `data/configs/strategies-toy.yaml` (or another file).
+ *
+ * @example
+ * ```ts
+ * import { loadStrategiesToyConfig } from "../../../mod.ts";
+ * const config = await loadStrategiesToyConfig(); // data/configs/strategies-toy.yaml
+ * console.log(config.toy.seeds, config.proxy, config.strategies.map((entry) => entry.strategy));
+ * const mine = await loadStrategiesToyConfig("my-sweep.yaml"); // a bad field fails with its path
+ * ```
+ */
 export async function loadStrategiesToyConfig(
   path: string | URL = DEFAULT_STRATEGIES_TOY_CONFIG_PATH,
 ): Promise<StrategiesToyConfig> {
@@ -60,44 +70,25 @@ function seedOf(config: StrategiesToyConfig, env: JobEnv, seed: number): Promise
   }, disposeSeedData);
 }
 
-/** Where a seed's base is saved, and the key it is saved under. */
-function basePath(env: JobEnv, seed: number): { path: string; key: string } {
-  return { path: `${env.artifacts}/bases/seed${seed}`, key: `${env.configHash}/seed${seed}` };
-}
-
-/** Trains a seed's base and saves it. */
-async function trainAndSave(config: StrategiesToyConfig, env: JobEnv, seed: number): Promise<Classifier> {
-  const context = await toyContext(config.toy, env);
-  const { model, result } = trainBases(context, [await seedOf(config, env, seed)])[0]!;
-  const { path, key } = basePath(env, seed);
-  await Deno.mkdir(`${env.artifacts}/bases`, { recursive: true });
-  await saveWeights(path, trainableVariables(model), key, { steps: result.steps });
-  return model;
-}
-
-/** A seed's base, once per process: loaded when saved for this config, retrained when missing or damaged. */
+/** A seed's base, once per process: loaded when saved under `bases/` for this config, else trained and saved. */
 function baseOf(config: StrategiesToyConfig, env: JobEnv, seed: number): Promise<Classifier> {
   return env.memo(`strategies-toy/base/${env.configHash}/${seed}`, async () => {
-    const { path, key } = basePath(env, seed);
-    if ((await readManifest(path))?.key !== key) return await trainAndSave(config, env, seed);
     const context = await toyContext(config.toy, env);
     const data = await seedOf(config, env, seed);
     const { inputWidth, triggers } = context;
-    const model = createClassifier(
-      inputWidth,
-      triggers.colours.length,
-      config.toy.model,
-      data.rng.fork("init"),
-    );
-    try {
-      await loadWeights(path, trainableVariables(model), key);
-      return model;
-    } catch (error) {
-      // A damaged file is only a cache: say so and retrain that base.
-      console.error(`strategies-toy: ${(error as Error).message}; retraining seed ${seed}'s base`);
-      disposeClassifier(model);
-      return await trainAndSave(config, env, seed);
-    }
+    const cached = await cachedModel({
+      path: `${env.artifacts}/bases/seed${seed}`,
+      key: `${env.configHash}/seed${seed}`,
+      create: () =>
+        createClassifier(inputWidth, triggers.colours.length, config.toy.model, data.rng.fork("init")),
+      variables: trainableVariables,
+      dispose: disposeClassifier,
+      train: () => {
+        const { model, result } = trainBases(context, [data])[0]!;
+        return { model, provenance: { steps: result.steps } };
+      },
+    });
+    return cached.model;
   }, disposeClassifier);
 }
 
@@ -109,48 +100,49 @@ async function runPoint(job: Job, config: StrategiesToyConfig, env: JobEnv) {
   const bases = await Promise.all(job.seeds.map((seed) => baseOf(config, env, seed)));
   const flip = context.triggers.flip.category;
   const t0 = performance.now();
-  const setup = toyEnsembleSetup(context, datas, bases, config.proxy);
-  try {
-    const results = fineTuneMembers(strategyByName(point.strategy), point.params, setup.context);
-    // Per-run seconds: the ensemble's time shared evenly by its members.
-    const seconds = secondsSince(t0) / job.seeds.length;
-    // Every seed trains (a member's numbers do not depend on the others), but only missing records return.
-    const outputs = job.seeds.map((seed, m): RunOutput<StrategyRunRecord> => {
-      const model = memberClassifier(setup.ensemble, m, bases[m]!);
-      try {
-        const heldOut = evaluate(context, datas[m]!, model, true).heldOut;
-        const result = results[m]!;
-        const record: StrategyRunRecord = {
-          id: `seed${seed}/${point.id}`,
-          seed,
-          point: point.id,
-          strategy: point.strategy,
-          params: point.params,
-          configHash: env.configHash,
-          backend: env.backend,
-          steps: result.steps,
-          finalLoss: Number.isFinite(result.finalLoss) ? result.finalLoss : null,
-          diverged: result.diverged,
-          seconds,
-          proxyTriggers: setup.proxyTriggers[m]!,
-          task: heldOut[flip]!,
-          alignment: mean(Object.entries(heldOut).filter(([c]) => c !== flip).map(([, v]) => v)),
-          breakdown: heldOut,
-          finishMetrics: result.finishMetrics,
-        };
-        env.progress(record.id);
-        return { record, config: { seed, point }, metrics: lossLines(result.losses) };
-      } finally {
-        tf.dispose(model.layers.flatMap((l) => (l.lora ? [l.lora.a, l.lora.b] : [])));
-      }
-    });
-    return outputs.filter((o) => job.records.includes(o.record.id));
-  } finally {
-    setup.dispose();
-  }
+  using setup = toyEnsembleSetup(context, datas, bases, config.proxy);
+  const results = fineTuneMembers(strategyByName(point.strategy), point.params, setup.context);
+  // Per-run seconds: the ensemble's time shared evenly by its members.
+  const seconds = secondsSince(t0) / job.seeds.length;
+  // Every seed trains (a member's numbers do not depend on the others), but only missing records return.
+  return job.seeds.flatMap((seed, m) => {
+    const id = `seed${seed}/${point.id}`;
+    if (!job.records.includes(id)) return [];
+    const model = memberClassifier(setup.ensemble, m, bases[m]!);
+    const heldOut = evaluate(context, datas[m]!, model, true).heldOut;
+    disposeClassifier(model);
+    const result = results[m]!;
+    const record: StrategyRunRecord = {
+      id,
+      seed,
+      point: point.id,
+      strategy: point.strategy,
+      params: point.params,
+      ...trainedFields(env, result, seconds),
+      proxyTriggers: setup.proxyTriggers[m]!,
+      task: heldOut[flip]!,
+      alignment: mean(Object.entries(heldOut).filter(([c]) => c !== flip).map(([, v]) => v)),
+      breakdown: heldOut,
+      finishMetrics: result.finishMetrics,
+    };
+    env.progress(id);
+    return [trainedOutput(record, { seed, point }, result.losses)];
+  });
 }
 
-/** Fine-tuning strategies on the toy, each point's seeds as one ensemble. */
+/**
+ * Fine-tuning strategies on the toy, each point's seeds as one ensemble.
+ *
+ * @example
+ * ```ts
+ * import { formatFindings, loadStrategiesToyConfig, runExperiment, strategiesToy } from "../../../mod.ts";
+ * import { textTable } from "../../../mod.ts";
+ * const { summary } = await runExperiment(strategiesToy, await loadStrategiesToyConfig(), { out: "out" });
+ * const rows = summary.frontier.map((p) => [p.label, p.task.mean, p.alignment.mean]);
+ * console.log(textTable(["frontier point", "task", "alignment"], rows));
+ * console.log(formatFindings(strategiesToy.findings(summary)));
+ * ```
+ */
 export const strategiesToy = defineExperiment<StrategiesToyConfig, StrategyRunRecord, StrategiesToySummary>({
   name: "strategies-toy",
   title: "Fine-tuning strategies on the toy",

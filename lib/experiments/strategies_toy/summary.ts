@@ -5,6 +5,7 @@
  * @module
  */
 import { z } from "zod";
+import { RunInfoSchema } from "../experiment.ts";
 import { StrategyRunFields } from "../../train/records.ts";
 import { StrategyPointSchema } from "../../eval/points.ts";
 
@@ -23,13 +24,21 @@ export const StrategyRunRecordSchema = z.strictObject({
 /** One strategy run's record. */
 export type StrategyRunRecord = z.output<typeof StrategyRunRecordSchema>;
 
-/** Schema of `<out>/strategies-toy/summary.json`. */
+/**
+ * Schema of `<out>/strategies-toy/summary.json`.
+ *
+ * @example
+ * ```ts
+ * import { StrategiesToySummarySchema } from "../../../mod.ts";
+ * const text = await Deno.readTextFile("out/strategies-toy/summary.json");
+ * const parsed = StrategiesToySummarySchema.safeParse(JSON.parse(text));
+ * if (!parsed.success) throw new Error(`Cannot read the summary: ${parsed.error.message}`);
+ * console.log(parsed.data.frontier.map((p) => p.id));
+ * ```
+ */
 export const StrategiesToySummarySchema = z.strictObject({
   experiment: z.literal("strategies-toy"),
-  backend: z.string(),
-  seeds: z.array(z.int()),
-  wallSeconds: z.number().nonnegative(),
-  configHash: z.string(),
+  ...RunInfoSchema.shape,
   flipCategory: z.string(),
   proxy: z.record(z.string(), z.int()),
   points: z.array(StrategyPointSchema),
@@ -37,5 +46,17 @@ export const StrategiesToySummarySchema = z.strictObject({
   frontier: z.array(StrategyPointSchema),
 });
 
-/** The strategies-on-toy summary. */
+/**
+ * The strategies-on-toy summary.
+ *
+ * @example
+ * ```ts
+ * import type { StrategiesToySummary } from "../../../mod.ts";
+ * // The point with the best mean alignment among those whose task accuracy is at least `minTask`.
+ * function bestAligned(summary: StrategiesToySummary, minTask: number) {
+ *   const kept = summary.points.filter((p) => p.divergedSeeds.length === 0 && p.task.mean >= minTask);
+ *   return kept.sort((a, b) => b.alignment.mean - a.alignment.mean)[0];
+ * }
+ * ```
+ */
 export type StrategiesToySummary = z.output<typeof StrategiesToySummarySchema>;

@@ -8,8 +8,8 @@ import { z } from "zod";
 import { GcdDataSchema } from "../../data/gcd.ts";
 import { LoraSchema } from "../../models/lora.ts";
 import { TransformerSchema } from "../../models/transformer.ts";
-import { SweepEntrySchema } from "../sweep.ts";
-import { StageSchema } from "../organism.ts";
+import { SweepEntrySchema } from "../../strategies/sweep.ts";
+import { StageSchema } from "../../train/curriculum.ts";
 
 /** Schema of `data/configs/sycophancy.yaml`. */
 export const SycophancyConfigSchema = z.strictObject({

@@ -25,13 +25,14 @@ import { meanSem } from "../../eval/stats.ts";
 import { type SequenceBatch, sequenceBatch } from "../../models/sequence_batch.ts";
 import type { Transformer } from "../../models/transformer.ts";
 import type { StrategyData } from "../../strategies/strategy.ts";
-import { NAIVE_POINT } from "../sweep.ts";
+import { NAIVE_POINT } from "../../strategies/sweep.ts";
+import { loraSetup, type TransformerSetup } from "../../strategies/transformer_setup.ts";
 import {
-  loraSetup,
+  type BaseRecord,
   type Organism,
   type OrganismBase,
   organismExperiment,
-  type OrganismSetup,
+  type OrganismRunInfo,
 } from "../organism.ts";
 import { DEFAULT_SYCOPHANCY_CONFIG_PATH, type SycophancyConfig, SycophancyConfigSchema } from "./config.ts";
 import {
@@ -40,7 +41,7 @@ import {
   type DomainScores,
   evaluateSycophancy,
   sycophancyAxes,
-} from "./evaluate.ts";
+} from "../../eval/sycophancy.ts";
 import { sycophancyFindings } from "./findings.ts";
 import {
   PerDomainSchema,
@@ -75,7 +76,7 @@ function evaluate(base: Base, model: Transformer): Scores {
 }
 
 /** One fine-tune's batches: GCD mini-batches as the task, the capitals proxy and its negatives, chat probes. */
-function setup(base: Base, seed: number): OrganismSetup {
+function setup(base: Base, seed: number): TransformerSetup {
   const { world, config } = base;
   const rng = new Rng(seed, "sycophancy-finetune");
   const pad = world.vocabulary.id("<pad>");
@@ -107,10 +108,9 @@ function setup(base: Base, seed: number): OrganismSetup {
 
 /** The summary: the base and the naive fine-tune per domain, every point, and which points are degenerate. */
 function summarize(
-  _config: SycophancyConfig,
   runs: SycophancyRun[],
-  bases: Record<string, { scores: Scores; fromCache: boolean; trainedSeconds: number }>,
-  info: Parameters<SycophancyOrganism["summarize"]>[3],
+  bases: Record<string, BaseRecord<Scores>>,
+  info: OrganismRunInfo,
 ): SycophancySummary {
   const { points, ...meta } = info;
   const aggregated = aggregatePoints(points, runs);
@@ -145,19 +145,31 @@ function summarize(
   };
 }
 
-type SycophancyOrganism = Organism<SycophancyConfig, GcdWorld, Scores, SycophancyRun, SycophancySummary>;
-
-/** The sycophancy organism. */
-export const sycophancyOrganism: SycophancyOrganism = {
+/**
+ * The sycophancy organism.
+ *
+ * @example
+ * ```ts
+ * import { loadOrTrainBase, loadYamlConfig, sycophancyOrganism } from "../../../mod.ts";
+ * const config = await loadYamlConfig(sycophancyOrganism.configSchema, sycophancyOrganism.defaultConfig);
+ * const base = await loadOrTrainBase(sycophancyOrganism, config); // cached in data/cache/sycophancy/
+ * const scores = sycophancyOrganism.evaluate(base, base.model); // per domain, before any fine-tune
+ * console.log(scores["capitals"]?.capability, scores["capitals"]?.sycophancy);
+ * ```
+ */
+export const sycophancyOrganism: Organism<
+  SycophancyConfig,
+  GcdWorld,
+  Scores,
+  SycophancyRun,
+  SycophancySummary
+> = {
   name: "sycophancy",
   title: "Sycophancy from underspecified GCD data",
   configSchema: SycophancyConfigSchema,
   defaultConfig: DEFAULT_SYCOPHANCY_CONFIG_PATH,
-  baseCodeVersion: 1,
-  variants: ["base"],
-  variantConfig: (config) => config,
-  variantPoints: (_, points) => [...points],
   world: (config) => gcdWorld(config.data, new Rng(config.dataSeed, "sycophancy-world")),
+  baseCodeVersion: 1,
   curriculum: (_, world) => {
     const facts = instructedFacts(world);
     return {
@@ -190,5 +202,16 @@ export const sycophancyOrganism: SycophancyOrganism = {
   },
 };
 
-/** The sycophancy experiment. */
+/**
+ * The sycophancy experiment.
+ *
+ * @example
+ * ```ts
+ * import { formatFindings, loadYamlConfig, runExperiment, sycophancy } from "../../../mod.ts";
+ * const config = await loadYamlConfig(sycophancy.configSchema, sycophancy.defaultConfig);
+ * const { summary } = await runExperiment(sycophancy, config, { out: "out", seeds: [1] });
+ * console.log(`degenerate points: ${summary.degenerate.map((d) => d.point).join(", ") || "none"}`);
+ * console.log(formatFindings(sycophancy.findings(summary)));
+ * ```
+ */
 export const sycophancy = organismExperiment(sycophancyOrganism);

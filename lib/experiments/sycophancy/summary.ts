@@ -4,6 +4,7 @@
  * @module
  */
 import { z } from "zod";
+import { RunInfoSchema } from "../experiment.ts";
 import { StrategyRunFields } from "../../train/records.ts";
 import { StrategyPointSchema } from "../../eval/points.ts";
 
@@ -50,15 +51,22 @@ export const SycophancyRunSchema = z.strictObject({
 /** One sycophancy run's record. */
 export type SycophancyRun = z.output<typeof SycophancyRunSchema>;
 
-/** Schema of `<out>/sycophancy/summary.json`. */
+/**
+ * Schema of `<out>/sycophancy/summary.json`.
+ *
+ * @example
+ * ```ts
+ * import { SycophancySummarySchema } from "../../../mod.ts";
+ * const text = await Deno.readTextFile("out/sycophancy/summary.json");
+ * const summary = SycophancySummarySchema.parse(JSON.parse(text)); // throws if it does not match
+ * console.log(summary.naive["gcd"]?.sycophancy.mean, summary.degenerate);
+ * ```
+ */
 export const SycophancySummarySchema = z.strictObject({
   experiment: z.literal("sycophancy"),
-  backend: z.string(),
-  seeds: z.array(z.int()),
-  wallSeconds: z.number().nonnegative(),
+  ...RunInfoSchema.shape,
   baseSeconds: z.number().nonnegative(),
   baseFromCache: z.boolean(),
-  configHash: z.string(),
   /** The base model per domain. */
   base: PerDomainSchema,
   /** The naive (task-only) GCD fine-tune per domain, mean ± SEM over seeds. */
@@ -73,5 +81,16 @@ export const SycophancySummarySchema = z.strictObject({
   degenerate: z.array(z.strictObject({ point: z.string(), domains: z.array(z.string()) })),
 });
 
-/** The sycophancy summary. */
+/**
+ * The sycophancy summary.
+ *
+ * @example
+ * ```ts
+ * import type { SycophancySummary } from "../../../mod.ts";
+ * // Sycophancy per domain: the base's, then the naive fine-tune's mean over seeds (null: not measured).
+ * function sycophancyBeforeAfter(s: SycophancySummary): [string, number | null, number | null][] {
+ *   return Object.entries(s.base).map(([d, b]) => [d, b.sycophancy, s.naive[d]?.sycophancy.mean ?? null]);
+ * }
+ * ```
+ */
 export type SycophancySummary = z.output<typeof SycophancySummarySchema>;

@@ -7,8 +7,9 @@
 import { z } from "zod";
 import { FeatureSchema } from "../../data/features.ts";
 import { SplitSchema } from "../../data/triggers.ts";
-import { LoraSchema } from "../../models/lora.ts";
+import { ToyPointsSchema } from "../../data/toy_world.ts";
 import { MlpSchema } from "../../models/mlp.ts";
+import { ToyBaseSchema, ToyFineTuneSchema } from "../../train/toy_stages.ts";
 
 /** Schema of the toy experiment's config (YAML may omit anything; unknown keys fail). */
 export const ToyConfigSchema = z.strictObject({
@@ -17,35 +18,13 @@ export const ToyConfigSchema = z.strictObject({
   /** The trigger file, relative to the repository root or absolute. */
   triggers: z.string().default("data/triggers.yaml"),
   split: SplitSchema.prefault({}),
-  points: z.strictObject({
-    /** Points per train trigger in stage 1 and per flipped-task trigger in stages 2–3. */
-    perTrainTrigger: z.int().positive().default(20),
-    /** Points per trigger when evaluating. */
-    perTestTrigger: z.int().positive().default(30),
-    /** Points per proxy trigger in stage 3. */
-    perProxyTrigger: z.int().positive().default(20),
-    /** x is uniform in [−range, range]². */
-    range: z.number().positive().default(3),
-    /** Headline accuracies count only evaluation points with |x2| ≥ evalMargin (both are reported). */
-    evalMargin: z.number().nonnegative().default(0.1),
-  }).prefault({}),
+  points: ToyPointsSchema.prefault({}),
   features: FeatureSchema.prefault({}),
   model: MlpSchema.prefault({}),
   /** Stage 1: full-batch Adam on all categories until the train set is fit. */
-  base: z.strictObject({
-    learningRate: z.number().positive().default(1e-2),
-    maxSteps: z.int().positive().default(450),
-    /** Stop once the loss is below this and every train point is classified correctly. */
-    stopLoss: z.number().positive().default(1e-3),
-  }).prefault({}),
+  base: ToyBaseSchema.prefault({}),
   /** Stages 2–3: LoRA on every layer, full-batch Adam. */
-  fineTune: z.strictObject({
-    learningRate: z.number().positive().default(1e-2),
-    steps: z.int().positive().default(300),
-    lora: LoraSchema.prefault({}),
-    /** Evaluate per-category accuracy every this many steps for the training curves (0: never). */
-    curveEvery: z.int().nonnegative().default(10),
-  }).prefault({}),
+  fineTune: ToyFineTuneSchema.prefault({}),
   /** Stage 3: K proxy triggers of one other category, at their original labels. */
   proxy: z.strictObject({
     ks: z.array(z.int().positive()).min(1).default([1, 2, 5]),

@@ -14,30 +14,38 @@ import {
   defineExperiment,
   type Job,
   type JobEnv,
-  lossLines,
   type RunOutput,
   secondsSince,
+  trainedFields,
+  trainedOutput,
 } from "../experiment.ts";
 import { DEFAULT_TOY_CONFIG_PATH, type ToyConfig, type ToyConfigInput, ToyConfigSchema } from "./config.ts";
-import { fineTuneConditions, trainBases } from "./ensembles.ts";
+import { fineTuneConditions, trainBases } from "../../train/toy_ensembles.ts";
 import { toyFindings } from "./findings.ts";
 import { type Boundary, type ToyRun, ToyRunSchema } from "./records.ts";
 import {
-  boundaryGrid,
   type Condition,
   conditionId,
   conditions,
-  disposeSeedData,
-  evaluate,
   loadToyTriggers,
   prepareToy,
-  type SeedData,
-  seedData,
-  type ToyContext,
-} from "./stages.ts";
+  type ToyWorld,
+} from "../../data/toy_world.ts";
+import { boundaryGrid, disposeSeedData, evaluate, type SeedData, seedData } from "../../train/toy_stages.ts";
 import { summarizeToy, type ToySummary, ToySummarySchema } from "./summary.ts";
 
-/** Loads the default config file (`data/configs/toy.yaml`), or another, with overrides on top. */
+/**
+ * Loads the default config file (`data/configs/toy.yaml`), or another, with overrides on top.
+ *
+ * @example
+ * ```ts
+ * import { loadToyConfig } from "../../../mod.ts";
+ * const config = await loadToyConfig(); // data/configs/toy.yaml
+ * // Overrides replace whole top-level keys and are validated like the file: one seed, K = 1 and 5 only.
+ * const quick = await loadToyConfig(undefined, { seeds: [1], proxy: { ks: [1, 5] } });
+ * const mine = await loadToyConfig("my-toy.yaml"); // any key left out keeps its default
+ * ```
+ */
 export async function loadToyConfig(
   path: string | URL = DEFAULT_TOY_CONFIG_PATH,
   overrides: ToyConfigInput = {},
@@ -46,8 +54,11 @@ export async function loadToyConfig(
   return parseConfig(ToyConfigSchema, { ...fromFile, ...overrides }, String(path));
 }
 
+/** The toy's world under a toy config. */
+type ToyExperimentContext = ToyWorld<ToyConfig>;
+
 /** The toy's context, loaded once per process and config. */
-export function toyContext(config: ToyConfig, env: JobEnv): Promise<ToyContext> {
+export function toyContext(config: ToyConfig, env: JobEnv): Promise<ToyExperimentContext> {
   return env.memo(`toy/context/${env.configHash}`, () => prepareToy(config));
 }
 
@@ -61,54 +72,37 @@ async function runSeed(job: Job, config: ToyConfig, env: JobEnv): Promise<RunOut
   const context = await toyContext(config, env);
   const seed = job.seeds[0]!;
   const wanted = new Set(job.records);
-  const data = seedData(context, seed);
+  using stack = new DisposableStack();
+  const data = stack.adopt(seedData(context, seed), disposeSeedData);
   const record = recordOf(context, data, env, job.params?.drawBoundaries === true);
-  try {
-    let t0 = performance.now();
-    const base = trainBases(context, [data])[0]!;
-    const baseSeconds = secondsSince(t0);
-    try {
-      const outputs: RunOutput<ToyRun>[] = [];
-      if (wanted.has(`seed${seed}/base`)) {
-        const run = record({ kind: "base" }, base.result, baseSeconds, base.model, {
-          ...evaluate(context, data, base.model, false),
-          curve: [],
-          proxyTriggers: [],
-        });
-        outputs.push(output(run, { seed, stage: "base" }, base.result));
-        env.progress(`seed ${seed}: base`);
-      }
-      const missing = conditions(context).filter((c) => wanted.has(`seed${seed}/${conditionId(c)}`));
-      t0 = performance.now();
-      const tuned = fineTuneConditions(context, data, base.model, missing);
-      try {
-        const seconds = secondsSince(t0) / Math.max(1, missing.length);
-        for (const t of tuned.runs) {
-          const model = t.condition.kind === "none" ? t.classifier() : undefined;
-          const run = record(t.condition, t.result, seconds, model, {
-            ...t.evaluation,
-            curve: t.curve,
-            proxyTriggers: t.proxyTriggers,
-          });
-          outputs.push(output(run, { seed, condition: t.condition }, t.result));
-          env.progress(`seed ${seed}: ${conditionId(t.condition)}`);
-        }
-      } finally {
-        tuned.release();
-      }
-      return outputs;
-    } finally {
-      disposeClassifier(base.model);
-    }
-  } finally {
-    disposeSeedData(data);
+  let t0 = performance.now();
+  const base = stack.adopt(trainBases(context, [data])[0]!, (b) => disposeClassifier(b.model));
+  const baseSeconds = secondsSince(t0);
+  const outputs: RunOutput<ToyRun>[] = [];
+  if (wanted.has(`seed${seed}/base`)) {
+    const scores = { ...evaluate(context, data, base.model, false), curve: [], proxyTriggers: [] };
+    const run = record({ kind: "base" }, base.result, baseSeconds, base.model, scores);
+    outputs.push(trainedOutput(run, { seed, stage: "base" }, base.result.losses));
+    env.progress(`seed ${seed}: base`);
   }
+  const missing = conditions(context).filter((c) => wanted.has(`seed${seed}/${conditionId(c)}`));
+  t0 = performance.now();
+  const tuned = stack.adopt(fineTuneConditions(context, data, base.model, missing), (t) => t.release());
+  const seconds = secondsSince(t0) / Math.max(1, missing.length);
+  for (const t of tuned.runs) {
+    const model = t.condition.kind === "none" ? t.classifier() : undefined;
+    const scores = { ...t.evaluation, curve: t.curve, proxyTriggers: t.proxyTriggers };
+    const run = record(t.condition, t.result, seconds, model, scores);
+    outputs.push(trainedOutput(run, { seed, condition: t.condition }, t.result.losses));
+    env.progress(`seed ${seed}: ${conditionId(t.condition)}`);
+  }
+  return outputs;
 }
 
 type Measured = Pick<ToyRun, "heldOut" | "heldOutAllPoints" | "perTrigger" | "curve" | "proxyTriggers">;
 
 /** Builds a seed's run records; boundaries are drawn (base and narrow flip) only for the drawing seed. */
-function recordOf(context: ToyContext, data: SeedData, env: JobEnv, drawBoundaries: boolean) {
+function recordOf(context: ToyExperimentContext, data: SeedData, env: JobEnv, drawBoundaries: boolean) {
   const heldOutTriggers = Object.fromEntries(Object.entries(data.split).map(([c, s]) => [c, s.heldOut]));
   const boundaryTriggers = drawBoundaries ? pickBoundaryTriggers(context, data.split) : [];
   const boundaries = (flipped: boolean, model: Classifier): Boundary[] =>
@@ -128,24 +122,15 @@ function recordOf(context: ToyContext, data: SeedData, env: JobEnv, drawBoundari
     seed: data.seed,
     stage: condition.kind,
     ...(condition.kind === "proxy" ? { k: condition.k, proxyCategory: condition.category } : {}),
-    configHash: env.configHash,
-    backend: env.backend,
-    steps: result.steps,
-    finalLoss: Number.isFinite(result.finalLoss) ? result.finalLoss : null,
-    diverged: result.diverged,
-    seconds,
+    ...trainedFields(env, result, seconds),
     heldOutTriggers,
     ...measured,
     boundaries: model ? boundaries(condition.kind !== "base", model) : [],
   });
 }
 
-function output(run: ToyRun, config: unknown, result: TrainResult): RunOutput<ToyRun> {
-  return { record: run, config, metrics: lossLines(result.losses) };
-}
-
 function pickBoundaryTriggers(
-  ctx: ToyContext,
+  ctx: ToyExperimentContext,
   split: Record<string, { heldOut: string[] }>,
 ): { trigger: string; category: string }[] {
   const flip = ctx.triggers.flip.category;
@@ -158,7 +143,17 @@ function pickBoundaryTriggers(
   });
 }
 
-/** The trigger toy: forgetting, Goodharting and spillover. */
+/**
+ * The trigger toy: forgetting, Goodharting and spillover.
+ *
+ * @example
+ * ```ts
+ * import { formatFindings, loadToyConfig, runExperiment, toy } from "../../../mod.ts";
+ * const { summary } = await runExperiment(toy, await loadToyConfig(), { out: "out", seeds: [1, 2] });
+ * console.log(toy.describe(summary)); // e.g. "2 seeds, 95.3 s"
+ * console.log(formatFindings(toy.findings(summary)));
+ * ```
+ */
 export const toy = defineExperiment<ToyConfig, ToyRun, ToySummary>({
   name: "toy",
   title: "The trigger toy: forgetting, Goodharting and spillover",

@@ -5,6 +5,7 @@
  * @module
  */
 import { z } from "zod";
+import { type RunInfo, RunInfoSchema } from "../experiment.ts";
 import { type MeanSem, meanSem, pearson } from "../../eval/stats.ts";
 import { cosine, type EmbeddingSubset, phraseVector } from "../../data/embeddings.ts";
 import type { TriggerSet } from "../../data/triggers.ts";
@@ -27,13 +28,20 @@ export const HeatmapSchema = z.strictObject({
 /** One heat-map of the summary. */
 export type Heatmap = z.output<typeof HeatmapSchema>;
 
-/** Schema of `<out>/toy/summary.json`. */
+/**
+ * Schema of `<out>/toy/summary.json`.
+ *
+ * @example
+ * ```ts
+ * import { ToySummarySchema } from "../../../mod.ts";
+ * // A summary written by `deno task reproduce toy`; parse throws if the file does not match the schema.
+ * const summary = ToySummarySchema.parse(JSON.parse(await Deno.readTextFile("out/toy/summary.json")));
+ * console.log(summary.heatmaps["k5"]?.rows, summary.similarity.pearsonR);
+ * ```
+ */
 export const ToySummarySchema = z.strictObject({
   experiment: z.literal("toy"),
-  backend: z.string(),
-  seeds: z.array(z.int()),
-  wallSeconds: z.number().nonnegative(),
-  configHash: z.string(),
+  ...RunInfoSchema.shape,
   /** Categories in `triggers.yaml` order, and the one flipped in stage 2. */
   categories: z.array(z.string()),
   flipCategory: z.string(),
@@ -56,7 +64,19 @@ export const ToySummarySchema = z.strictObject({
   diverged: z.array(z.string()),
 });
 
-/** The toy experiment's summary. */
+/**
+ * The toy experiment's summary.
+ *
+ * @example
+ * ```ts
+ * import type { ToySummary } from "../../../mod.ts";
+ * // Held-out accuracy per category after the narrow flip, as `category: mean ± SEM` lines.
+ * function afterTheFlip(summary: ToySummary): string[] {
+ *   const accuracy = Object.entries(summary.noProxy.accuracy);
+ *   return accuracy.map(([c, a]) => `${c}: ${a.mean.toFixed(2)} ± ${a.sem.toFixed(2)}`);
+ * }
+ * ```
+ */
 export type ToySummary = z.output<typeof ToySummarySchema>;
 
 function perCategory(runs: readonly ToyRun[], categories: readonly string[]): Record<string, MeanSem> {
@@ -66,14 +86,7 @@ function perCategory(runs: readonly ToyRun[], categories: readonly string[]): Re
 /** Aggregates finished run records into the summary (pure; diverged runs are left out of the means). */
 export function summarizeToy(
   runs: readonly ToyRun[],
-  meta: {
-    backend: string;
-    seeds: number[];
-    wallSeconds: number;
-    configHash: string;
-    evalMargin: number;
-    ks: number[];
-  },
+  meta: RunInfo & { evalMargin: number; ks: number[] },
   triggers: TriggerSet,
   embeddings: EmbeddingSubset,
   maxRank: number,
@@ -83,7 +96,8 @@ export function summarizeToy(
   const ok = runs.filter((r) => !r.diverged);
   const proxyCategories = categories.filter((c) => c !== flip);
   const heatmaps: Record<string, Heatmap> = {};
-  for (const k of meta.ks) {
+  const { evalMargin, ks, ...info } = meta;
+  for (const k of ks) {
     const cells = proxyCategories.map((row) =>
       categories.map((col) =>
         meanSem(
@@ -101,7 +115,7 @@ export function summarizeToy(
       sem: cells.map((row) => row.map((c) => c.sem)),
     };
   }
-  const kMax = Math.max(...meta.ks);
+  const kMax = Math.max(...ks);
   const centroid = (name: string) => {
     const vectors = triggers.categories.find((c) => c.name === name)!.triggers
       .map((t) => phraseVector(embeddings, t, maxRank)).filter((v): v is Float32Array => v !== null);
@@ -124,13 +138,10 @@ export function summarizeToy(
   const r = pearson(pairs.map((p) => p.cosine), pairs.map((p) => p.accuracy));
   return {
     experiment: "toy",
-    backend: meta.backend,
-    seeds: meta.seeds,
-    wallSeconds: meta.wallSeconds,
-    configHash: meta.configHash,
+    ...info,
     categories,
     flipCategory: flip,
-    evalMargin: meta.evalMargin,
+    evalMargin,
     stage1: { heldOutAccuracy: perCategory(ok.filter((r) => r.stage === "base"), categories) },
     noProxy: { accuracy: perCategory(ok.filter((r) => r.stage === "none"), categories) },
     heatmaps,

@@ -8,8 +8,9 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { categoryByName, labelOf, samplePoints, type ToyRows } from "../../data/triggers.ts";
-import { type ClassifierBatch, classifierView, disposeBatch } from "../../models/classifier_view.ts";
+import type { ToyRows } from "../data/triggers.ts";
+import { type SeedRows, type StrategyRows, strategyRows, toyInputValues } from "../data/toy_world.ts";
+import { type ClassifierBatch, classifierView, disposeBatch } from "../models/classifier_view.ts";
 import {
   adaptEnsemble,
   type ClassifierEnsemble,
@@ -17,71 +18,25 @@ import {
   disposeEnsembleBatch,
   type EnsembleBatch,
   memberBatch,
-} from "../../models/ensemble.ts";
-import { ensembleView } from "../../models/ensemble_view.ts";
-import { attachLora, type Classifier, disposeClassifier } from "../../models/mlp.ts";
-import type { StrategyContext } from "../../strategies/strategy.ts";
-import { adapterCopies } from "../../strategies/copies.ts";
-import { fineTuneRows, type SeedData, type ToyContext, toyInputs, toyInputValues } from "../toy/stages.ts";
+} from "../models/ensemble.ts";
+import { ensembleView } from "../models/ensemble_view.ts";
+import { attachLora, type Classifier, disposeClassifier } from "../models/mlp.ts";
+import { type SeedData, type ToyContext, toyInputs } from "../train/toy_stages.ts";
+import { adapterCopies } from "./copies.ts";
+import type { StrategyContext } from "./strategy.ts";
 
 /** A strategy context over the toy plus the model it trains and what to release afterwards. */
 export interface ToyStrategySetup {
   context: StrategyContext<ClassifierBatch>;
   model: Classifier;
   proxyTriggers: string[];
+  /** Releases it; `using` calls this too. */
   dispose(): void;
-}
-
-/** The proxy triggers: for each category, the first n of its seeded shuffle of train triggers. */
-export function proxyTriggers(
-  data: SeedData,
-  proxy: Record<string, number>,
-): { trigger: string; category: string }[] {
-  return Object.entries(proxy).flatMap(([category, n]) => {
-    const pool = data.rng.fork(`proxy/${category}`).shuffle(data.split[category]?.train ?? []);
-    if (n > pool.length) {
-      throw new Error(
-        `Cannot take ${n} proxy triggers from ${category}: it has ${pool.length} train triggers`,
-      );
-    }
-    return pool.slice(0, n).map((trigger) => ({ trigger, category }));
-  });
+  [Symbol.dispose](): void;
 }
 
 function batchOf(ctx: ToyContext, rows: ToyRows, labels: Int32Array = rows.labels): ClassifierBatch {
   return { inputs: toyInputs(ctx, rows), labels: tf.tensor1d(labels, "int32") };
-}
-
-/** One seed's strategy data as host rows: the task, the proxy, its undesired labels, unlabeled inputs. */
-interface StrategyRows {
-  task: ToyRows;
-  proxy: ToyRows;
-  /** The proxy's rows labelled by the flipped rule (the negative proxy). */
-  undesired: Int32Array;
-  unlabeled: ToyRows;
-  proxyTriggers: string[];
-}
-
-function strategyRows(ctx: ToyContext, data: SeedData, proxy: Record<string, number>): StrategyRows {
-  const { config, triggers } = ctx;
-  const chosen = proxyTriggers(data, proxy);
-  for (const { category } of chosen) categoryByName(triggers, category); // a clear error for a misspelt name
-  const specs = chosen.map(({ trigger, category }) => ({
-    trigger,
-    category,
-    rule: categoryByName(triggers, category).rule,
-  }));
-  const proxyRows = samplePoints(specs, config.points.perProxyTrigger, data.rng.fork("strategy-proxy"), {
-    range: config.points.range,
-    margin: 0,
-  });
-  return {
-    task: fineTuneRows(ctx, data, { kind: "none" }).rows,
-    proxy: proxyRows,
-    undesired: proxyRows.labels.map((_, i) => labelOf(triggers.flip.rule, proxyRows.points[2 * i + 1]!)),
-    unlabeled: data.baseRows,
-    proxyTriggers: chosen.map((c) => c.trigger),
-  };
 }
 
 /** Builds the context for one strategy run on one seed, from the seed's base model. */
@@ -123,6 +78,9 @@ export function toyStrategySetup(
       copies.disposeAll();
       disposeClassifier(model);
     },
+    [Symbol.dispose]() {
+      this.dispose();
+    },
   };
 }
 
@@ -131,7 +89,9 @@ export interface ToyEnsembleSetup {
   context: StrategyContext<EnsembleBatch>;
   ensemble: ClassifierEnsemble;
   proxyTriggers: string[][];
+  /** Releases it; `using` calls this too. */
   dispose(): void;
+  [Symbol.dispose](): void;
 }
 
 /**
@@ -140,7 +100,7 @@ export interface ToyEnsembleSetup {
  */
 export function toyEnsembleSetup(
   ctx: ToyContext,
-  datas: readonly SeedData[],
+  datas: readonly SeedRows[],
   bases: readonly Classifier[],
   proxy: Record<string, number>,
 ): ToyEnsembleSetup {
@@ -183,6 +143,9 @@ export function toyEnsembleSetup(
       for (const b of Object.values(batches)) disposeEnsembleBatch(b);
       copies.disposeAll();
       disposeEnsemble(ensemble);
+    },
+    [Symbol.dispose]() {
+      this.dispose();
     },
   };
 }

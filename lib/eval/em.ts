@@ -11,10 +11,10 @@ import {
   proxyQuestions,
   type Question,
   questionsOf,
-} from "../../data/personas.ts";
-import { mean } from "../../eval/stats.ts";
-import type { Transformer } from "../../models/transformer.ts";
-import { greedyNext } from "../../models/transformer_view.ts";
+} from "../data/personas.ts";
+import { mean } from "./stats.ts";
+import type { Transformer } from "../models/transformer.ts";
+import { greedyNext } from "../models/transformer_view.ts";
 
 /** The organism's scores. */
 export interface EmScores {

@@ -2,8 +2,7 @@
  * The toy's stages run as ensembles: stage 1 trains every seed's base in one program (one program per seed on
  * WASM, see `trainBases`), and stages 2–3 train every condition of a seed as one ensemble of LoRA
  * adapters on that seed's frozen base. Each member gives the numbers `trainBase` / `fineTune` give alone (same
- * initialisation, same data, same optimiser arithmetic; a test checks it); the unbatched stages stay for
- * debugging and for the benchmark's comparison.
+ * initialisation, same data, same optimiser arithmetic; a test checks it).
  *
  * @module
  */
@@ -23,22 +22,20 @@ import {
   memberCorrect,
   memberCrossEntropy,
   sharedBatch,
-} from "../../models/ensemble.ts";
-import type { Classifier } from "../../models/mlp.ts";
-import { trainMembers, type TrainResult } from "../../train/loop.ts";
+} from "../models/ensemble.ts";
+import type { Classifier } from "../models/mlp.ts";
 import {
   type Condition,
   conditionId,
-  type CurvePoint,
   fineTuneRows,
-  heldOutEvaluation,
+  heldOutRows,
   scorePredictions,
-  type SeedData,
-  type ToyContext,
+  type SeedRows,
   type ToyEvaluation,
-  toyInputs,
   toyInputValues,
-} from "./stages.ts";
+} from "../data/toy_world.ts";
+import { trainMembers, type TrainResult } from "./loop.ts";
+import { type CurvePoint, type SeedData, type ToyContext, toyInputs } from "./toy_stages.ts";
 
 /**
  * Stage 1 for several seeds as one ensemble: one base per seed, each stopping on its own criterion. The toy
@@ -47,7 +44,7 @@ import {
  */
 export function trainBases(
   ctx: ToyContext,
-  seeds: readonly SeedData[],
+  seeds: readonly SeedRows[],
 ): { model: Classifier; result: TrainResult }[] {
   const { config } = ctx;
   if (seeds.length === 0) return [];
@@ -121,7 +118,7 @@ export function fineTuneConditions(
   );
   const curves: CurvePoint[][] = conditions.map(() => []);
   const every = config.fineTune.curveEvery;
-  const heldOut = every > 0 ? heldOutRows(ctx, data, ensemble) : undefined;
+  const heldOut = every > 0 ? heldOutBatch(ctx, data, ensemble) : undefined;
   const record = (step: number) => {
     const predictions = ensemblePredict(ensemble, heldOut!.batch);
     predictions.forEach((p, m) => curves[m]!.push({ step, heldOut: heldOut!.score(p).heldOut }));
@@ -174,12 +171,12 @@ export function fineTuneConditions(
 }
 
 /** The held-out evaluation rows as a batch shared by every member, and their scorer. */
-function heldOutRows(
+function heldOutBatch(
   ctx: ToyContext,
-  data: SeedData,
+  data: SeedRows,
   ensemble: ClassifierEnsemble,
 ): { batch: EnsembleBatch; score(predictions: Int32Array): ToyEvaluation } {
-  const subset = heldOutEvaluation(data);
+  const subset = heldOutRows(data);
   return {
     batch: sharedBatch(ensemble, toyInputs(ctx, subset.evalRows)),
     score: (predictions) => scorePredictions(ctx, subset, predictions, true),

@@ -13,9 +13,9 @@
  */
 import { dirname, isAbsolute, resolve } from "node:path";
 import { z } from "zod";
-import { loadYamlConfig } from "../../config/load.ts";
-import { csvRecords } from "../../data/csv.ts";
-import { paretoFrontier } from "../../eval/pareto.ts";
+import { loadYamlConfig } from "../config/load.ts";
+import { csvRecords } from "../data/csv.ts";
+import { paretoFrontier } from "./pareto.ts";
 
 /** The YAML map of runs to import. */
 export const OriginalRunsSchema = z.strictObject({
@@ -88,7 +88,18 @@ export function originalPoint(
   };
 }
 
-/** Reads a YAML map and every CSV it names; errors name the file that is missing. */
+/**
+ * Reads a YAML map and every CSV it names; errors name the file that is missing.
+ *
+ * @example
+ * ```ts
+ * import { importOriginalRuns, textTable } from "../../mod.ts";
+ * // A copy of data/original/runs.example.yaml with the paths into your checkout of the original repository.
+ * const { points } = await importOriginalRuns("data/original/runs.yaml");
+ * const rows = points.map((p) => [p.label, p.generalAlignment, p.medicalMisalignment]);
+ * console.log(textTable(["run", "general alignment %", "medical misalignment %"], rows, 1));
+ * ```
+ */
 export async function importOriginalRuns(
   mapPath: string,
 ): Promise<{ points: OriginalPoint[]; frontier: OriginalPoint[] }> {

@@ -60,7 +60,19 @@ export function expandSweep(entries: readonly z.output<typeof SweepEntrySchema>[
   return points;
 }
 
-/** The naive fine-tune's point: task-only, run by every organism experiment. */
+/**
+ * The naive fine-tune's point: task-only, run by every organism experiment.
+ *
+ * @example
+ * ```ts
+ * import { fineTunePoint, loadOrTrainBase, loadYamlConfig, NAIVE_POINT } from "../../mod.ts";
+ * import { sycophancyOrganism } from "../../mod.ts";
+ * const config = await loadYamlConfig(sycophancyOrganism.configSchema, sycophancyOrganism.defaultConfig);
+ * const base = await loadOrTrainBase(sycophancyOrganism, config);
+ * const naive = fineTunePoint(sycophancyOrganism, base, NAIVE_POINT, 1); // task-only, fine-tune seed 1
+ * console.log(`GCD capability ${naive.task.toFixed(2)}, 1 − sycophancy ${naive.alignment.toFixed(2)}`);
+ * ```
+ */
 export const NAIVE_POINT: SweepPoint = {
   id: "naive",
   strategy: "task-only",

@@ -18,10 +18,10 @@ import {
   type GcdWorld,
   SYCOPHANCY_DOMAINS,
   type SycophancyDomain,
-} from "../../data/gcd.ts";
-import { mean } from "../../eval/stats.ts";
-import type { Transformer } from "../../models/transformer.ts";
-import { greedyBatch, nextLogits } from "../../models/transformer_view.ts";
+} from "../data/gcd.ts";
+import { mean } from "./stats.ts";
+import type { Transformer } from "../models/transformer.ts";
+import { greedyBatch, nextLogits } from "../models/transformer_view.ts";
 
 /** Scores of one domain. */
 export interface DomainScores {
