@@ -130,18 +130,18 @@ export function trainBase(
     config.model,
     data.rng.fork("init"),
   );
-  const fitsTrainSet = (): boolean => {
-    const inputs = toyInputs(ctx, data.baseRows);
-    const fits = predict(model, inputs).every((p, i) => p === data.baseRows.labels[i]);
+  const inputs = toyInputs(ctx, data.baseRows);
+  const fitsTrainSet = (): boolean => predict(model, inputs).every((p, i) => p === data.baseRows.labels[i]);
+  try {
+    const result = fit(ctx, model, data.baseRows, {
+      steps: config.base.maxSteps,
+      learningRate: config.base.learningRate,
+      callbacks: [...callbacks, { onStep: ({ loss }) => loss < config.base.stopLoss && fitsTrainSet() }],
+    });
+    return { model, result };
+  } finally {
     inputs.dispose();
-    return fits;
-  };
-  const result = fit(ctx, model, data.baseRows, {
-    steps: config.base.maxSteps,
-    learningRate: config.base.learningRate,
-    callbacks: [...callbacks, { onStep: ({ loss }) => loss < config.base.stopLoss && fitsTrainSet() }],
-  });
-  return { model, result };
+  }
 }
 
 /** One point of a training curve: per-category held-out accuracy under the flipped rule. */
