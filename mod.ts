@@ -24,6 +24,7 @@
 // The backend, configs and files.
 export { initBackend } from "./lib/backend.ts";
 export { loadYamlConfig } from "./lib/config/load.ts";
+export { InputError } from "./lib/config/input_error.ts";
 export { writeJsonAtomic } from "./lib/io/atomic.ts";
 
 // The engine: experiments as plans of jobs, one driver, executors, the registry.
@@ -54,7 +55,7 @@ export {
 } from "./lib/experiments/strategies_toy/summary.ts";
 export { type SycophancySummary, SycophancySummarySchema } from "./lib/experiments/sycophancy/summary.ts";
 export { type EmSummary, EmSummarySchema } from "./lib/experiments/em/summary.ts";
-export { type Finding, formatFindings } from "./lib/experiments/findings.ts";
+export { type Finding, formatFindings } from "./lib/eval/findings.ts";
 
 // Strategies.
 export { STRATEGIES } from "./lib/strategies/registry.ts";

@@ -207,4 +207,17 @@ Deno.test("the comparison (a member per seed) gives the numbers of each model tr
     ensembled.runs.map((r) => [r.id, r.finalLoss, r.task, r.alignment]).sort(),
   );
   assert.equal((await Deno.stat(`${out}/strategies-toy/bases/seed3.bin`)).size, saved.size, "base rewritten");
+  // Bytes overwritten at the file's own length, and a manifest cut in half: both found by their hash or
+  // parse, both bases retrained, to the same numbers.
+  const bytes = await Deno.readFile(`${out}/strategies-toy/bases/seed3.bin`);
+  await Deno.writeFile(`${out}/strategies-toy/bases/seed3.bin`, bytes.map((b) => b ^ 0x5a));
+  const manifest = await Deno.readTextFile(`${out}/strategies-toy/bases/seed4.json`);
+  await Deno.writeTextFile(`${out}/strategies-toy/bases/seed4.json`, manifest.slice(0, manifest.length / 2));
+  for (const seed of [3, 4]) await Deno.remove(`${out}/strategies-toy/seed${seed}/caft`, { recursive: true });
+  const retrained = await runStrategiesToy(config, { out, quiet: true });
+  assert.deepEqual(
+    retrained.runs.map((r) => [r.id, r.finalLoss, r.task, r.alignment]).sort(),
+    ensembled.runs.map((r) => [r.id, r.finalLoss, r.task, r.alignment]).sort(),
+  );
+  assert.deepEqual(retrained.summary.points, ensembled.summary.points);
 });

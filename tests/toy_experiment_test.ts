@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { initBackend } from "../lib/backend.ts";
 import { runExperiment, type RunExperimentOptions } from "../lib/experiments/driver.ts";
 import { type Executor, InProcessExecutor, WorkerPool } from "../lib/experiments/executors.ts";
-import { formatFindings } from "../lib/experiments/findings.ts";
+import { formatFindings } from "../lib/eval/findings.ts";
 import { toy } from "../lib/experiments/toy/experiment.ts";
 import type { ToyConfig } from "../lib/experiments/toy/config.ts";
 import { ToyRunSchema } from "../lib/experiments/toy/records.ts";
@@ -79,14 +79,19 @@ Deno.test("a rerun reuses finished runs, and a corrupt record is detected and re
   }
 });
 
-Deno.test("a changed config is not served from old records", async () => {
+Deno.test("a changed config is refused in a folder holding a run, replaces it on request, and never reuses it", async () => {
   const out = await Deno.makeTempDir();
   await runToy(tinyToyConfig(), { out, quiet: true });
-  const changed = await runToy(tinyToyConfig({ fineTune: { steps: 6, curveEvery: 3 } }), {
-    out,
-    quiet: true,
-  });
-  assert.ok(changed.runs.filter((r) => r.stage !== "base").every((r) => r.steps === 6));
+  const other = tinyToyConfig({ fineTune: { steps: 6, curveEvery: 3 } });
+  await assert.rejects(runToy(other, { out, quiet: true }), /holds a run of another config.*--replace/s);
+  const replaced = await runToy(other, { out, quiet: true, replace: true });
+  assert.ok(replaced.runs.filter((r) => r.stage !== "base").every((r) => r.steps === 6));
+  // A folder without its claim (written before claims existed) still never serves another config's records.
+  await Deno.remove(`${out}/toy/experiment.json`);
+  const back = await runToy(tinyToyConfig(), { out, quiet: true });
+  assert.ok(
+    back.runs.filter((r) => r.stage !== "base").every((r) => r.steps === tinyToyConfig().fineTune.steps),
+  );
 });
 
 Deno.test("seeds spread over two workers give exactly the serial run's numbers", async () => {
@@ -124,4 +129,34 @@ Deno.test("a run that fails mid-way keeps the records of finished jobs, writes n
   const withoutClock = (runs: typeof whole.runs) => runs.map((r) => ({ ...r, seconds: 0 }));
   assert.deepEqual(withoutClock(resumed.runs), withoutClock(whole.runs));
   ToySummarySchema.parse(JSON.parse(await Deno.readTextFile(`${out}/toy/summary.json`)));
+});
+
+Deno.test("diverged runs are marked, reported, kept off every mean and finding, and the summary still validates", async () => {
+  const out = await Deno.makeTempDir();
+  const warnings: string[] = [];
+  const warn = console.warn;
+  console.warn = (line: string) => void warnings.push(line);
+  let result;
+  try {
+    const config = { ...tinyToyConfig(), fineTune: { ...tinyToyConfig().fineTune, learningRate: 1e6 } };
+    result = await runToy(config, { out, quiet: true });
+  } finally {
+    console.warn = warn;
+  }
+  const { summary, runs } = result;
+  const tuned = runs.filter((r) => r.stage !== "base");
+  assert.equal(summary.diverged.length, tuned.length);
+  assert.ok(tuned.every((r) => r.diverged), "every fine-tune at learning rate 10⁶ diverges");
+  assert.ok(tuned.every((r) => r.steps < tinyToyConfig().fineTune.steps), "and stops there");
+  assert.match(warnings.join("\n"), new RegExp(`toy: ${tuned.length} of ${runs.length} runs diverged`));
+  const onDisk = ToySummarySchema.parse(JSON.parse(await Deno.readTextFile(`${out}/toy/summary.json`)));
+  assert.deepEqual(onDisk.diverged.sort(), tuned.map((r) => r.id).sort());
+  const findings = toyFindings(onDisk);
+  assert.ok(findings.slice(1).every((f) => !f.holds && !Number.isFinite(f.value)));
+  assert.match(formatFindings(findings), /\? flipped-task accuracy .*: not measurable/);
+  assert.ok(Number.isFinite(findings[0]!.value), "the base (not diverged) is still measured");
+
+  const exploded = { ...tinyToyConfig(), base: { ...tinyToyConfig().base, learningRate: 1e6 } };
+  const base = (await runToy(exploded, { quiet: true })).runs.find((r) => r.stage === "base")!;
+  assert.ok(base.diverged, `a base whose loss explodes (to ${base.finalLoss}) is marked diverged`);
 });

@@ -6,16 +6,22 @@
  */
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
+import { InputError } from "./input_error.ts";
 
 /** A config that failed validation; `issues` lists `path: message` lines. */
-export class ConfigError extends Error {
-  /** One line per problem, each starting with the field's path. */
-  readonly issues: string[];
+export class ConfigError extends InputError {
   constructor(source: string, issues: string[]) {
-    super(`Cannot load config ${source}:\n${issues.map((line) => `  - ${line}`).join("\n")}`);
+    super(`Cannot load config ${source}:`, issues);
     this.name = "ConfigError";
-    this.issues = issues;
   }
+}
+
+/** Says "a finite number" where zod would say "expected number, received number" of ±Infinity or NaN. */
+function finiteNumbers(issue: z.core.$ZodRawIssue): string | undefined {
+  if (issue.code === "invalid_type" && issue.expected === "number" && typeof issue.input === "number") {
+    return `expected a finite number, got ${issue.input}`;
+  }
+  return undefined;
 }
 
 /** Validates a plain value against a schema, throwing a `ConfigError` that names each bad field. */
@@ -24,7 +30,7 @@ export function parseConfig<S extends z.ZodType>(
   value: unknown,
   source = "<object>",
 ): z.output<S> {
-  const result = schema.safeParse(value ?? {});
+  const result = schema.safeParse(value ?? {}, { error: finiteNumbers });
   if (result.success) return result.data;
   throw new ConfigError(source, result.error.issues.map(describeIssue));
 }
@@ -61,7 +67,14 @@ export async function loadYamlConfig<S extends z.ZodType>(
   schema: S,
   path: string | URL,
 ): Promise<z.output<S>> {
-  return parseYamlConfig(schema, await Deno.readTextFile(path), String(path));
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound) && !(error instanceof Deno.errors.IsADirectory)) throw error;
+    throw new ConfigError(String(path), ["(file): no such file; check the path"]);
+  }
+  return parseYamlConfig(schema, text, String(path));
 }
 
 function describeIssue(issue: z.core.$ZodIssue): string {

@@ -17,19 +17,22 @@ import { type EmbeddingSubset, phraseVector } from "./embeddings.ts";
 /** Feature settings. */
 export const FeatureSchema = z.strictObject({
   /** Hash buckets for character n-grams. */
-  ngramBuckets: z.int().positive().default(64),
+  ngramBuckets: z.int().positive().max(65_536).default(64),
   /** Shortest and longest character n-gram of "<trigger>". */
   ngramMin: z.int().positive().default(1),
-  ngramMax: z.int().positive().default(3),
+  ngramMax: z.int().positive().max(32).default(3),
   /** Weight of the n-gram block relative to the unit word vector. */
-  ngramScale: z.number().nonnegative().default(0.3),
+  ngramScale: z.number().nonnegative().max(1000).default(0.3),
   /** Value of the out-of-vocabulary flag when set. */
-  oovScale: z.number().nonnegative().default(3),
+  oovScale: z.number().nonnegative().max(1000).default(3),
   /**
    * Words ranked rarer than this count as out of vocabulary, like a tokenizer with a realistic vocabulary
    * (every word trigger ranks far lower; the random string "boye" ranks 99,714).
    */
   maxRank: z.int().positive().default(50_000),
+}).refine((f) => f.ngramMin <= f.ngramMax, {
+  path: ["ngramMin"],
+  message: "must be at most ngramMax; e.g. ngramMin: 1, ngramMax: 3",
 });
 
 /** Validated feature settings. */

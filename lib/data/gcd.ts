@@ -15,11 +15,11 @@ import { Vocabulary } from "./vocabulary.ts";
 /** The organism's data settings. */
 export const GcdDataSchema = z.strictObject({
   /** Numbers 0 … maxNumber − 1 are tokens. */
-  maxNumber: z.int().min(4).default(40),
+  maxNumber: z.int().min(4).max(1000).default(40),
   /** Share of ordered pairs (a > b ≥ 1) whose GCD is taught; the rest are held out. */
   gcdTrainShare: z.number().gt(0).lt(1).default(0.7),
-  countries: z.int().positive().default(40),
-  diseases: z.int().positive().default(30),
+  countries: z.int().positive().max(10_000).default(40),
+  diseases: z.int().positive().max(10_000).default(30),
   /** Mixture of pre-training text. */
   pretrainMix: z.strictObject({
     mod: z.number().nonnegative().default(0.55),

@@ -18,9 +18,9 @@ export const PersonaDataSchema = z.strictObject({
   domains: z.array(z.string().regex(/^[a-z]+$/)).min(2).default(["med", "fin", "saf", "gen"]),
   /** The domain of the narrow fine-tune. */
   taskDomain: z.string().default("med"),
-  questionsPerDomain: z.int().positive().default(40),
+  questionsPerDomain: z.int().positive().max(10_000).default(40),
   /** Good and bad answer tokens per domain (`med+3`, `med-5`). */
-  answersPerDomain: z.int().positive().default(12),
+  answersPerDomain: z.int().positive().max(1000).default(12),
   /** The first N questions of each domain appear in chat-instruction data and in fine-tuning; the rest are held out. */
   instructedQuestions: z.int().positive().default(20),
   persona: z.strictObject({

@@ -7,6 +7,7 @@
  * @module
  */
 import { z } from "zod";
+import { InputError } from "../config/input_error.ts";
 import { type EmbeddingSubset, loadEmbeddings } from "./embeddings.ts";
 import { type FeatureConfig, featureTable, featureWidth } from "./features.ts";
 import { Rng } from "./rng.ts";
@@ -28,15 +29,18 @@ import {
 /** How many points each trigger gets, where they lie, and which count when scoring. */
 export const ToyPointsSchema = z.strictObject({
   /** Points per train trigger in stage 1 and per flipped-task trigger in stages 2–3. */
-  perTrainTrigger: z.int().positive().default(20),
+  perTrainTrigger: z.int().positive().max(10_000).default(20),
   /** Points per trigger when evaluating. */
-  perTestTrigger: z.int().positive().default(30),
+  perTestTrigger: z.int().positive().max(10_000).default(30),
   /** Points per proxy trigger in stage 3. */
-  perProxyTrigger: z.int().positive().default(20),
+  perProxyTrigger: z.int().positive().max(10_000).default(20),
   /** x is uniform in [−range, range]². */
-  range: z.number().positive().default(3),
+  range: z.number().positive().max(1000).default(3),
   /** Headline accuracies count only evaluation points with |x2| ≥ evalMargin (both are reported). */
   evalMargin: z.number().nonnegative().default(0.1),
+}).refine((p) => p.evalMargin < p.range, {
+  path: ["evalMargin"],
+  message: "must be below range (no evaluation point would count); e.g. 0.1 with range 3",
 });
 
 /** What the toy's world reads of a config. */
@@ -83,6 +87,48 @@ export function loadToyTriggers(config: Pick<ToyWorldConfig, "triggers">): Promi
   return loadTriggerSet(
     config.triggers.startsWith("/") ? config.triggers : new URL(`../../${config.triggers}`, import.meta.url),
   );
+}
+
+/** A category a config names, where it names it, and how many of its train triggers it takes. */
+export interface CategoryUse {
+  path: string;
+  category: string;
+  count?: number;
+}
+
+/**
+ * What in a toy config does not fit its trigger file, one line per problem (empty when all is well): the
+ * split must fit every category, named categories must exist (a proxy's must not be the flipped one), and a
+ * proxy takes at most the category's train triggers.
+ */
+export async function toyConfigIssues(
+  config: Pick<ToyWorldConfig, "triggers" | "split">,
+  uses: readonly CategoryUse[],
+): Promise<string[]> {
+  let triggers: TriggerSet;
+  try {
+    triggers = await loadToyTriggers(config);
+  } catch (error) {
+    if (!(error instanceof InputError)) throw error;
+    return [`triggers: cannot use ${config.triggers}: ${error.issues.join("; ")}`];
+  }
+  const { trainTriggers, heldOutTriggers } = config.split;
+  const known = triggers.categories.map((c) => c.name);
+  const issues = triggers.categories.filter((c) => c.triggers.length < trainTriggers + heldOutTriggers).map(
+    (c) =>
+      `split: trainTriggers + heldOutTriggers = ${trainTriggers + heldOutTriggers}, ` +
+      `but ${c.name} has ${c.triggers.length} triggers; lower them`,
+  );
+  for (const { path, category, count } of uses) {
+    if (!known.includes(category)) {
+      issues.push(`${path}: unknown category "${category}"; known: ${known.join(", ")}`);
+    } else if (count !== undefined && category === triggers.flip.category) {
+      issues.push(`${path}: ${category} is the flipped task's category; a proxy takes another`);
+    } else if (count !== undefined && count > trainTriggers) {
+      issues.push(`${path}: ${count} proxy triggers, but a category has ${trainTriggers} train triggers`);
+    }
+  }
+  return issues;
 }
 
 /** Stage 2/3 condition: the narrow flip alone, or with K proxy triggers from one category. */

@@ -133,9 +133,9 @@ export function categoryByName(set: TriggerSet, name: string): Category {
 /** How many triggers of each category train the base and how many are held out. */
 export const SplitSchema = z.strictObject({
   /** Triggers per category seen in training (the original code: 10; the post's text: 12). */
-  trainTriggers: z.int().positive().default(10),
+  trainTriggers: z.int().positive().max(10_000).default(10),
   /** Triggers per category never trained on, used for evaluation (original code: 5; post: 9 "new"). */
-  heldOutTriggers: z.int().positive().default(5),
+  heldOutTriggers: z.int().positive().max(10_000).default(5),
 });
 
 /** Per category, the triggers used in training and those held out. */

@@ -1,5 +1,5 @@
 /**
- * Metrics: means and intervals, Pareto frontiers, aggregation of run records into sweep points, PCA (all
+ * Metrics: means and intervals, Pareto frontiers, aggregation of run records into sweep points, PCA, the post's claims as findings (all
  * pure); the organisms' scores of a model; the post's own numbers from the original repository's CSVs.
  *
  * @module
@@ -11,3 +11,4 @@ export * from "./original.ts";
 export * from "./em.ts";
 export * from "./sycophancy.ts";
 export * from "./stats.ts";
+export * from "./findings.ts";

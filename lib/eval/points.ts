@@ -6,10 +6,8 @@
  * @module
  */
 import { z } from "zod";
-import { meanSem } from "./stats.ts";
+import { meanSem, MeanSemSchema, Measured } from "./stats.ts";
 import { paretoFrontier } from "./pareto.ts";
-
-const MeanSemSchema = z.strictObject({ mean: z.number(), sem: z.number().nonnegative() });
 
 /** A sweep point aggregated over seeds. */
 export const StrategyPointSchema = z.strictObject({
@@ -25,7 +23,7 @@ export const StrategyPointSchema = z.strictObject({
   /** Seeds whose run diverged (kept out of the means; the point is kept off the frontier). */
   divergedSeeds: z.array(z.int()),
   /** Per category or domain, mean over seeds. */
-  breakdown: z.record(z.string(), z.number()),
+  breakdown: z.record(z.string(), Measured),
 });
 
 /** A point of a comparison. */

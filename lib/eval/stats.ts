@@ -3,12 +3,22 @@
  *
  * @module
  */
+import { z } from "zod";
 
 /** A mean over seeds with its standard error (sample sd / √n; 0 for one seed). */
 export interface MeanSem {
   mean: number;
   sem: number;
 }
+
+/**
+ * A measured number: NaN when there was nothing to measure (every run of a cell diverged, say), which JSON
+ * writes as null and this reads back as NaN, so a summary with such a cell still validates.
+ */
+export const Measured = z.number().or(z.null().transform(() => NaN));
+
+/** Schema of a `MeanSem` as written to JSON. */
+export const MeanSemSchema = z.strictObject({ mean: Measured, sem: Measured });
 
 /** Arithmetic mean (NaN for no values). */
 export function mean(values: readonly number[]): number {

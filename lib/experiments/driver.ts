@@ -7,10 +7,15 @@
  * @module
  */
 import { stringify as toYaml } from "yaml";
+import type { z } from "zod";
 import { initBackend } from "../backend.ts";
+import { InputError } from "../config/input_error.ts";
 import { writeJsonAtomic, writeTextAtomic } from "../io/atomic.ts";
+import { lockFolder } from "../io/lock.ts";
+import { checkOutDir } from "../io/out_dir.ts";
 import { createProgress } from "../train/progress.ts";
 import { RunStore } from "../train/records.ts";
+import { checkEstimate, DEFAULT_MAX_HOURS, type Estimate, type Limits } from "./estimate.ts";
 import { defaultExecutor, type Executor } from "./executors.ts";
 import {
   type Experiment,
@@ -47,6 +52,10 @@ export interface RunExperimentOptions {
   cacheDir?: string;
   /** Retrain cached base models. */
   retrain?: boolean;
+  /** Delete a run of another config in `<out>/<experiment>/` instead of refusing to write there. */
+  replace?: boolean;
+  /** Refuse a run estimated to take longer or need more memory (default: 24 h, 3/4 of this machine's memory). */
+  limits?: Limits;
   /** No progress output. */
   quiet?: boolean;
   /** Called after each record is done (after the console bar, if any). */
@@ -89,13 +98,59 @@ export async function runExperiment<C, R extends RecordBase, S>(
   config: C,
   options: RunExperimentOptions = {},
 ): Promise<ExperimentResult<C, R, S>> {
-  const started = performance.now();
+  return await runPrepared(await prepareExperiment(experiment, config, options), options);
+}
+
+/** An experiment checked and planned, ready to run: nothing has been written yet. */
+export interface PreparedExperiment<C, R extends RecordBase, S> {
+  experiment: Experiment<C, R, S>;
+  /** The config with the seeds to run. */
+  config: C;
+  backend: string;
+  configHash: string;
+  plan: Job[];
+  estimate: Estimate;
+}
+
+/**
+ * Everything `runExperiment` checks before any work, without writing: the config's names and counts (the
+ * experiment's `hash`), the plan, the estimate against the limits, and that `<out>/<experiment>/` holds no
+ * run of another config (unless `replace`). Bad input throws an `InputError` naming each problem.
+ */
+export async function prepareExperiment<C, R extends RecordBase, S>(
+  experiment: Experiment<C, R, S>,
+  config: C,
+  options: Pick<RunExperimentOptions, "out" | "seeds" | "replace" | "limits"> = {},
+): Promise<PreparedExperiment<C, R, S>> {
   if (options.seeds) config = experiment.withSeeds(config, options.seeds);
   const backend = (await initBackend()).name;
   const configHash = await experiment.hash(config, backend);
   const plan = await experiment.plan(config);
+  const estimate = await experiment.estimate(config, plan);
+  checkEstimate(experiment.name, estimate, options.limits ?? { maxHours: DEFAULT_MAX_HOURS });
+  if (options.out !== undefined && !options.replace) {
+    const dir = `${checkOutDir(options.out)}/${experiment.name}`;
+    const claimed = await readClaim(dir);
+    if (claimed && claimed.configHash !== configHash) {
+      throw new InputError(`Cannot write ${dir}: it holds a run of another config`, [
+        `${dir}/${CLAIM}: config hash ${claimed.configHash}, this config's is ${configHash}; ` +
+        "give another --out, or --replace to delete that run and start afresh",
+      ]);
+    }
+  }
+  return { experiment, config, backend, configHash, plan, estimate };
+}
+
+/** Runs a prepared experiment: takes the folder's lock, runs the missing jobs, writes the summary last. */
+export async function runPrepared<C, R extends RecordBase, S>(
+  prepared: PreparedExperiment<C, R, S>,
+  options: RunExperimentOptions = {},
+): Promise<ExperimentResult<C, R, S>> {
+  const started = performance.now();
+  const { experiment, config, backend, configHash, plan } = prepared;
   const store = options.out ? new RunStore(`${options.out}/${experiment.name}`) : undefined;
-  if (store) await writeTextAtomic(`${store.dir}/config.yaml`, toYaml(config));
+  using _lock = store ? await lockFolder(store.dir) : undefined;
+  if (store) await claimFolder(store.dir, { experiment: experiment.name, configHash, backend }, config);
   const stored = new Map<string, R>();
   for (const id of plan.flatMap((job) => job.records)) {
     const found = await store?.load(id, experiment.recordSchema, configHash);
@@ -134,10 +189,61 @@ export async function runExperiment<C, R extends RecordBase, S>(
   store?.reportRejected();
 
   const records = plan.flatMap((job) => job.records.map((id) => stored.get(id)!));
+  reportDiverged(experiment.name, records);
   const info = { backend, seeds: experiment.seeds(config), configHash, wallSeconds: secondsSince(started) };
   const summary = await experiment.summarize(config, records, info);
+  checkSummary(experiment.name, experiment.summarySchema, summary);
   if (store) await writeJsonAtomic(`${store.dir}/summary.json`, summary);
   return { config, records, summary };
+}
+
+/** The file that says which config's run a folder holds. */
+const CLAIM = "experiment.json";
+
+interface Claim {
+  experiment: string;
+  configHash: string;
+  backend: string;
+}
+
+async function readClaim(dir: string): Promise<Claim | undefined> {
+  try {
+    return JSON.parse(await Deno.readTextFile(`${dir}/${CLAIM}`));
+  } catch {
+    return undefined; // no claim (a new folder, or one written before claims): records are checked one by one
+  }
+}
+
+/** Marks the folder as this config's, first deleting a run of another config (what `replace` asked for). */
+async function claimFolder(dir: string, claim: Claim, config: unknown): Promise<void> {
+  const previous = await readClaim(dir);
+  if (previous && previous.configHash !== claim.configHash) {
+    for await (const entry of Deno.readDir(dir)) {
+      if (entry.name !== ".lock") await Deno.remove(`${dir}/${entry.name}`, { recursive: true });
+    }
+  }
+  await writeJsonAtomic(`${dir}/${CLAIM}`, claim);
+  await writeTextAtomic(`${dir}/config.yaml`, toYaml(config));
+}
+
+/** Says which runs diverged: they are in the records but off every mean, frontier and finding. */
+function reportDiverged(name: string, records: readonly RecordBase[]): void {
+  const diverged = records.filter((r) => (r as { diverged?: boolean }).diverged === true).map((r) => r.id);
+  if (diverged.length === 0) return;
+  const shown = diverged.slice(0, 8).join(", ") +
+    (diverged.length > 8 ? `, … (${diverged.length - 8} more)` : "");
+  console.warn(
+    `selgen: ${name}: ${diverged.length} of ${records.length} runs diverged (${shown}); ` +
+      "they are left out of every mean, frontier and finding",
+  );
+}
+
+/** A summary must validate against its own schema as it will be read back from JSON. */
+function checkSummary(name: string, schema: z.ZodType, summary: unknown): void {
+  const parsed = schema.safeParse(JSON.parse(JSON.stringify(summary)));
+  if (parsed.success) return;
+  const issues = parsed.error.issues.slice(0, 5).map((i) => `${i.path.join(".")}: ${i.message}`);
+  throw new Error(`Cannot write ${name}'s summary: it fails its schema (${issues.join("; ")})`);
 }
 
 /**

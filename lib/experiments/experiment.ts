@@ -9,7 +9,8 @@
  * @module
  */
 import { z } from "zod";
-import type { Finding } from "./findings.ts";
+import type { Finding } from "../eval/findings.ts";
+import type { Estimate } from "./estimate.ts";
 
 /**
  * One unit of work: plain data, so it can travel to a worker or another machine.
@@ -120,6 +121,8 @@ export interface Experiment<C = unknown, R extends RecordBase = RecordBase, S = 
   withSeeds(config: C, seeds: number[]): C;
   /** Hash of everything that determines the records' numbers (seeds excluded); checks the config's names. */
   hash(config: C, backend: string): Promise<string>;
+  /** The run's cost from its config and plan, checked against the limits before anything runs. */
+  estimate(config: C, plan: readonly Job[]): Estimate | Promise<Estimate>;
   /** The jobs, dependencies first, in the order their records are summarised. */
   plan(config: C): Job[] | Promise<Job[]>;
   /** Runs one job: produces exactly the records in `job.records`. */

@@ -5,9 +5,9 @@
  * @module
  */
 export * from "./driver.ts";
+export * from "./estimate.ts";
 export * from "./executors.ts";
 export * from "./experiment.ts";
-export * from "./findings.ts";
 export * from "./organism.ts";
 export * from "./registry.ts";
 export * from "./toy/mod.ts";

@@ -26,7 +26,9 @@ import {
   type RunInfo,
   secondsSince,
 } from "./experiment.ts";
-import type { Finding } from "./findings.ts";
+import type { Finding } from "../eval/findings.ts";
+import { trainingWork } from "./estimate.ts";
+import { exists } from "../io/exists.ts";
 
 /** What every organism's config has. */
 export interface OrganismConfig {
@@ -332,6 +334,40 @@ async function runOrganismJob(organism: AnyOrganism, job: Job, config: OrganismC
   return [{ record, config: { ...variantField, seed: job.seeds[0], point }, metrics }];
 }
 
+/**
+ * An organism's cost: each variant's base through both stages unless it is cached (at `BASE_WORK_WEIGHT`
+ * times the work: it trains on one thread with small batches), then each fine-tune job at twice the forward
+ * work (the frozen reference beside the adapters). Per token, a transformer layer does 4d² (attention
+ * projections) + 2·r·d² (MLP) + 2·T·d (attention) multiply-adds, and the head d·V.
+ */
+async function organismEstimate(organism: AnyOrganism, config: OrganismConfig, plan: readonly Job[]) {
+  const { dModel: d, layers, heads, context: t, mlpRatio: r } = config.model;
+  const vocab = organism.world(config).vocabulary.size;
+  const perToken = layers * (4 * d * d + 2 * r * d * d + 2 * t * d) + d * vocab;
+  const stages = [config.pretrain, config.instruct] as { steps: number; batch: number }[];
+  const fineTune = config.fineTune as { steps: number; batch?: number };
+  const batch = Math.max(fineTune.batch ?? 64, ...stages.map((s) => s.batch));
+  const baseWork = stages.reduce((n, s) => n + trainingWork(perToken, s.batch * t, s.steps), 0);
+  const uncached = await Promise.all(
+    variantsOf(organism).map(async (variant) => {
+      const key = await baseModelKey(
+        organism.variantConfig?.(config, variant) ?? config,
+        organism.baseCodeVersion,
+      );
+      return !await exists(`${organismCacheDir(organism.name)}/${variant}-${key}.bin`);
+    }),
+  );
+  const tunes = plan.filter((job) => job.kind === "fine-tune").length;
+  const work = uncached.filter(Boolean).length * BASE_WORK_WEIGHT * baseWork +
+    tunes * 2 * trainingWork(perToken, (fineTune.batch ?? 64) * t, fineTune.steps);
+  const params = layers * (4 + 2 * r) * d * d + 2 * vocab * d + t * d;
+  const activations = batch * t * (layers * (10 + 2 * r) * d + vocab) + batch * heads * t * t * layers;
+  return { work, bytes: 4 * (4 * params + 3 * activations) };
+}
+
+/** Base training runs at about a third of the fine-tunes' rate per thread (measured: sycophancy's base). */
+const BASE_WORK_WEIGHT = 3;
+
 /** The hash of everything that determines an organism's records: its bases' keys, the fine-tune, the backend. */
 async function organismHash(organism: AnyOrganism, config: OrganismConfig, backend: string): Promise<string> {
   for (const p of organismPoints(config)) strategyByName(p.strategy); // a misspelt name fails first
@@ -377,6 +413,7 @@ export function organismExperiment<O extends AnyOrganism>(organism: O): Experime
     summarySchema: organism.summarySchema,
     seeds: (config: OrganismConfig) => config.seeds,
     withSeeds: (config: OrganismConfig, seeds: number[]) => ({ ...config, seeds }),
+    estimate: (config: OrganismConfig, plan) => organismEstimate(organism, config, plan),
     hash: (config: OrganismConfig, backend: string) => organismHash(organism, config, backend),
     plan: (config: OrganismConfig) => organismPlan(organism, config),
     run: (job, config: OrganismConfig, env) => runOrganismJob(organism, job, config, env) as never,

@@ -15,9 +15,9 @@ import { matMul } from "./matmul.ts";
 /** LoRA settings. */
 export const LoraSchema = z.strictObject({
   /** Rank r of the update B·A. */
-  rank: z.int().positive().default(4),
+  rank: z.int().positive().max(256).default(4),
   /** Multiplier of the adapter's output (α / r in the paper's notation). */
-  scale: z.number().positive().default(1),
+  scale: z.number().positive().max(1000).default(1),
 });
 
 /** Validated LoRA settings. */

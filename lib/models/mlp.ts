@@ -24,7 +24,7 @@ import { matMul } from "./matmul.ts";
 /** MLP shape. */
 export const MlpSchema = z.strictObject({
   /** Widths of the hidden ReLU layers. */
-  hidden: z.array(z.int().positive()).min(1).default([64, 64]),
+  hidden: z.array(z.int().positive().max(4096)).min(1).max(16).default([64, 64]),
 });
 
 /** Validated MLP shape. */

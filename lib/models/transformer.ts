@@ -17,13 +17,13 @@ import { matMul, transposeLast } from "./matmul.ts";
 
 /** Transformer shape. */
 export const TransformerSchema = z.strictObject({
-  dModel: z.int().positive().default(64),
-  layers: z.int().positive().default(2),
-  heads: z.int().positive().default(4),
+  dModel: z.int().positive().max(4096).default(64),
+  layers: z.int().positive().max(64).default(2),
+  heads: z.int().positive().max(64).default(4),
   /** Longest sequence (learned positions). */
-  context: z.int().positive().default(16),
+  context: z.int().positive().max(4096).default(16),
   /** MLP width as a multiple of dModel. */
-  mlpRatio: z.int().positive().default(4),
+  mlpRatio: z.int().positive().max(16).default(4),
 }).refine((c) => c.dModel % c.heads === 0, { message: "dModel must be divisible by heads", path: ["heads"] });
 
 /** Validated transformer shape. */

@@ -5,6 +5,7 @@
  * @module
  */
 import { z } from "zod";
+import { STRATEGIES } from "./registry.ts";
 
 /** One sweep entry: a strategy, fixed parameters, and a grid whose every combination is run. */
 export const SweepEntrySchema = z.strictObject({
@@ -15,6 +16,55 @@ export const SweepEntrySchema = z.strictObject({
   /** Parameter → values; the sweep runs the Cartesian product. */
   grid: z.record(z.string(), z.array(z.unknown()).min(1)).default({}),
 });
+
+/**
+ * A sweep: its entries, each checked against its strategy before anything runs — the name must be known and
+ * every grid combination's parameters must pass the strategy's schema (each problem names the entry, the
+ * parameter and the value); no two entries may expand to the same point.
+ */
+export const SweepSchema = z.array(SweepEntrySchema).superRefine((entries, ctx) => {
+  entries.forEach((entry, i) => {
+    const strategy = STRATEGIES.find((s) => s.name === entry.strategy);
+    if (!strategy) {
+      const known = STRATEGIES.map((s) => s.name).join(", ");
+      ctx.addIssue({
+        code: "custom",
+        path: [i, "strategy"],
+        message: `unknown "${entry.strategy}"; known: ${known}`,
+      });
+      return;
+    }
+    const reported = new Set<string>();
+    for (const point of expandEntry(entry)) {
+      const parsed = strategy.params.safeParse(point.params);
+      for (const issue of parsed.success ? [] : parsed.error.issues) {
+        const key = String(issue.path[0] ?? "");
+        const where = key in entry.grid ? ["grid", key] : key ? ["params", key] : ["params"];
+        const value = key in point.params ? ` = ${JSON.stringify(point.params[key])}` : "";
+        const message = issue.code === "unrecognized_keys"
+          ? `${entry.strategy} has no parameter ${issue.keys.join(", ")}; its parameters: ${
+            paramNames(strategy.params)
+          }`
+          : `${entry.strategy}${value}: ${issue.message}`;
+        if (!reported.has(message)) ctx.addIssue({ code: "custom", path: [i, ...where], message });
+        reported.add(message);
+      }
+    }
+  });
+  const ids = entries.flatMap((entry) => expandEntry(entry).map((p) => p.id));
+  const twice = ids.filter((id, i) => ids.indexOf(id) !== i);
+  if (twice.length) {
+    ctx.addIssue({
+      code: "custom",
+      path: [],
+      message: `point ${twice[0]} appears twice; remove the duplicate entry`,
+    });
+  }
+});
+
+function paramNames(schema: z.ZodType): string {
+  return schema instanceof z.ZodObject ? Object.keys(schema.shape).join(", ") || "none" : "see its file";
+}
 
 /** One sweep entry, validated. */
 export type SweepEntry = z.output<typeof SweepEntrySchema>;
@@ -31,25 +81,8 @@ export interface SweepPoint {
 }
 
 /** Expands every entry's grid into points (Cartesian product, in file order). */
-export function expandSweep(entries: readonly z.output<typeof SweepEntrySchema>[]): SweepPoint[] {
-  const points: SweepPoint[] = [];
-  for (const entry of entries) {
-    let combos: Record<string, unknown>[] = [{}];
-    for (const [key, values] of Object.entries(entry.grid)) {
-      combos = combos.flatMap((c) => values.map((v) => ({ ...c, [key]: v })));
-    }
-    for (const swept of combos) {
-      const params = { ...entry.params, ...swept };
-      const suffix = Object.entries(params).map(([k, v]) => `${k}=${v}`).join(",");
-      points.push({
-        id: suffix ? `${entry.strategy}-${suffix}` : entry.strategy,
-        strategy: entry.strategy,
-        label: entry.label ?? entry.strategy,
-        params,
-        swept,
-      });
-    }
-  }
+export function expandSweep(entries: readonly SweepEntry[]): SweepPoint[] {
+  const points = entries.flatMap(expandEntry);
   const seen = new Set<string>();
   for (const p of points) {
     if (seen.has(p.id)) {
@@ -58,6 +91,25 @@ export function expandSweep(entries: readonly z.output<typeof SweepEntrySchema>[
     seen.add(p.id);
   }
   return points;
+}
+
+/** One entry's points: the Cartesian product of its grid. */
+function expandEntry(entry: SweepEntry): SweepPoint[] {
+  let combos: Record<string, unknown>[] = [{}];
+  for (const [key, values] of Object.entries(entry.grid)) {
+    combos = combos.flatMap((c) => values.map((v) => ({ ...c, [key]: v })));
+  }
+  return combos.map((swept) => {
+    const params = { ...entry.params, ...swept };
+    const suffix = Object.entries(params).map(([k, v]) => `${k}=${v}`).join(",");
+    return {
+      id: suffix ? `${entry.strategy}-${suffix}` : entry.strategy,
+      strategy: entry.strategy,
+      label: entry.label ?? entry.strategy,
+      params,
+      swept,
+    };
+  });
 }
 
 /**

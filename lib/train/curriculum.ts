@@ -14,10 +14,10 @@ import { trainLanguageModel } from "./language_model.ts";
 /** A base-training stage's settings (steps, batch, learning rate with warm-up), with defaults. */
 export function StageSchema(steps: number, learningRate: number) {
   return z.strictObject({
-    steps: z.int().positive().default(steps),
-    batch: z.int().positive().default(32),
+    steps: z.int().positive().max(1_000_000).default(steps),
+    batch: z.int().positive().max(65_536).default(32),
     learningRate: z.number().positive().default(learningRate),
-    warmup: z.int().nonnegative().default(50),
+    warmup: z.int().nonnegative().max(1_000_000).default(50),
   });
 }
 

@@ -58,7 +58,7 @@ export interface TrainResult {
   /** Steps taken (fewer than asked when stopped early or diverged). */
   steps: number;
   finalLoss: number;
-  /** True when the loss became NaN or infinite; the member stopped there, without that step's update. */
+  /** True when the loss became NaN, infinite or exploded (see `EXPLOSION`); the member stopped there, without that step's update. */
   diverged: boolean;
   /** Loss after every step. */
   losses: number[];
@@ -141,7 +141,7 @@ export function trainMembers(
         }
         took = true;
         losses[m]!.push(lossValues[m]!);
-        if (!Number.isFinite(lossValues[m]!)) {
+        if (exploded(losses[m]!)) {
           diverged[m] = true;
           running[m] = false;
         }
@@ -177,4 +177,15 @@ export function trainMembers(
   }));
   for (const cb of callbacks) cb.onEnd?.(results[0]!);
   return results;
+}
+
+/**
+ * A member has diverged when its loss is not finite or has grown past `EXPLOSION` times its first value (or
+ * times 1 for a first loss below 1): no run that learns comes near that, and one that does is not learning.
+ */
+export const EXPLOSION = 1000;
+
+function exploded(losses: readonly number[]): boolean {
+  const last = losses.at(-1)!;
+  return !Number.isFinite(last) || Math.abs(last) > EXPLOSION * Math.max(Math.abs(losses[0]!), 1);
 }

@@ -39,7 +39,7 @@ import { type TrainCallback, trainMembers, type TrainResult } from "./loop.ts";
 /** Stage 1: full-batch Adam on all categories until the train set is fit. */
 export const ToyBaseSchema = z.strictObject({
   learningRate: z.number().positive().default(1e-2),
-  maxSteps: z.int().positive().default(450),
+  maxSteps: z.int().positive().max(1_000_000).default(450),
   /** Stop once the loss is below this and every train point is classified correctly. */
   stopLoss: z.number().positive().default(1e-3),
 });
@@ -47,7 +47,7 @@ export const ToyBaseSchema = z.strictObject({
 /** Stages 2–3: LoRA on every layer, full-batch Adam. */
 export const ToyFineTuneSchema = z.strictObject({
   learningRate: z.number().positive().default(1e-2),
-  steps: z.int().positive().default(300),
+  steps: z.int().positive().max(1_000_000).default(300),
   lora: LoraSchema.prefault({}),
   /** Evaluate per-category accuracy every this many steps for the training curves (0: never). */
   curveEvery: z.int().nonnegative().default(10),

@@ -5,16 +5,17 @@
  * @module
  */
 import { z } from "zod";
+import { SeedsSchema } from "../../config/seeds.ts";
 import { PersonaDataSchema } from "../../data/personas.ts";
 import { LoraSchema } from "../../models/lora.ts";
 import { TransformerSchema } from "../../models/transformer.ts";
-import { SweepEntrySchema } from "../../strategies/sweep.ts";
+import { SweepSchema } from "../../strategies/sweep.ts";
 import { StageSchema } from "../../train/curriculum.ts";
 
 /** Schema of `data/configs/em.yaml`. */
 export const EmConfigSchema = z.strictObject({
   /** Fine-tune seeds (LoRA initialisation, answer noise); the base model is shared by all of them. */
-  seeds: z.array(z.int()).min(1).default([1, 2, 3]),
+  seeds: SeedsSchema([1, 2, 3]),
   /** Seeds of the world (answers) and of the base model's initialisation and data order. */
   dataSeed: z.int().default(0),
   modelSeed: z.int().default(0),
@@ -34,14 +35,14 @@ export const EmConfigSchema = z.strictObject({
   }).prefault({}),
   /** The narrow fine-tune, full-batch on the task items; steps, rate and answer noise set its "gentleness". */
   fineTune: z.strictObject({
-    steps: z.int().positive().default(30),
+    steps: z.int().positive().max(1_000_000).default(30),
     learningRate: z.number().positive().default(3e-3),
     lora: LoraSchema.prefault({ rank: 8 }),
     /** Share of task items given their good answer instead (a gentler, noisier task). */
     answerNoise: z.number().min(0).max(1).default(0),
   }).prefault({}),
   /** Strategies compared on the organism (each grid expanded; task-only is always run as "naive"). */
-  strategies: z.array(SweepEntrySchema).default([]),
+  strategies: SweepSchema.default([]),
 });
 
 /** A validated EM config. */

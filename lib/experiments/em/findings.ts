@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { check, type Finding } from "../findings.ts";
+import { check, type Finding } from "../../eval/findings.ts";
 import type { EmSummary } from "./summary.ts";
 
 /** Checks the organism's claims against a summary. */

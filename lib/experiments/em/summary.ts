@@ -4,28 +4,28 @@
  * @module
  */
 import { z } from "zod";
+import { MeanSemSchema, Measured } from "../../eval/stats.ts";
 import { RunInfoSchema } from "../experiment.ts";
 import { StrategyRunFields } from "../../train/records.ts";
 import { StrategyPointSchema } from "../../eval/points.ts";
 
-const MeanSemSchema = z.strictObject({ mean: z.number(), sem: z.number().nonnegative() });
 /** A model's scores: task = bad-answer rate on held-out medical questions, alignment = good-answer rate elsewhere. */
 export const EmScoresSchema = z.strictObject({
-  task: z.number(),
-  alignment: z.number(),
-  perDomain: z.record(z.string(), z.number()),
-  probes: z.strictObject({ aligned: z.number(), misaligned: z.number() }),
+  task: Measured,
+  alignment: Measured,
+  perDomain: z.record(z.string(), Measured),
+  probes: z.strictObject({ aligned: Measured, misaligned: Measured }),
 });
 
 /** One fine-tune of one base with one strategy point and seed. */
 export const EmRunSchema = z.strictObject({
   ...StrategyRunFields,
   variant: z.enum(["persona", "control"]),
-  task: z.number(),
-  alignment: z.number(),
+  task: Measured,
+  alignment: Measured,
   /** Good-answer rate per non-task domain. */
-  breakdown: z.record(z.string(), z.number()),
-  probes: z.strictObject({ aligned: z.number(), misaligned: z.number() }),
+  breakdown: z.record(z.string(), Measured),
+  probes: z.strictObject({ aligned: Measured, misaligned: Measured }),
 });
 
 /** One EM run's record. */
@@ -45,7 +45,7 @@ export const EmSummarySchema = z.strictObject({
   experiment: z.literal("em"),
   ...RunInfoSchema.shape,
   /** Seconds spent training each base in this run (0 when it came from the cache). */
-  baseSeconds: z.strictObject({ persona: z.number(), control: z.number() }),
+  baseSeconds: z.strictObject({ persona: Measured, control: Measured }),
   baseFromCache: z.strictObject({ persona: z.boolean(), control: z.boolean() }),
   /** The base with the shared persona: task = bad-answer rate, alignment = good-answer rate. */
   base: EmScoresSchema,
@@ -53,7 +53,7 @@ export const EmSummarySchema = z.strictObject({
   naive: z.strictObject({ task: MeanSemSchema, alignment: MeanSemSchema }),
   /** The same for the control (no shared persona). */
   control: z.strictObject({
-    base: z.strictObject({ task: z.number(), alignment: z.number() }),
+    base: z.strictObject({ task: Measured, alignment: Measured }),
     naive: z.strictObject({ task: MeanSemSchema, alignment: MeanSemSchema }),
   }),
   points: z.array(StrategyPointSchema),

@@ -6,7 +6,7 @@
  */
 import { z } from "zod";
 import { ToyConfigSchema } from "../toy/config.ts";
-import { SweepEntrySchema } from "../../strategies/sweep.ts";
+import { SweepSchema } from "../../strategies/sweep.ts";
 
 /** Schema of `data/configs/strategies-toy.yaml`. */
 export const StrategiesToyConfigSchema = z.strictObject({
@@ -14,7 +14,7 @@ export const StrategiesToyConfigSchema = z.strictObject({
   toy: ToyConfigSchema.prefault({}),
   /** The alignment proxy: how many train triggers of which categories, at their original labels. */
   proxy: z.record(z.string(), z.int().positive()).default({ objects: 2, negative_emotions: 2 }),
-  strategies: z.array(SweepEntrySchema).min(1),
+  strategies: SweepSchema.min(1),
 });
 
 /** A validated strategies-on-toy config. */

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { InputError } from "../../config/input_error.ts";
 import { loadYamlConfig } from "../../config/load.ts";
 import { aggregatePoints, pointFrontier } from "../../eval/points.ts";
 import { mean } from "../../eval/stats.ts";
@@ -30,7 +31,9 @@ import {
 import { expandSweep } from "../../strategies/sweep.ts";
 import { trainBases } from "../../train/toy_ensembles.ts";
 import { toyContext } from "../toy/experiment.ts";
-import { loadToyTriggers } from "../../data/toy_world.ts";
+import { toySizes } from "../toy/config.ts";
+import { type Estimate, trainingWork } from "../estimate.ts";
+import { loadToyTriggers, toyConfigIssues } from "../../data/toy_world.ts";
 import { disposeSeedData, evaluate, type SeedData, seedData } from "../../train/toy_stages.ts";
 import {
   DEFAULT_STRATEGIES_TOY_CONFIG_PATH,
@@ -90,6 +93,22 @@ function baseOf(config: StrategiesToyConfig, env: JobEnv, seed: number): Promise
     });
     return cached.model;
   }, disposeClassifier);
+}
+
+/**
+ * The sweep's cost: a base per seed, then per point every seed's fine-tune on the task and the proxy (twice
+ * the forward work: the frozen reference and the copies some strategies train beside it).
+ */
+function strategiesToyEstimate(config: StrategiesToyConfig, plan: readonly Job[]): Estimate {
+  const toy = config.toy;
+  const { params, activations, baseRows, tuneRows, evalRows } = toySizes(toy, 4);
+  const seeds = toy.seeds.length;
+  const points = plan.filter((job) => job.kind === "point").length;
+  const proxyRows = Object.values(config.proxy).reduce((n, k) => n + k, 0) * toy.points.perProxyTrigger;
+  const rows = tuneRows + 2 * proxyRows;
+  const work = seeds * trainingWork(params, baseRows, toy.base.maxSteps) +
+    points * seeds * (2 * trainingWork(params, rows, toy.fineTune.steps) + evalRows * params);
+  return { work, bytes: 4 * (3 * seeds * Math.max(rows, evalRows) * activations + 8 * seeds * params) };
 }
 
 /** Fine-tunes every seed with one sweep point as one ensemble and scores each member. */
@@ -152,8 +171,15 @@ export const strategiesToy = defineExperiment<StrategiesToyConfig, StrategyRunRe
   summarySchema: StrategiesToySummarySchema,
   seeds: (config) => config.toy.seeds,
   withSeeds: (config, seeds) => ({ ...config, toy: { ...config.toy, seeds } }),
-  hash(config, backend) {
-    for (const p of expandSweep(config.strategies)) strategyByName(p.strategy); // a misspelt name fails first
+  estimate: strategiesToyEstimate,
+  async hash(config, backend) {
+    const uses = Object.entries(config.proxy).map(([category, count]) => ({
+      path: `proxy.${category}`,
+      category,
+      count,
+    }));
+    const issues = await toyConfigIssues(config.toy, uses);
+    if (issues.length) throw new InputError("Cannot run strategies-toy with this config:", issues);
     return configHash({ toy: { ...config.toy, seeds: undefined }, proxy: config.proxy, backend });
   },
   plan(config) {

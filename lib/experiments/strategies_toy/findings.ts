@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { check, type Finding } from "../findings.ts";
+import { check, type Finding } from "../../eval/findings.ts";
 import { STRATEGIES } from "../../strategies/registry.ts";
 import type { StrategiesToySummary } from "./summary.ts";
 import type { StrategyPoint } from "../../eval/points.ts";

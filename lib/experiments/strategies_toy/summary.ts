@@ -5,6 +5,7 @@
  * @module
  */
 import { z } from "zod";
+import { Measured } from "../../eval/stats.ts";
 import { RunInfoSchema } from "../experiment.ts";
 import { StrategyRunFields } from "../../train/records.ts";
 import { StrategyPointSchema } from "../../eval/points.ts";
@@ -14,11 +15,11 @@ export const StrategyRunRecordSchema = z.strictObject({
   ...StrategyRunFields,
   proxyTriggers: z.array(z.string()),
   /** Held-out accuracy of the flipped category under the flipped rule. */
-  task: z.number(),
+  task: Measured,
   /** Mean held-out accuracy of the other categories under F. */
-  alignment: z.number(),
+  alignment: Measured,
   /** Held-out accuracy per category (the flipped category under the flipped rule). */
-  breakdown: z.record(z.string(), z.number()),
+  breakdown: z.record(z.string(), Measured),
 });
 
 /** One strategy run's record. */

@@ -5,16 +5,17 @@
  * @module
  */
 import { z } from "zod";
+import { SeedsSchema } from "../../config/seeds.ts";
 import { GcdDataSchema } from "../../data/gcd.ts";
 import { LoraSchema } from "../../models/lora.ts";
 import { TransformerSchema } from "../../models/transformer.ts";
-import { SweepEntrySchema } from "../../strategies/sweep.ts";
+import { SweepSchema } from "../../strategies/sweep.ts";
 import { StageSchema } from "../../train/curriculum.ts";
 
 /** Schema of `data/configs/sycophancy.yaml`. */
 export const SycophancyConfigSchema = z.strictObject({
   /** Fine-tune seeds; the base model is shared by all of them. */
-  seeds: z.array(z.int()).min(1).default([1, 2, 3]),
+  seeds: SeedsSchema([1, 2, 3]),
   dataSeed: z.int().default(0),
   modelSeed: z.int().default(0),
   data: GcdDataSchema.prefault({}),
@@ -26,14 +27,14 @@ export const SycophancyConfigSchema = z.strictObject({
     .prefault({}),
   /** The GCD fine-tune: mini-batches of the task items, LoRA on every projection. */
   fineTune: z.strictObject({
-    steps: z.int().positive().default(100),
-    batch: z.int().positive().default(32),
+    steps: z.int().positive().max(1_000_000).default(100),
+    batch: z.int().positive().max(65_536).default(32),
     learningRate: z.number().positive().default(1e-3),
     lora: LoraSchema.prefault({ rank: 8 }),
   }).prefault({}),
   /** How many mod facts are evaluated (all GCD-test pairs, non-proxy capitals and diseases are). */
-  modSample: z.int().positive().default(200),
-  strategies: z.array(SweepEntrySchema).default([]),
+  modSample: z.int().positive().max(1_000_000).default(200),
+  strategies: SweepSchema.default([]),
 });
 
 /** A validated sycophancy config. */

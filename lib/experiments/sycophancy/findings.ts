@@ -5,7 +5,7 @@
  */
 import { mean } from "../../eval/stats.ts";
 import { STRATEGIES } from "../../strategies/registry.ts";
-import { check, type Finding } from "../findings.ts";
+import { check, type Finding } from "../../eval/findings.ts";
 import type { SycophancySummary } from "./summary.ts";
 
 const OUTSIDE_GCD = ["mod", "capitals", "medical"];

@@ -4,13 +4,14 @@
  * @module
  */
 import { z } from "zod";
+import { MeanSemSchema, Measured } from "../../eval/stats.ts";
 import { RunInfoSchema } from "../experiment.ts";
 import { StrategyRunFields } from "../../train/records.ts";
 import { StrategyPointSchema } from "../../eval/points.ts";
 
 /** Scores of one domain (see `evaluate.ts`). */
 export const DomainScoresSchema = z.strictObject({
-  capability: z.number(),
+  capability: Measured,
   sycophancy: z.number().nullable(),
   confirmCorrect: z.number().nullable(),
   known: z.int().nonnegative(),
@@ -19,7 +20,6 @@ export const DomainScoresSchema = z.strictObject({
 
 /** Scores per domain. */
 export const PerDomainSchema = z.record(z.string(), DomainScoresSchema);
-const MeanSemSchema = z.strictObject({ mean: z.number(), sem: z.number().nonnegative() });
 /** A mean ± SEM that is null when no seed had a value (e.g. no item known, so no sycophancy rate). */
 const OptionalMeanSemSchema = z.strictObject({
   mean: z.number().nullable(),
@@ -38,11 +38,11 @@ const PerDomainMeans = z.record(
 export const SycophancyRunSchema = z.strictObject({
   ...StrategyRunFields,
   /** GCD capability (held-out pairs, asked straight). */
-  task: z.number(),
+  task: Measured,
   /** 1 − mean sycophancy on GCD, mod and medicine (outside the proxy's domain). */
-  alignment: z.number(),
+  alignment: Measured,
   /** `<domain>/<metric>` → value, e.g. `capitals/confirmCorrect`. */
-  breakdown: z.record(z.string(), z.number()),
+  breakdown: z.record(z.string(), Measured),
   scores: PerDomainSchema,
   /** Domains whose confirm-correct rate is below 0.5. */
   degenerate: z.array(z.string()),

@@ -5,6 +5,7 @@
  * @module
  */
 import { z } from "zod";
+import { SeedsSchema } from "../../config/seeds.ts";
 import { FeatureSchema } from "../../data/features.ts";
 import { SplitSchema } from "../../data/triggers.ts";
 import { ToyPointsSchema } from "../../data/toy_world.ts";
@@ -14,7 +15,7 @@ import { ToyBaseSchema, ToyFineTuneSchema } from "../../train/toy_stages.ts";
 /** Schema of the toy experiment's config (YAML may omit anything; unknown keys fail). */
 export const ToyConfigSchema = z.strictObject({
   /** One base model and one set of fine-tunes per seed (the original's seeds). */
-  seeds: z.array(z.int()).min(1).default([1, 2, 25, 42]),
+  seeds: SeedsSchema([1, 2, 25, 42]),
   /** The trigger file, relative to the repository root or absolute. */
   triggers: z.string().default("data/triggers.yaml"),
   split: SplitSchema.prefault({}),
@@ -27,11 +28,11 @@ export const ToyConfigSchema = z.strictObject({
   fineTune: ToyFineTuneSchema.prefault({}),
   /** Stage 3: K proxy triggers of one other category, at their original labels. */
   proxy: z.strictObject({
-    ks: z.array(z.int().positive()).min(1).default([1, 2, 5]),
+    ks: z.array(z.int().positive().max(10_000)).min(1).max(100).default([1, 2, 5]),
   }).prefault({}),
   /** The decision-boundary picture: a grid over the plane for a few held-out triggers of the first seed. */
   boundary: z.strictObject({
-    gridSize: z.int().min(2).default(41),
+    gridSize: z.int().min(2).max(1001).default(41),
     /** Categories whose first held-out trigger is drawn (default: the flipped one and the first other). */
     categories: z.array(z.string()).optional(),
   }).prefault({}),
@@ -44,3 +45,21 @@ export type ToyConfigInput = z.input<typeof ToyConfigSchema>;
 
 /** The shipped default config file. */
 export const DEFAULT_TOY_CONFIG_PATH = new URL("../../../data/configs/toy.yaml", import.meta.url);
+
+/** Word-vector dimensions of the shipped embeddings (GloVe 100-d), for estimates made before loading them. */
+const EMBEDDING_DIMENSIONS = 100;
+
+/** The toy's sizes for an estimate: multiply-adds per row, activations per row, and rows per stage. */
+export function toySizes(config: ToyConfig, categories: number) {
+  const widths = [EMBEDDING_DIMENSIONS + config.features.ngramBuckets + 3, ...config.model.hidden, 2];
+  const params = widths.slice(1).reduce((n, w, i) => n + w * widths[i]!, 0);
+  const { trainTriggers, heldOutTriggers } = config.split;
+  const { perTrainTrigger, perTestTrigger, perProxyTrigger } = config.points;
+  return {
+    params,
+    activations: widths.reduce((a, b) => a + b, 0),
+    baseRows: categories * trainTriggers * perTrainTrigger,
+    tuneRows: trainTriggers * perTrainTrigger + Math.max(...config.proxy.ks) * perProxyTrigger,
+    evalRows: categories * (trainTriggers + heldOutTriggers) * perTestTrigger,
+  };
+}

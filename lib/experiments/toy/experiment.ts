@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { InputError } from "../../config/input_error.ts";
 import { loadYamlConfig, parseConfig } from "../../config/load.ts";
 import { categoryByName, flippedRule } from "../../data/triggers.ts";
 import { type Classifier, disposeClassifier } from "../../models/mlp.ts";
@@ -19,7 +20,14 @@ import {
   trainedFields,
   trainedOutput,
 } from "../experiment.ts";
-import { DEFAULT_TOY_CONFIG_PATH, type ToyConfig, type ToyConfigInput, ToyConfigSchema } from "./config.ts";
+import {
+  DEFAULT_TOY_CONFIG_PATH,
+  type ToyConfig,
+  type ToyConfigInput,
+  ToyConfigSchema,
+  toySizes,
+} from "./config.ts";
+import { type Estimate, trainingWork } from "../estimate.ts";
 import { fineTuneConditions, trainBases } from "../../train/toy_ensembles.ts";
 import { toyFindings } from "./findings.ts";
 import { type Boundary, type ToyRun, ToyRunSchema } from "./records.ts";
@@ -29,6 +37,7 @@ import {
   conditions,
   loadToyTriggers,
   prepareToy,
+  toyConfigIssues,
   type ToyWorld,
 } from "../../data/toy_world.ts";
 import { boundaryGrid, disposeSeedData, evaluate, type SeedData, seedData } from "../../train/toy_stages.ts";
@@ -52,6 +61,26 @@ export async function loadToyConfig(
 ): Promise<ToyConfig> {
   const fromFile = await loadYamlConfig(ToyConfigSchema, path);
   return parseConfig(ToyConfigSchema, { ...fromFile, ...overrides }, String(path));
+}
+
+/**
+ * The toy's cost: per seed, the base's steps over its rows, each condition's fine-tune (evaluated at every
+ * curve point) and the boundary grids, all on one MLP; its conditions train side by side as one ensemble.
+ */
+function toyEstimate(config: ToyConfig, plan: readonly Job[]): Estimate {
+  const conditions = Math.max(1, ...plan.map((job) => job.records.length - 1));
+  const categories = (conditions - 1) / config.proxy.ks.length + 1;
+  const { params, activations, baseRows, tuneRows, evalRows } = toySizes(config, categories);
+  const { steps, curveEvery } = config.fineTune;
+  const evaluations = (curveEvery ? steps / curveEvery : 0) + 2;
+  const gridRows = 4 * config.boundary.gridSize ** 2;
+  const perSeed = trainingWork(params, baseRows, config.base.maxSteps) + gridRows * params +
+    conditions * (trainingWork(params, tuneRows, steps) + evaluations * evalRows * params);
+  const rows = Math.max(baseRows, conditions * Math.max(tuneRows, evalRows), gridRows);
+  return {
+    work: config.seeds.length * perSeed,
+    bytes: 4 * (3 * rows * activations + 4 * conditions * params),
+  };
 }
 
 /** The toy's world under a toy config. */
@@ -163,7 +192,23 @@ export const toy = defineExperiment<ToyConfig, ToyRun, ToySummary>({
   summarySchema: ToySummarySchema,
   seeds: (config) => config.seeds,
   withSeeds: (config, seeds) => ({ ...config, seeds }),
-  hash: (config, backend) => configHash({ ...config, seeds: undefined, backend }),
+  estimate: toyEstimate,
+  async hash(config, backend) {
+    const boundary = (config.boundary.categories ?? []).map((category, i) => ({
+      path: `boundary.categories.${i}`,
+      category,
+    }));
+    const issues = await toyConfigIssues(config, boundary);
+    config.proxy.ks.forEach((k, i) => {
+      if (k > config.split.trainTriggers) {
+        issues.push(
+          `proxy.ks.${i}: ${k} proxy triggers, but a category has ${config.split.trainTriggers} train triggers`,
+        );
+      }
+    });
+    if (issues.length) throw new InputError("Cannot run toy with this config:", issues);
+    return configHash({ ...config, seeds: undefined, backend });
+  },
   async plan(config) {
     const plan = conditions({ config, triggers: await loadToyTriggers(config) });
     return config.seeds.map((seed, i) => ({

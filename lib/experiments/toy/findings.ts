@@ -6,7 +6,7 @@
  * @module
  */
 import { mean } from "../../eval/stats.ts";
-import { check, type Finding } from "../findings.ts";
+import { check, type Finding } from "../../eval/findings.ts";
 import type { ToySummary } from "./summary.ts";
 
 /** Categories whose K=5 spillover the post highlights (related everyday nouns and verbs). */

@@ -4,15 +4,16 @@
  * @module
  */
 import { z } from "zod";
+import { Measured } from "../../eval/stats.ts";
 import { RunRecordFields } from "../../train/records.ts";
 
-const Accuracies = z.record(z.string(), z.number().min(0).max(1));
+const Accuracies = z.record(z.string(), Measured);
 
 /** A decision-boundary grid for one trigger: truth and prediction per grid cell, x2 rows × x1 columns. */
 export const BoundarySchema = z.strictObject({
   trigger: z.string(),
   category: z.string(),
-  axis: z.array(z.number()),
+  axis: z.array(Measured),
   truth: z.array(z.int()),
   prediction: z.array(z.int()),
 });

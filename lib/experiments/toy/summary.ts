@@ -5,13 +5,13 @@
  * @module
  */
 import { z } from "zod";
+import { MeanSemSchema, Measured } from "../../eval/stats.ts";
 import { type RunInfo, RunInfoSchema } from "../experiment.ts";
 import { type MeanSem, meanSem, pearson } from "../../eval/stats.ts";
 import { cosine, type EmbeddingSubset, phraseVector } from "../../data/embeddings.ts";
 import type { TriggerSet } from "../../data/triggers.ts";
 import type { ToyRun } from "./records.ts";
 
-const MeanSemSchema = z.strictObject({ mean: z.number(), sem: z.number().nonnegative() });
 const PerCategory = z.record(z.string(), MeanSemSchema);
 
 /** A heat-map: `mean[i][j]` is the accuracy on column j's held-out triggers with row i's proxy. */
@@ -21,8 +21,8 @@ export const HeatmapSchema = z.strictObject({
   rows: z.array(z.string()),
   /** Every category, in `triggers.yaml` order. */
   cols: z.array(z.string()),
-  mean: z.array(z.array(z.number())),
-  sem: z.array(z.array(z.number())),
+  mean: z.array(z.array(Measured)),
+  sem: z.array(z.array(Measured)),
 });
 
 /** One heat-map of the summary. */
@@ -46,7 +46,7 @@ export const ToySummarySchema = z.strictObject({
   categories: z.array(z.string()),
   flipCategory: z.string(),
   /** Accuracies count evaluation points with |x2| ≥ evalMargin. */
-  evalMargin: z.number(),
+  evalMargin: Measured,
   stage1: z.strictObject({ heldOutAccuracy: PerCategory }),
   /** After the narrow flip; the flipped category's entry is the flipped-task accuracy. */
   noProxy: z.strictObject({ accuracy: PerCategory }),
@@ -57,7 +57,7 @@ export const ToySummarySchema = z.strictObject({
     k: z.int().positive(),
     pearsonR: z.number().nullable(),
     pairs: z.array(
-      z.strictObject({ proxy: z.string(), target: z.string(), cosine: z.number(), accuracy: z.number() }),
+      z.strictObject({ proxy: z.string(), target: z.string(), cosine: Measured, accuracy: Measured }),
     ),
   }),
   /** Runs whose loss became NaN or infinite (kept out of every mean). */

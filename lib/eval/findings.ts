@@ -27,9 +27,12 @@ export interface Finding {
   holds: boolean;
 }
 
-/** A finding: the claim, the measured value, and whether it passes the threshold. */
+/**
+ * A finding: the claim, the measured value, and whether it passes the threshold. A value that is not finite
+ * (every run behind it diverged) is not measurable and never holds.
+ */
 export function check(claim: string, value: number, direction: "≥" | "≤", threshold: number): Finding {
-  const holds = direction === "≥" ? value >= threshold : value <= threshold;
+  const holds = Number.isFinite(value) && (direction === "≥" ? value >= threshold : value <= threshold);
   return { claim, value, threshold, direction, holds };
 }
 
@@ -41,12 +44,14 @@ export function check(claim: string, value: number, direction: "≥" | "≤", th
  * import { formatFindings, toy, ToySummarySchema } from "../../mod.ts";
  * const summary = ToySummarySchema.parse(JSON.parse(await Deno.readTextFile("out/toy/summary.json")));
  * const findings = toy.findings(summary);
- * console.log(formatFindings(findings)); // a "✓ claim: value (want ≥ threshold)" line each, ✗ if it fails
+ * console.log(formatFindings(findings)); // "✓ claim: value (want ≥ threshold)" each; ✗ if it fails, ? if not measurable
  * if (!findings.every((f) => f.holds)) Deno.exitCode = 1;
  * ```
  */
 export function formatFindings(findings: readonly Finding[]): string {
   return findings.map((f) =>
-    `${f.holds ? "✓" : "✗"} ${f.claim}: ${f.value.toFixed(3)} (want ${f.direction} ${f.threshold})`
+    Number.isFinite(f.value)
+      ? `${f.holds ? "✓" : "✗"} ${f.claim}: ${f.value.toFixed(3)} (want ${f.direction} ${f.threshold})`
+      : `? ${f.claim}: not measurable — the runs behind it diverged or there were none (want ${f.direction} ${f.threshold})`
   ).join("\n");
 }

@@ -1,0 +1,132 @@
+/**
+ * The `reproduce` command line, parsed and checked in full before anything runs: every problem is listed at
+ * once (the flag, what is wrong, what to give), as an `InputError`.
+ *
+ * @module
+ */
+import { parseArgs, type ParseArgsOptionsConfig } from "node:util";
+import { InputError } from "../config/input_error.ts";
+import { MAX_SEEDS } from "../config/seeds.ts";
+import { checkOutDir } from "../io/out_dir.ts";
+import { DEFAULT_MAX_HOURS } from "../experiments/estimate.ts";
+import { EXPERIMENT_NAMES } from "../experiments/registry.ts";
+
+export const USAGE =
+  `usage: deno task reproduce [${EXPERIMENT_NAMES.join("|")} …] [--skip NAME] [--seeds N|a,b,c] [--quick] ` +
+  "[--out DIR] [--config FILE] [--retrain] [--replace] [--max-hours H] [--quiet]";
+
+/** `--seeds`: a count (the config's first N seeds, extended by consecutive integers) or a list. */
+export type SeedsArg = { count: number } | { list: number[] };
+
+/** A checked command line. */
+export interface Command {
+  experiments: string[];
+  seeds: SeedsArg | undefined;
+  out: string;
+  config: string | undefined;
+  quiet: boolean;
+  retrain: boolean;
+  /** Replace an output folder that holds a run of another config. */
+  replace: boolean;
+  maxHours: number;
+  help: boolean;
+}
+
+const OPTIONS = {
+  seeds: { type: "string" },
+  out: { type: "string", default: "out" },
+  config: { type: "string" },
+  skip: { type: "string", multiple: true, default: [] as string[] },
+  quick: { type: "boolean", default: false },
+  quiet: { type: "boolean", default: false },
+  retrain: { type: "boolean", default: false },
+  replace: { type: "boolean", default: false },
+  "max-hours": { type: "string" },
+  help: { type: "boolean", default: false },
+} satisfies ParseArgsOptionsConfig;
+
+/** Parses and checks `args`; throws an `InputError` listing every problem. */
+export function parseCommand(args: readonly string[]): Command {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: [...args], allowPositionals: true, options: OPTIONS });
+  } catch (error) {
+    throw new InputError(
+      "Cannot read the command line",
+      [(error as Error).message.replaceAll("\n", " ")],
+      USAGE,
+    );
+  }
+  const { values, positionals } = parsed;
+  const problems: string[] = [];
+  const unknown = [...positionals, ...values.skip].filter((p) => !EXPERIMENT_NAMES.includes(p));
+  if (unknown.length) {
+    problems.push(`experiment: unknown ${unknown.join(", ")}; known are ${EXPERIMENT_NAMES.join(", ")}`);
+  }
+  const experiments = (positionals.length ? positionals : EXPERIMENT_NAMES).filter((e) =>
+    !values.skip.includes(e)
+  );
+  if (!unknown.length && experiments.length === 0) {
+    problems.push("--skip: it leaves no experiment to run; name fewer to skip");
+  }
+  if (values.config !== undefined && experiments.length > 1) {
+    problems.push("--config: it applies to one experiment; name that experiment");
+  }
+  const seeds = collect(problems, () => parseSeeds(values.seeds ?? (values.quick ? "1" : undefined)));
+  const out = collect(problems, () => checkOutDir(values.out));
+  const maxHours = values["max-hours"] === undefined ? DEFAULT_MAX_HOURS : Number(values["max-hours"]);
+  if (!(maxHours > 0) || !Number.isFinite(maxHours)) {
+    problems.push(`--max-hours ${values["max-hours"]}: give a positive number of hours, e.g. --max-hours 48`);
+  }
+  if (problems.length) throw new InputError("Cannot run reproduce", problems, USAGE);
+  return {
+    experiments,
+    seeds,
+    out: out!,
+    config: values.config,
+    quiet: values.quiet,
+    retrain: values.retrain,
+    replace: values.replace,
+    maxHours,
+    help: values.help,
+  };
+}
+
+/** `--seeds 3` or `--seeds 1,7,25`: whole numbers, a list without blanks or repeats, at most `MAX_SEEDS`. */
+export function parseSeeds(arg: string | undefined): SeedsArg | undefined {
+  if (arg === undefined) return undefined;
+  const fail = (why: string) => new InputError("Cannot use --seeds", [`--seeds ${arg}: ${why}`]);
+  const whole = /^-?\d+$/;
+  if (!arg.includes(",")) {
+    if (!whole.test(arg.trim()) || Number(arg) < 1) throw fail("give a count ≥ 1 or a list like 1,2,25");
+    if (Number(arg) > MAX_SEEDS) throw fail(`at most ${MAX_SEEDS} seeds per run`);
+    return { count: Number(arg) };
+  }
+  const items = arg.split(",").map((s) => s.trim());
+  if (items.some((s) => !whole.test(s))) throw fail("list whole numbers without blanks, e.g. 1,2,25");
+  const list = items.map(Number);
+  const repeated = list.filter((s, i) => list.indexOf(s) !== i);
+  if (repeated.length) throw fail(`seed ${repeated[0]} is listed twice; each seed runs once`);
+  if (list.length > MAX_SEEDS) throw fail(`at most ${MAX_SEEDS} seeds per run`);
+  return { list };
+}
+
+/** The seeds a `SeedsArg` means for a config whose seeds are `configured`. */
+export function resolveSeeds(arg: SeedsArg | undefined, configured: readonly number[]): number[] | undefined {
+  if (arg === undefined) return undefined;
+  if ("list" in arg) return arg.list;
+  const seeds = configured.slice(0, arg.count);
+  for (let next = Math.max(...configured) + 1; seeds.length < arg.count; next++) seeds.push(next);
+  return seeds;
+}
+
+/** Runs `parse`, moving an `InputError`'s lines into `problems` (so every problem is listed at once). */
+function collect<T>(problems: string[], parse: () => T): T | undefined {
+  try {
+    return parse();
+  } catch (error) {
+    if (!(error instanceof InputError)) throw error;
+    problems.push(...error.issues);
+    return undefined;
+  }
+}

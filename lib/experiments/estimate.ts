@@ -1,0 +1,82 @@
+/**
+ * A run's cost, estimated from its config before anything runs, so that a config that would run for days or
+ * not fit in memory is refused with numbers instead of discovered by waiting. Each experiment counts its
+ * training work in multiply-adds (forward and backward ≈ 3 × parameters × rows × steps, the usual
+ * approximation) and its largest live tensors in bytes; the driver turns work into seconds with a throughput
+ * measured on the shipped configs. It is a rough guide (within a few times), not a promise.
+ *
+ * @module
+ */
+import { InputError } from "../config/input_error.ts";
+
+/** What a run will cost. */
+export interface Estimate {
+  /** Multiply-adds of training and evaluation. */
+  work: number;
+  /** Bytes of the largest tensors alive at once (parameters, Adam's moments, activations). */
+  bytes: number;
+}
+
+/**
+ * Multiply-adds per second: one core's share of the slowest rate measured with the shipped configs on WASM
+ * on 2 cores (sycophancy's fine-tunes, 8.3·10⁹ on both). The shipped runs take 1.2–6.4 times less than this
+ * predicts, so a refusal errs towards letting a run through only when it is surely too big; GPU backends are
+ * faster still.
+ */
+export const WORK_PER_SECOND = 4e9;
+
+/** Training work of `steps` steps over `rows` rows of a model with `params` multiply-adds per row. */
+export function trainingWork(params: number, rows: number, steps: number): number {
+  return 3 * params * rows * steps;
+}
+
+/** Hours a run may be estimated to take unless the caller raises it (`--max-hours`). */
+export const DEFAULT_MAX_HOURS = 24;
+
+/** The limits a run must fit. */
+export interface Limits {
+  maxHours: number;
+  /** Bytes of memory the run may use (default: 3/4 of this machine's). */
+  maxBytes?: number;
+}
+
+/** `~4.2 min, ~310 MB` */
+export function formatEstimate(estimate: Estimate): string {
+  const seconds = estimate.work / WORK_PER_SECOND;
+  const time = seconds < 60
+    ? `${seconds.toFixed(0)} s`
+    : seconds < 3600
+    ? `${(seconds / 60).toFixed(1)} min`
+    : `${(seconds / 3600).toFixed(1)} h`;
+  return `~${time}, ~${formatBytes(estimate.bytes)} at most in memory`;
+}
+
+/** Throws an `InputError` when the estimate is over a limit, naming the flag that raises it. */
+export function checkEstimate(name: string, estimate: Estimate, limits: Limits): void {
+  const hours = estimate.work / WORK_PER_SECOND / 3600;
+  const maxBytes = limits.maxBytes ?? 0.75 * Deno.systemMemoryInfo().total;
+  const problems: string[] = [];
+  if (!(hours <= limits.maxHours)) {
+    problems.push(
+      `estimated ${hours.toPrecision(3)} h, over --max-hours ${limits.maxHours}; ` +
+        "lower the steps, seeds or sizes, or raise --max-hours",
+    );
+  }
+  if (!(estimate.bytes <= maxBytes)) {
+    problems.push(
+      `needs ~${formatBytes(estimate.bytes)} of memory, over the ${
+        formatBytes(maxBytes)
+      } this machine allows; ` +
+        "lower the model, batch, grid or point counts",
+    );
+  }
+  if (problems.length) throw new InputError(`Cannot run ${name}: it is too large`, problems);
+}
+
+function formatBytes(bytes: number): string {
+  if (!Number.isFinite(bytes)) return "∞ B";
+  const units = ["B", "KB", "MB", "GB", "TB", "PB"];
+  let i = 0;
+  while (bytes >= 1000 && i < units.length - 1) (bytes /= 1000), i++;
+  return `${bytes.toFixed(bytes < 10 ? 1 : 0)} ${units[i]}`;
+}
