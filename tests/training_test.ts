@@ -308,3 +308,21 @@ Deno.test("clipping by the global norm scales each member by min(1, maxNorm / it
   assert.ok(Math.abs(whole.a!.dataSync()[2]! - 0.3 / norm) < 1e-7, "one member: the norm of everything");
   tf.dispose([grads, clipped, whole]);
 });
+
+Deno.test("divergence: a loss rising past 1000 × its start stops the member; one falling without bound does not", async () => {
+  await initBackend("wasm");
+  const w = tf.variable(tf.zeros([2]));
+  // Member 0's loss is 10·step (rising), member 1's is −10·step (falling); both touch w so both have gradients.
+  const objective: Objective = {
+    loss: (step) => ({ loss: tf.add(tf.mul(w, 0), tf.tensor1d([10 * step, -10 * step])) as tf.Tensor1D }),
+  };
+  const [rising, falling] = trainMembers({ members: 2, trainable: [w] }, objective, {
+    steps: 200,
+    learningRate: 0.1,
+  });
+  assert.equal(rising!.diverged, true);
+  assert.equal(rising!.steps, 102, "stopped at the first loss over 1000 (10 × 101)");
+  assert.equal(falling!.diverged, false);
+  assert.equal(falling!.steps, 200);
+  w.dispose();
+});

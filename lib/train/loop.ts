@@ -180,12 +180,14 @@ export function trainMembers(
 }
 
 /**
- * A member has diverged when its loss is not finite or has grown past `EXPLOSION` times its first value (or
- * times 1 for a first loss below 1): no run that learns comes near that, and one that does is not learning.
+ * A member has diverged when its loss is not finite or has risen past `EXPLOSION` times its first value (or
+ * past `EXPLOSION` for a first loss below 1): no run that learns comes near that. Only a rise counts: a loss
+ * that falls without bound is an objective doing what it says (gradient ascent on a negative proxy drives its
+ * term to −∞ while the classifier stays right).
  */
 export const EXPLOSION = 1000;
 
 function exploded(losses: readonly number[]): boolean {
   const last = losses.at(-1)!;
-  return !Number.isFinite(last) || Math.abs(last) > EXPLOSION * Math.max(Math.abs(losses[0]!), 1);
+  return !Number.isFinite(last) || last > EXPLOSION * Math.max(Math.abs(losses[0]!), 1);
 }
