@@ -52,6 +52,6 @@ export function formatFindings(findings: readonly Finding[]): string {
   return findings.map((f) =>
     Number.isFinite(f.value)
       ? `${f.holds ? "✓" : "✗"} ${f.claim}: ${f.value.toFixed(3)} (want ${f.direction} ${f.threshold})`
-      : `? ${f.claim}: not measurable — the runs behind it diverged or there were none (want ${f.direction} ${f.threshold})`
+      : `? ${f.claim}: not measurable: its runs diverged, failed or are missing (want ${f.direction} ${f.threshold})`
   ).join("\n");
 }
