@@ -105,7 +105,10 @@ Deno.test("the experiment writes a valid summary with naive, control and strateg
   // A naive fine-tune that did not learn its task (a wrecked model) shows no measurable emergent misalignment.
   const wrecked = { ...first.summary, naive: { task: { mean: 0, sem: 0 }, alignment: { mean: 0, sem: 0 } } };
   const [, drop, , causal] = emFindings(wrecked);
-  assert.ok(!drop!.holds && !Number.isFinite(drop!.value) && !causal!.holds, "not ✓ over a wrecked fine-tune");
+  assert.ok(
+    !drop!.holds && !Number.isFinite(drop!.value) && !causal!.holds,
+    "not ✓ over a wrecked fine-tune",
+  );
   const again = await runEm(tiny, { out, cacheDir, quiet: true });
   assert.equal(again.summary.baseFromCache.persona, true);
   assert.deepEqual(again.runs, first.runs);
