@@ -77,6 +77,12 @@ const CASES: Case[] = [
     args: ["toy", "em", "--config", "x.yaml"],
     says: /--config: it applies/,
   },
+  {
+    name: "--quick with --seeds",
+    args: ["toy", "--quick", "--seeds", "3"],
+    says: /--quick: it means --seeds 1/,
+  },
+  { name: "a seed beyond safe integers", args: ["toy", "--seeds", "1,99999999999999999999"], says: /beyond/ },
   { name: "--max-hours 0", args: ["toy", "--max-hours", "0"], says: /--max-hours 0: give a positive number/ },
   { name: "--max-hours abc", args: ["toy", "--max-hours", "abc"], says: /--max-hours abc/ },
   { name: "a missing config file", args: ["toy", "--config", "/no/such.yaml"], says: /no such file/ },

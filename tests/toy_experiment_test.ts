@@ -1,6 +1,11 @@
 import assert from "node:assert/strict";
 import { initBackend } from "../lib/backend.ts";
-import { runExperiment, type RunExperimentOptions } from "../lib/experiments/driver.ts";
+import {
+  prepareExperiment,
+  runExperiment,
+  type RunExperimentOptions,
+  runPrepared,
+} from "../lib/experiments/driver.ts";
 import { type Executor, InProcessExecutor, WorkerPool } from "../lib/experiments/executors.ts";
 import { formatFindings } from "../lib/eval/findings.ts";
 import { toy } from "../lib/experiments/toy/experiment.ts";
@@ -86,6 +91,9 @@ Deno.test("a changed config is refused in a folder holding a run, replaces it on
   await assert.rejects(runToy(other, { out, quiet: true }), /holds a run of another config.*--replace/s);
   const replaced = await runToy(other, { out, quiet: true, replace: true });
   assert.ok(replaced.runs.filter((r) => r.stage !== "base").every((r) => r.steps === 6));
+  // The claim is checked again under the lock: without replace at run time, the run is refused.
+  const prepared = await prepareExperiment(toy, tinyToyConfig(), { out, replace: true });
+  await assert.rejects(runPrepared(prepared, { out, quiet: true }), /holds a run of another config/);
   // A folder without its claim (written before claims existed) still never serves another config's records.
   await Deno.remove(`${out}/toy/experiment.json`);
   const back = await runToy(tinyToyConfig(), { out, quiet: true });

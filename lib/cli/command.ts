@@ -63,14 +63,16 @@ export function parseCommand(args: readonly string[]): Command {
   if (unknown.length) {
     problems.push(`experiment: unknown ${unknown.join(", ")}; known are ${EXPERIMENT_NAMES.join(", ")}`);
   }
-  const experiments = (positionals.length ? positionals : EXPERIMENT_NAMES).filter((e) =>
-    !values.skip.includes(e)
-  );
+  const named = positionals.length ? [...new Set(positionals)] : EXPERIMENT_NAMES;
+  const experiments = named.filter((e) => !values.skip.includes(e));
   if (!unknown.length && experiments.length === 0) {
     problems.push("--skip: it leaves no experiment to run; name fewer to skip");
   }
   if (values.config !== undefined && experiments.length > 1) {
     problems.push("--config: it applies to one experiment; name that experiment");
+  }
+  if (values.quick && values.seeds !== undefined) {
+    problems.push("--quick: it means --seeds 1; give one of --quick and --seeds");
   }
   const seeds = collect(problems, () => parseSeeds(values.seeds ?? (values.quick ? "1" : undefined)));
   const out = collect(problems, () => checkOutDir(values.out));
@@ -105,6 +107,7 @@ export function parseSeeds(arg: string | undefined): SeedsArg | undefined {
   const items = arg.split(",").map((s) => s.trim());
   if (items.some((s) => !whole.test(s))) throw fail("list whole numbers without blanks, e.g. 1,2,25");
   const list = items.map(Number);
+  if (list.some((s) => !Number.isSafeInteger(s))) throw fail(`a seed is beyond ±${Number.MAX_SAFE_INTEGER}`);
   const repeated = list.filter((s, i) => list.indexOf(s) !== i);
   if (repeated.length) throw fail(`seed ${repeated[0]} is listed twice; each seed runs once`);
   if (list.length > MAX_SEEDS) throw fail(`at most ${MAX_SEEDS} seeds per run`);

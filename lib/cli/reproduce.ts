@@ -15,6 +15,7 @@ import { initBackend } from "../backend.ts";
 import { InputError } from "../config/input_error.ts";
 import { loadYamlConfig } from "../config/load.ts";
 import { writeTextAtomic } from "../io/atomic.ts";
+import { lockFolder } from "../io/lock.ts";
 import { type PreparedExperiment, prepareExperiment, runPrepared } from "../experiments/driver.ts";
 import { formatEstimate } from "../experiments/estimate.ts";
 import type { RecordBase } from "../experiments/experiment.ts";
@@ -53,7 +54,7 @@ async function prepare(name: string, command: Command): Promise<Prepared> {
 async function reproduce(prepared: Prepared, command: Command): Promise<Outcome> {
   const { experiment } = prepared;
   const { out, quiet, retrain } = command;
-  const result = await runPrepared(prepared, { out, quiet, retrain });
+  const result = await runPrepared(prepared, { out, quiet, retrain, replace: command.replace });
   return {
     experiment,
     figures: await experimentFigures(experiment.name, result),
@@ -97,14 +98,17 @@ async function publish(out: string, outcomes: Outcome[]): Promise<string> {
 
 /** Checks the whole command (every experiment's config, plan and estimate) before running any of it. */
 async function main(args: string[]): Promise<void> {
+  if (args.includes("--help")) return console.log(USAGE);
   const command = parseCommand(args);
-  if (command.help) return console.log(USAGE);
   const started = performance.now();
   const backend = await initBackend();
   console.log(`backend: ${backend.name} (${backend.provider}; ${backend.reason})`);
   const prepared: Prepared[] = [];
   for (const name of command.experiments) prepared.push(await prepare(name, command));
   for (const p of prepared) console.log(`${p.experiment.name}: estimated ${formatEstimate(p.estimate)}`);
+  // Every folder is locked before the first run starts, and held until the gallery is written.
+  using locks = new DisposableStack();
+  for (const p of prepared) locks.use(await lockFolder(`${command.out}/${p.experiment.name}`));
   const outcomes: Outcome[] = [];
   for (const p of prepared) {
     const outcome = await reproduce(p, command);

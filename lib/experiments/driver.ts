@@ -7,9 +7,10 @@
  * @module
  */
 import { stringify as toYaml } from "yaml";
-import type { z } from "zod";
+import { z } from "zod";
 import { initBackend } from "../backend.ts";
 import { InputError } from "../config/input_error.ts";
+import { parseConfig } from "../config/load.ts";
 import { writeJsonAtomic, writeTextAtomic } from "../io/atomic.ts";
 import { lockFolder } from "../io/lock.ts";
 import { checkOutDir } from "../io/out_dir.ts";
@@ -122,20 +123,24 @@ export async function prepareExperiment<C, R extends RecordBase, S>(
   config: C,
   options: Pick<RunExperimentOptions, "out" | "seeds" | "replace" | "limits"> = {},
 ): Promise<PreparedExperiment<C, R, S>> {
-  if (options.seeds) config = experiment.withSeeds(config, options.seeds);
+  if (options.seeds) {
+    config = parseConfig(experiment.configSchema, experiment.withSeeds(config, options.seeds), "--seeds");
+  }
   const backend = (await initBackend()).name;
   const configHash = await experiment.hash(config, backend);
   const plan = await experiment.plan(config);
   const estimate = await experiment.estimate(config, plan);
   checkEstimate(experiment.name, estimate, options.limits ?? { maxHours: DEFAULT_MAX_HOURS });
-  if (options.out !== undefined && !options.replace) {
-    const dir = `${checkOutDir(options.out)}/${experiment.name}`;
-    const claimed = await readClaim(dir);
-    if (claimed && claimed.configHash !== configHash) {
-      throw new InputError(`Cannot write ${dir}: it holds a run of another config`, [
-        `${dir}/${CLAIM}: config hash ${claimed.configHash}, this config's is ${configHash}; ` +
-        "give another --out, or --replace to delete that run and start afresh",
-      ]);
+  if (options.out !== undefined) {
+    checkOutDir(options.out);
+    if (!options.replace) {
+      checkClaim(
+        `${options.out}/${experiment.name}`,
+        experiment.name,
+        configHash,
+        backend,
+        await readClaim(`${options.out}/${experiment.name}`),
+      );
     }
   }
   return { experiment, config, backend, configHash, plan, estimate };
@@ -150,7 +155,14 @@ export async function runPrepared<C, R extends RecordBase, S>(
   const { experiment, config, backend, configHash, plan } = prepared;
   const store = options.out ? new RunStore(`${options.out}/${experiment.name}`) : undefined;
   using _lock = store ? await lockFolder(store.dir) : undefined;
-  if (store) await claimFolder(store.dir, { experiment: experiment.name, configHash, backend }, config);
+  if (store) {
+    await claimFolder(
+      store.dir,
+      { experiment: experiment.name, configHash, backend },
+      config,
+      options.replace ?? false,
+    );
+  }
   const stored = new Map<string, R>();
   for (const id of plan.flatMap((job) => job.records)) {
     const found = await store?.load(id, experiment.recordSchema, configHash);
@@ -200,24 +212,58 @@ export async function runPrepared<C, R extends RecordBase, S>(
 /** The file that says which config's run a folder holds. */
 const CLAIM = "experiment.json";
 
-interface Claim {
-  experiment: string;
-  configHash: string;
-  backend: string;
-}
+const ClaimSchema = z.strictObject({ experiment: z.string(), configHash: z.string(), backend: z.string() });
+type Claim = z.output<typeof ClaimSchema>;
 
-async function readClaim(dir: string): Promise<Claim | undefined> {
+/** The folder's claim; undefined when there is none (a new folder, or one written before claims). */
+async function readClaim(dir: string): Promise<Claim | "unreadable" | undefined> {
+  let text: string;
   try {
-    return JSON.parse(await Deno.readTextFile(`${dir}/${CLAIM}`));
+    text = await Deno.readTextFile(`${dir}/${CLAIM}`);
   } catch {
-    return undefined; // no claim (a new folder, or one written before claims): records are checked one by one
+    return undefined;
+  }
+  try {
+    return ClaimSchema.parse(JSON.parse(text));
+  } catch {
+    return "unreadable";
   }
 }
 
-/** Marks the folder as this config's, first deleting a run of another config (what `replace` asked for). */
-async function claimFolder(dir: string, claim: Claim, config: unknown): Promise<void> {
+/** Refuses a folder claimed by another experiment, config or backend, or whose claim is unreadable. */
+function checkClaim(
+  dir: string,
+  name: string,
+  configHash: string,
+  backend: string,
+  claim: Claim | "unreadable" | undefined,
+) {
+  if (claim === undefined) return;
+  const fix = "give another --out, or --replace to delete that run and start afresh";
+  if (claim === "unreadable") {
+    throw new InputError(`Cannot write ${dir}: its ${CLAIM} is not selgen's`, [
+      `${dir}/${CLAIM}: unreadable; ${fix}`,
+    ]);
+  }
+  if (claim.experiment === name && claim.configHash === configHash) return;
+  throw new InputError(`Cannot write ${dir}: it holds a run of another config`, [
+    `${dir}/${CLAIM}: ${claim.experiment} on ${claim.backend}, config hash ${claim.configHash}; this run is ` +
+    `${name} on ${backend}, config hash ${configHash}; ${fix}`,
+  ]);
+}
+
+/**
+ * Marks the folder as this config's, under its lock. A run of another config is refused again here (the
+ * folder may have changed since it was prepared) unless `replace`, which deletes it, claim first, so a
+ * deletion cut short never leaves the old claim over a half-deleted run.
+ */
+async function claimFolder(dir: string, claim: Claim, config: unknown, replace: boolean): Promise<void> {
   const previous = await readClaim(dir);
-  if (previous && previous.configHash !== claim.configHash) {
+  const same = previous !== undefined && previous !== "unreadable" &&
+    previous.experiment === claim.experiment && previous.configHash === claim.configHash;
+  if (!replace) checkClaim(dir, claim.experiment, claim.configHash, claim.backend, previous);
+  else if (previous !== undefined && !same) {
+    await Deno.remove(`${dir}/${CLAIM}`);
     for await (const entry of Deno.readDir(dir)) {
       if (entry.name !== ".lock") await Deno.remove(`${dir}/${entry.name}`, { recursive: true });
     }

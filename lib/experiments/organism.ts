@@ -370,7 +370,7 @@ const BASE_WORK_WEIGHT = 3;
 
 /** The hash of everything that determines an organism's records: its bases' keys, the fine-tune, the backend. */
 async function organismHash(organism: AnyOrganism, config: OrganismConfig, backend: string): Promise<string> {
-  for (const p of organismPoints(config)) strategyByName(p.strategy); // a misspelt name fails first
+  for (const p of organismPoints(config)) strategyByName(p.strategy); // a config built without its schema
   const keys = await Promise.all(
     variantsOf(organism).map(async (v) => {
       return [v, await baseModelKey(organism.variantConfig?.(config, v) ?? config, organism.baseCodeVersion)];

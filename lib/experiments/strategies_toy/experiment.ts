@@ -173,13 +173,14 @@ export const strategiesToy = defineExperiment<StrategiesToyConfig, StrategyRunRe
   withSeeds: (config, seeds) => ({ ...config, toy: { ...config.toy, seeds } }),
   estimate: strategiesToyEstimate,
   async hash(config, backend) {
+    for (const p of expandSweep(config.strategies)) strategyByName(p.strategy); // a config built without its schema
     const uses = Object.entries(config.proxy).map(([category, count]) => ({
       path: `proxy.${category}`,
       category,
       count,
     }));
     const issues = await toyConfigIssues(config.toy, uses);
-    if (issues.length) throw new InputError("Cannot run strategies-toy with this config:", issues);
+    if (issues.length) throw new InputError("Cannot run strategies-toy with this config", issues);
     return configHash({ toy: { ...config.toy, seeds: undefined }, proxy: config.proxy, backend });
   },
   plan(config) {

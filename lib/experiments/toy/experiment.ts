@@ -206,7 +206,7 @@ export const toy = defineExperiment<ToyConfig, ToyRun, ToySummary>({
         );
       }
     });
-    if (issues.length) throw new InputError("Cannot run toy with this config:", issues);
+    if (issues.length) throw new InputError("Cannot run toy with this config", issues);
     return configHash({ ...config, seeds: undefined, backend });
   },
   async plan(config) {
