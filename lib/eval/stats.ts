@@ -15,10 +15,17 @@ export interface MeanSem {
  * A measured number: NaN when there was nothing to measure (every run of a cell diverged, say), which JSON
  * writes as null and this reads back as NaN, so a summary with such a cell still validates.
  */
-export const Measured = z.number().or(z.null().transform(() => NaN));
+export const Measured = measured(z.number());
+
+/** A measured share in [0, 1] (an accuracy, a rate), NaN when there was nothing to measure. */
+export const MeasuredShare = measured(z.number().min(0).max(1));
 
 /** Schema of a `MeanSem` as written to JSON. */
-export const MeanSemSchema = z.strictObject({ mean: Measured, sem: Measured });
+export const MeanSemSchema = z.strictObject({ mean: Measured, sem: measured(z.number().nonnegative()) });
+
+function measured(schema: z.ZodNumber) {
+  return schema.or(z.null().transform(() => NaN));
+}
 
 /** Arithmetic mean (NaN for no values). */
 export function mean(values: readonly number[]): number {

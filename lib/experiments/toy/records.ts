@@ -4,10 +4,10 @@
  * @module
  */
 import { z } from "zod";
-import { Measured } from "../../eval/stats.ts";
+import { Measured, MeasuredShare } from "../../eval/stats.ts";
 import { RunRecordFields } from "../../train/records.ts";
 
-const Accuracies = z.record(z.string(), Measured);
+const Accuracies = z.record(z.string(), MeasuredShare);
 
 /** A decision-boundary grid for one trigger: truth and prediction per grid cell, x2 rows × x1 columns. */
 export const BoundarySchema = z.strictObject({
