@@ -4,17 +4,7 @@
 import assert from "node:assert/strict";
 import { stringify } from "yaml";
 import { lockFolder } from "../lib/io/lock.ts";
-
-const ROOT = new URL("..", import.meta.url);
-const CLI = new URL("../lib/cli/reproduce.ts", import.meta.url).pathname;
-const PERMISSIONS = [
-  "--allow-read",
-  "--allow-write",
-  "--allow-env",
-  "--allow-sys",
-  "--allow-run",
-  "--allow-ffi",
-];
+import { reproduceCommand } from "./_cli.ts";
 
 /** One bad input: the command line (`$OUT` is a fresh folder), an optional config, and what the message names. */
 interface Case {
@@ -201,14 +191,8 @@ async function runCase(
   const home = Deno.env.get("HOME") ?? "/root";
   const args = c.args.map((a) => a.replace("$CONFIG", configPath).replace("$HOME", home));
   const hasOut = args.includes("--out");
-  const command = new Deno.Command(Deno.execPath(), {
-    args: ["run", ...PERMISSIONS, CLI, ...args, ...(hasOut ? [] : ["--out", out])],
-    cwd: ROOT,
-    env: { NO_COLOR: "1" },
-    stdout: "piped",
-    stderr: "piped",
-  });
-  const { code, stdout, stderr } = await command.output();
+  const { code, stdout, stderr } = await reproduceCommand([...args, ...(hasOut ? [] : ["--out", out])])
+    .output();
   const written = (await listFiles(out)).filter((f) => !before.includes(f));
   await Deno.remove(root, { recursive: true });
   const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
@@ -255,14 +239,7 @@ Deno.test(`a corpus of ${CASES.length} bad configs and command lines: each exits
 Deno.test("a second run on a folder another process is writing is refused, naming that process", async () => {
   const out = await Deno.makeTempDir();
   using _held = await lockFolder(`${out}/toy`);
-  const command = new Deno.Command(Deno.execPath(), {
-    args: ["run", ...PERMISSIONS, CLI, "toy", "--quick", "--out", out],
-    cwd: ROOT,
-    env: { NO_COLOR: "1" },
-    stdout: "piped",
-    stderr: "piped",
-  });
-  const { code, stderr } = await command.output();
+  const { code, stderr } = await reproduceCommand(["toy", "--quick", "--out", out]).output();
   const message = new TextDecoder().decode(stderr);
   assert.equal(code, 2, message);
   assert.match(

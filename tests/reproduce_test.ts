@@ -5,29 +5,9 @@ import { stringify } from "yaml";
 import { renderImages } from "../lib/plot/export.ts";
 import { galleryHtml } from "../lib/plot/gallery.ts";
 import { display } from "../lib/plot/figure.ts";
+import { reproduceCommand } from "./_cli.ts";
 
-const ROOT = new URL("..", import.meta.url);
-const CLI = new URL("../lib/cli/reproduce.ts", import.meta.url).pathname;
-
-function reproduce(args: string[]) {
-  return new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--allow-read",
-      "--allow-write",
-      "--allow-env",
-      "--allow-sys",
-      "--allow-run",
-      "--allow-ffi",
-      CLI,
-      ...args,
-    ],
-    cwd: ROOT,
-    env: { NO_COLOR: "1" },
-    stdout: "piped",
-    stderr: "piped",
-  });
-}
+const reproduce = reproduceCommand;
 
 async function tinyConfig(steps: number, seeds = [3, 4]): Promise<string> {
   const path = `${await Deno.makeTempDir()}/toy.yaml`;

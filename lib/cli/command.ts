@@ -29,7 +29,6 @@ export interface Command {
   /** Replace an output folder that holds a run of another config. */
   replace: boolean;
   maxHours: number;
-  help: boolean;
 }
 
 const OPTIONS = {
@@ -42,7 +41,7 @@ const OPTIONS = {
   retrain: { type: "boolean", default: false },
   replace: { type: "boolean", default: false },
   "max-hours": { type: "string" },
-  help: { type: "boolean", default: false },
+  help: { type: "boolean", default: false }, // answered before parsing (see reproduce.ts)
 } satisfies ParseArgsOptionsConfig;
 
 /** Parses and checks `args`; throws an `InputError` listing every problem. */
@@ -90,7 +89,6 @@ export function parseCommand(args: readonly string[]): Command {
     retrain: values.retrain,
     replace: values.replace,
     maxHours,
-    help: values.help,
   };
 }
 

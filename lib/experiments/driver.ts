@@ -132,15 +132,9 @@ export async function prepareExperiment<C, R extends RecordBase, S>(
   const estimate = await experiment.estimate(config, plan);
   checkEstimate(experiment.name, estimate, options.limits ?? { maxHours: DEFAULT_MAX_HOURS });
   if (options.out !== undefined) {
-    checkOutDir(options.out);
+    const dir = `${checkOutDir(options.out)}/${experiment.name}`;
     if (!options.replace) {
-      checkClaim(
-        `${options.out}/${experiment.name}`,
-        experiment.name,
-        configHash,
-        backend,
-        await readClaim(`${options.out}/${experiment.name}`),
-      );
+      checkClaim(dir, { experiment: experiment.name, configHash, backend }, await readClaim(dir));
     }
   }
   return { experiment, config, backend, configHash, plan, estimate };
@@ -214,9 +208,11 @@ const CLAIM = "experiment.json";
 
 const ClaimSchema = z.strictObject({ experiment: z.string(), configHash: z.string(), backend: z.string() });
 type Claim = z.output<typeof ClaimSchema>;
+/** What a folder holds: a claim, an unreadable one, or none. */
+type Found = Claim | "unreadable" | undefined;
 
 /** The folder's claim; undefined when there is none (a new folder, or one written before claims). */
-async function readClaim(dir: string): Promise<Claim | "unreadable" | undefined> {
+async function readClaim(dir: string): Promise<Found> {
   let text: string;
   try {
     text = await Deno.readTextFile(`${dir}/${CLAIM}`);
@@ -230,25 +226,24 @@ async function readClaim(dir: string): Promise<Claim | "unreadable" | undefined>
   }
 }
 
-/** Refuses a folder claimed by another experiment, config or backend, or whose claim is unreadable. */
-function checkClaim(
-  dir: string,
-  name: string,
-  configHash: string,
-  backend: string,
-  claim: Claim | "unreadable" | undefined,
-) {
-  if (claim === undefined) return;
+/** Whether a folder's claim is this run's: same experiment and config hash. */
+function claims(found: Found, claim: Claim): boolean {
+  return found !== undefined && found !== "unreadable" && found.experiment === claim.experiment &&
+    found.configHash === claim.configHash;
+}
+
+/** Refuses a folder claimed by another experiment or config, or whose claim is unreadable. */
+function checkClaim(dir: string, claim: Claim, found: Found): void {
+  if (found === undefined || claims(found, claim)) return;
   const fix = "give another --out, or --replace to delete that run and start afresh";
-  if (claim === "unreadable") {
+  if (found === "unreadable") {
     throw new InputError(`Cannot write ${dir}: its ${CLAIM} is not selgen's`, [
       `${dir}/${CLAIM}: unreadable; ${fix}`,
     ]);
   }
-  if (claim.experiment === name && claim.configHash === configHash) return;
   throw new InputError(`Cannot write ${dir}: it holds a run of another config`, [
-    `${dir}/${CLAIM}: ${claim.experiment} on ${claim.backend}, config hash ${claim.configHash}; this run is ` +
-    `${name} on ${backend}, config hash ${configHash}; ${fix}`,
+    `${dir}/${CLAIM}: ${found.experiment} on ${found.backend}, config hash ${found.configHash}; this run is ` +
+    `${claim.experiment} on ${claim.backend}, config hash ${claim.configHash}; ${fix}`,
   ]);
 }
 
@@ -258,11 +253,9 @@ function checkClaim(
  * deletion cut short never leaves the old claim over a half-deleted run.
  */
 async function claimFolder(dir: string, claim: Claim, config: unknown, replace: boolean): Promise<void> {
-  const previous = await readClaim(dir);
-  const same = previous !== undefined && previous !== "unreadable" &&
-    previous.experiment === claim.experiment && previous.configHash === claim.configHash;
-  if (!replace) checkClaim(dir, claim.experiment, claim.configHash, claim.backend, previous);
-  else if (previous !== undefined && !same) {
+  const found = await readClaim(dir);
+  if (!replace) checkClaim(dir, claim, found);
+  else if (found !== undefined && !claims(found, claim)) {
     await Deno.remove(`${dir}/${CLAIM}`);
     for await (const entry of Deno.readDir(dir)) {
       if (entry.name !== ".lock") await Deno.remove(`${dir}/${entry.name}`, { recursive: true });
