@@ -11,4 +11,6 @@ export * from "./gallery.ts";
 export * from "./original.ts";
 export * from "./strategies.ts";
 export * from "./sycophancy.ts";
+export * from "./show.ts";
+export * from "./table.ts";
 export * from "./toy.ts";
