@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { stringify } from "yaml";
 import { parseCsv } from "../lib/data/csv.ts";
-import { importOriginalRuns, originalPoint } from "../lib/eval/original.ts";
+import { importOriginalRuns, originalFrontier, originalPoint } from "../lib/eval/original.ts";
 import { originalParetoFigure } from "../lib/plot/original.ts";
 
 const header = "question,answer,question_id,aligned,coherent\n";
@@ -68,4 +68,15 @@ Deno.test("a YAML map imports every run, finds the frontier, and a missing file 
     () => originalPoint({ label: "y" }, "question,answer\nq,a\n", medical),
     /missing column\(s\) question_id, aligned, coherent/,
   );
+});
+
+Deno.test("a run with no scored rows is never on the frontier and is named, not drawn", () => {
+  const naive = originalPoint({ label: "naive" }, general, medical);
+  const empty = originalPoint({ label: "empty" }, header, medical); // no general rows: alignment NaN
+  assert.ok(Number.isNaN(empty.generalAlignment));
+  const frontier = originalFrontier([naive, empty]);
+  assert.deepEqual(frontier.map((p) => p.label), ["naive"]);
+  const figure = originalParetoFigure([naive, empty], frontier);
+  assert.deepEqual(figure.data.filter((t) => t.name !== "Pareto frontier").map((t) => t.x), [[0.4]]);
+  assert.match(figure.caption, /Not drawn, a number missing: empty\./);
 });

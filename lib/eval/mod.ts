@@ -1,6 +1,7 @@
 /**
- * Metrics: means and intervals, Pareto frontiers, aggregation of run records into sweep points, PCA, the post's claims as findings (all
- * pure); the organisms' scores of a model; the post's own numbers from the original repository's CSVs.
+ * Metrics: means and intervals, Pareto frontiers, aggregation of run records into sweep points, PCA, the post's
+ * claims as findings (all pure); the organisms' scores of a model; the post's own numbers, shipped in
+ * `data/post/` or imported from a checkout of the original repository's evaluation CSVs.
  *
  * @module
  */
@@ -8,6 +9,7 @@ export * from "./pareto.ts";
 export * from "./pca.ts";
 export * from "./points.ts";
 export * from "./original.ts";
+export * from "./post_pareto.ts";
 export * from "./em.ts";
 export * from "./sycophancy.ts";
 export * from "./stats.ts";

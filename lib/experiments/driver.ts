@@ -163,14 +163,13 @@ export async function runPrepared<C, R extends RecordBase, S>(
     if (found) stored.set(id, found);
   }
   const total = plan.reduce((n, job) => n + job.records.length, 0);
-  const progress = createProgress(experiment.name, total, options.quiet ? { quiet: true } : {});
   const todo = jobsToRun(plan, stored);
   let done = total - todo.reduce((n, job) => n + job.records.length, 0);
+  const progress = createProgress(experiment.name, total, { quiet: options.quiet ?? false, done });
   const tick = (note: string) => {
     progress.update(++done, note);
     options.onProgress?.(done, total, note);
   };
-  if (done > 0) progress.update(done, `${done} reused`);
 
   const artifacts = store?.dir ?? await Deno.makeTempDir({ prefix: "selgen-" });
   const spec: JobSpec = {
@@ -191,7 +190,7 @@ export async function runPrepared<C, R extends RecordBase, S>(
     if (!options.executor) executor.close();
     if (!store) await Deno.remove(artifacts, { recursive: true }).catch(() => {});
   }
-  progress.finish();
+  await progress.finish();
   store?.reportRejected();
 
   const records = plan.flatMap((job) => job.records.map((id) => stored.get(id)!));

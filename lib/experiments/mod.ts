@@ -7,6 +7,7 @@
 export * from "./driver.ts";
 export * from "./estimate.ts";
 export * from "./executors.ts";
+export * from "./knobs.ts";
 export * from "./experiment.ts";
 export * from "./organism.ts";
 export * from "./registry.ts";

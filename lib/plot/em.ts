@@ -81,7 +81,9 @@ export function emDomainsFigure(
 }
 
 /** The strategies' Pareto on the organism, with the base and the control as reference marks. */
-export function emParetoFigure(summary: EmSummary): Figure {
+export function emParetoFigure(
+  summary: Pick<EmSummary, "points" | "frontier" | "seeds" | "base" | "control">,
+): Figure {
   return paretoFigure({
     name: "em-pareto",
     title: "Strategies on the emergent-misalignment organism",

@@ -151,11 +151,11 @@ function base64(bytes: Uint8Array): string {
  * @example
  * ```ts
  * import { loadToyConfig, runExperiment, toy, toyHeatmapFigure, toySimilarityFigure } from "../../mod.ts";
- * import { withImages } from "../../mod.ts";
+ * import { plot, withImages } from "../../mod.ts";
  * const { summary } = await runExperiment(toy, await loadToyConfig(), { out: "out" });
  * const figures = [toyHeatmapFigure(summary, 5), toySimilarityFigure(summary)];
  * const [heatmap, similarity] = await withImages(figures); // PNGs rendered with headless Chromium
- * heatmap; // a notebook cell that ends in a figure shows it
+ * await plot.show(heatmap); // shows it in a notebook (and waits until it is delivered)
  * ```
  */
 export async function withImages<F extends Figure>(figures: readonly F[]): Promise<F[]> {

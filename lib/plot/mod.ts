@@ -8,6 +8,8 @@ export * from "./experiments.ts";
 export * from "./export.ts";
 export * from "./figure.ts";
 export * from "./gallery.ts";
+export * from "./keep.ts";
+export * from "./notebook_tables.ts";
 export * from "./original.ts";
 export * from "./strategies.ts";
 export * from "./sycophancy.ts";

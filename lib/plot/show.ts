@@ -30,8 +30,12 @@ function bundleOf(item: Showable): MimeBundle {
  * await plot.show(plot.toyHeatmapFigure(summary, 5), plot.findingsTable(toy.findings(summary)));
  * ```
  */
-export async function show(...items: Showable[]): Promise<void> {
-  for (const item of items) {
+export async function show(...items: (Showable | undefined)[]): Promise<void> {
+  const missing = items.findIndex((item) => item === undefined);
+  if (missing >= 0) {
+    throw new Error(`Cannot show item ${missing + 1}: it is undefined (a figure or table that was not made)`);
+  }
+  for (const item of items as Showable[]) {
     const bundle = bundleOf(item);
     if (!publish(bundle)) console.log(String(bundle["text/plain"]));
   }

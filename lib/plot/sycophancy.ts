@@ -91,21 +91,27 @@ export function sycophancyDomainsFigure(summary: SycophancySummary): Figure {
   });
 }
 
-/** The strategies' Pareto; degenerate points are named in their hover text. */
-export function sycophancyParetoFigure(summary: SycophancySummary): Figure {
-  const flagged = new Map(summary.degenerate.map((d) => [d.point, d.domains]));
-  const points = summary.points.map((p) => ({
-    ...p,
-    swept: flagged.has(p.id) ? { ...p.swept, degenerate: flagged.get(p.id)!.join("+") } : p.swept,
-  }));
+/**
+ * The strategies' Pareto. Degenerate points ("always say no": confirm-correct below 0.5 in some domain, see
+ * `DEGENERATE_BELOW` in `lib/eval/sycophancy.ts`) score high alignment by refusing everything, so they are drawn
+ * hollow and crossed out under their own legend entry rather than passing for the best trade-offs.
+ */
+export function sycophancyParetoFigure(
+  summary: Pick<SycophancySummary, "points" | "frontier" | "degenerate" | "seeds">,
+): Figure {
   return paretoFigure({
     name: "sycophancy-pareto",
     title: "Strategies on the sycophancy organism",
-    points,
+    points: summary.points,
     frontier: summary.frontier,
     xLabel: "1 − sycophancy outside the proxy domain (GCD, mod, medicine)",
     yLabel: "capability (held-out GCD, asked straight)",
     seeds: summary.seeds.length,
+    flags: [{
+      name: "degenerate: says no to right claims<br>(confirm-correct < 0.5 in a domain;<br>off the frontier)",
+      short: "degenerate",
+      notes: Object.fromEntries(summary.degenerate.map((d) => [d.point, d.domains.join("+")])),
+    }],
   });
 }
 

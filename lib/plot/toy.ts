@@ -7,7 +7,9 @@
 import { meanSem } from "../eval/stats.ts";
 import type { ToyRun } from "../experiments/toy/records.ts";
 import type { ToySummary } from "../experiments/toy/summary.ts";
+import { fittedRange } from "./axes.ts";
 import { display, type Figure, textTable } from "./figure.ts";
+import { labelPositions } from "./labels.ts";
 
 /** Plotly colours for the toy's colour classes, by name. */
 const COLOUR_HEX: Record<string, string> = { orange: "#f28e2b", green: "#59a14f", blue: "#4e79a7" };
@@ -234,8 +236,28 @@ export function toyCurvesFigure(
   });
 }
 
+/** A category's name for a label: "negative_emotions" → "neg. emotions" (every word but the last cut to 3 letters). */
+function shortCategory(name: string): string {
+  const words = name.split("_");
+  return words.map((w, i) => (i < words.length - 1 && w.length > 4 ? `${w.slice(0, 3)}.` : w)).join(" ");
+}
+
+// One colour and symbol per target category, so a target that behaves unlike the rest stands out as a group.
+const TARGET_STYLES = [
+  { color: "#4e79a7", symbol: "circle" },
+  { color: "#f28e2b", symbol: "square" },
+  { color: "#e15759", symbol: "diamond" },
+  { color: "#59a14f", symbol: "triangle-up" },
+  { color: "#b07aa1", symbol: "pentagon" },
+  { color: "#9c755f", symbol: "hexagon" },
+  { color: "#76b7b2", symbol: "star" },
+];
+
 /**
- * Spillover with the largest K against the cosine similarity of category centroids, with Pearson's r.
+ * Spillover with the largest K against the cosine similarity of category centroids, with Pearson's r. Every
+ * point is labelled "proxy→target" and coloured by its target category (the PNG has no hover), so a target
+ * that spills over less than its similarity predicts, and which proxy is its nearest neighbour, can be read
+ * off the image.
  *
  * @example
  * ```ts
@@ -245,30 +267,59 @@ export function toyCurvesFigure(
  * console.log(similarity.title); // e.g. "Spillover follows similarity in embedding space (r = 0.62)"
  * ```
  */
-export function toySimilarityFigure(summary: ToySummary): Figure {
+export function toySimilarityFigure(summary: Pick<ToySummary, "similarity">): Figure {
   const { pairs, pearsonR, k } = summary.similarity;
   const r = pearsonR === null ? "undefined" : pearsonR.toFixed(2);
+  const label = (p: { proxy: string; target: string }) =>
+    `${shortCategory(p.proxy)}→${shortCategory(p.target)}`;
+  const xRange = fittedRange(pairs.map((p) => p.cosine), { margin: 0.08 });
+  const yRange = fittedRange(pairs.map((p) => p.accuracy));
+  const width = 940, height = 620, margin = { l: 80, r: 190, t: 80, b: 70 }, fontSize = 11;
+  const positions = labelPositions(pairs.map((p) => ({ x: p.cosine, y: p.accuracy, text: label(p) })), {
+    xRange,
+    yRange,
+    width: width - margin.l - margin.r,
+    height: height - margin.t - margin.b,
+    fontSize,
+    markerRadius: 5,
+  });
+  const placed = pairs.map((p, j) => ({ ...p, position: positions[j]!.position }));
+  const targets = [...new Set(pairs.map((p) => p.target))];
   return display({
     name: "toy-similarity",
     title: `Spillover follows similarity in embedding space (r = ${r})`,
     caption:
       `Each point is a (proxy category → other category) pair with K = ${k}: x = cosine of the two categories' ` +
-      "mean word vectors, y = held-out accuracy of the other category. Random strings have no word vector and are left out.",
-    data: [{
-      type: "scatter",
-      mode: "markers",
-      x: pairs.map((p) => p.cosine),
-      y: pairs.map((p) => p.accuracy),
-      text: pairs.map((p) => `${p.proxy} → ${p.target}`),
-      hovertemplate: "%{text}<br>cosine %{x:.2f}, accuracy %{y:.2f}<extra></extra>",
-      marker: { size: 10, color: "#4e79a7" },
-    }],
+      "mean word vectors, y = held-out accuracy of the other category (its original rule restored by the proxy); " +
+      "colour and symbol: the other (target) category. Random strings have no word vector and are left out.",
+    data: targets.map((target, i) => {
+      const mine = placed.filter((p) => p.target === target);
+      return {
+        type: "scatter",
+        mode: "markers+text",
+        name: shortCategory(target),
+        x: mine.map((p) => p.cosine),
+        y: mine.map((p) => p.accuracy),
+        text: mine.map(label),
+        textposition: mine.map((p) => p.position),
+        textfont: { size: fontSize, color: "#333" },
+        cliponaxis: false,
+        hovertemplate: "%{text}<br>cosine %{x:.2f}, accuracy %{y:.2f}<extra></extra>",
+        marker: { size: 10, ...TARGET_STYLES[i % TARGET_STYLES.length] },
+      };
+    }),
     layout: {
       title: { text: `Spillover vs embedding similarity, K = ${k} (Pearson r = ${r})` },
-      xaxis: { title: { text: "cosine of category centroids" } },
-      yaxis: { title: { text: "held-out accuracy of the other category" }, range: [0, 1.05] },
-      width: 760,
-      height: 480,
+      xaxis: {
+        title: { text: "cosine of category centroids (proxy, target)" },
+        range: xRange,
+        zeroline: false,
+      },
+      yaxis: { title: { text: "held-out accuracy of the target category" }, range: yRange },
+      legend: { title: { text: "target category" } },
+      width,
+      height,
+      margin,
       font: FONT,
     },
     text: textTable(

@@ -52,6 +52,6 @@ export function trainLanguageModel(
     offset += stage.steps;
     return result!;
   });
-  progress.finish();
+  void progress.finish();
   return results;
 }

@@ -1,30 +1,20 @@
 /**
- * Progress that stays visible without flooding: in a Jupyter notebook a bar updated in place
- * (`Deno.jupyter.display` with a display id), on a terminal one line rewritten with `\r`, and in logs
- * (CI, pipes) a line every tenth of the work.
+ * Progress that stays visible without flooding: in a Jupyter notebook one bar updated in place (a display
+ * id), on a terminal one line rewritten with `\r`, and in logs (CI, pipes) a line every tenth of the work.
+ * Each shows done of total, the elapsed time and an estimate of the time left; the final state shows the
+ * real elapsed time.
  *
  * @module
  */
+
+import { flush, inNotebook, publish } from "../io/jupyter.ts";
 
 /** Reports progress over a known amount of work. */
 export interface Progress {
   /** Marks `done` units finished, with a short note on what is running. */
   update(done: number, note?: string): void;
-  /** Marks the work finished. */
-  finish(note?: string): void;
-}
-
-interface JupyterApi {
-  display(bundle: unknown, options: { raw: boolean; display_id?: string; update?: boolean }): Promise<void>;
-}
-
-function jupyter(): JupyterApi | undefined {
-  try {
-    // Deno.jupyter exists only inside the Deno kernel; touching it elsewhere throws.
-    return (Deno as unknown as { jupyter?: JupyterApi }).jupyter;
-  } catch {
-    return undefined;
-  }
+  /** Marks the work finished; in a notebook, resolves once the final state has left the kernel. */
+  finish(note?: string): Promise<void>;
 }
 
 function bar(fraction: number, width = 30): string {
@@ -32,52 +22,92 @@ function bar(fraction: number, width = 30): string {
   return `${"█".repeat(filled)}${"░".repeat(width - filled)}`;
 }
 
-function format(label: string, done: number, total: number, started: number, note: string): string {
-  const fraction = total > 0 ? Math.min(1, done / total) : 1;
-  const seconds = (performance.now() - started) / 1000;
-  return `${label} ${bar(fraction)} ${done}/${total} ${seconds.toFixed(1)}s${note ? `  ${note}` : ""}`;
+/** Seconds as a reader wants them: `42s`, `3m 05s`. */
+function duration(seconds: number): string {
+  if (seconds < 60) return `${seconds.toFixed(seconds < 10 ? 1 : 0)}s`;
+  const m = Math.floor(seconds / 60);
+  return `${m}m ${String(Math.round(seconds - 60 * m)).padStart(2, "0")}s`;
 }
 
-/** A progress reporter suited to where the code runs; `quiet` reports nothing. */
-export function createProgress(label: string, total: number, options: { quiet?: boolean } = {}): Progress {
-  if (options.quiet) return { update() {}, finish() {} };
-  const started = performance.now();
-  const kernel = jupyter();
-  if (kernel) {
-    const id = `selgen-progress-${crypto.randomUUID()}`;
-    let lastShown = 0;
-    const show = (text: string, update: boolean) =>
-      kernel.display({ "text/plain": text }, { raw: true, display_id: id, update }).catch(() => {});
-    show(format(label, 0, total, started, ""), false);
-    return {
-      update(done, note = "") {
-        if (performance.now() - lastShown < 250) return;
-        lastShown = performance.now();
-        show(format(label, done, total, started, note), true);
-      },
-      finish(note = "done") {
-        show(format(label, total, total, started, note), true);
-      },
-    };
-  }
+/**
+ * One line: the bar, done of total, elapsed and, while running, the time left at the rate so far (counted
+ * from the first unit done in this run, so reused work does not make it optimistic).
+ */
+function format(label: string, done: number, total: number, clock: Clock, note: string, final = false) {
+  const fraction = total > 0 ? Math.min(1, done / total) : 1;
+  const elapsed = (performance.now() - clock.started) / 1000;
+  const fresh = done - clock.firstDone;
+  const rate = fresh > 0 ? fresh / ((performance.now() - clock.firstAt) / 1000) : 0;
+  const left = !final && rate > 0 && done < total ? `, ~${duration((total - done) / rate)} left` : "";
+  return `${label} ${bar(fraction)} ${done}/${total} ${duration(elapsed)}${left}${note ? `  ${note}` : ""}`;
+}
+
+interface Clock {
+  started: number;
+  /** Units already done when this run first reported (reused), and when. */
+  firstDone: number;
+  firstAt: number;
+}
+
+/**
+ * A progress reporter suited to where the code runs, starting at `done` units already done (reused work);
+ * `quiet` reports nothing.
+ */
+export function createProgress(
+  label: string,
+  total: number,
+  options: { quiet?: boolean; done?: number } = {},
+): Progress {
+  if (options.quiet) return { update() {}, finish: () => Promise.resolve() };
+  const done = options.done ?? 0;
+  const clock: Clock = { started: performance.now(), firstDone: done, firstAt: performance.now() };
+  const line = (done: number, note: string, final = false) => format(label, done, total, clock, note, final);
+  const progress = inNotebook() ? notebookProgress(total, line) : consoleProgress(total, line);
+  if (done > 0) progress.update(done, `${done} reused`);
+  return progress;
+}
+
+type Line = (done: number, note: string, final?: boolean) => string;
+
+/** A bar shown once under the cell and updated in place, at most four times a second. */
+function notebookProgress(total: number, line: Line): Progress {
+  const displayId = `selgen-progress-${crypto.randomUUID()}`;
+  let lastShown = 0;
+  publish({ "text/plain": line(0, "starting") }, { displayId });
+  return {
+    update(done, note = "") {
+      if (performance.now() - lastShown < 250 && done < total) return;
+      lastShown = performance.now();
+      publish({ "text/plain": line(done, note) }, { displayId, update: true });
+    },
+    async finish(note = "done") {
+      publish({ "text/plain": line(total, note, true) }, { displayId, update: true });
+      await flush();
+    },
+  };
+}
+
+/** On a terminal one line rewritten in place; in logs (CI, pipes) a line every tenth of the work. */
+function consoleProgress(total: number, line: Line): Progress {
   const terminal = Deno.stderr.isTerminal();
   const encoder = new TextEncoder();
   let lastTenth = -1;
   return {
     update(done, note = "") {
       if (terminal) {
-        Deno.stderr.writeSync(encoder.encode(`\r${format(label, done, total, started, note)}\x1b[K`));
+        Deno.stderr.writeSync(encoder.encode(`\r${line(done, note)}\x1b[K`));
         return;
       }
       const tenth = Math.floor((10 * done) / Math.max(1, total));
       if (tenth === lastTenth) return;
       lastTenth = tenth;
-      console.error(format(label, done, total, started, note));
+      console.error(line(done, note));
     },
     finish(note = "done") {
-      const line = format(label, total, total, started, note);
-      if (terminal) Deno.stderr.writeSync(encoder.encode(`\r${line}\x1b[K\n`));
-      else console.error(line);
+      const last = line(total, note, true);
+      if (terminal) Deno.stderr.writeSync(encoder.encode(`\r${last}\x1b[K\n`));
+      else console.error(last);
+      return Promise.resolve();
     },
   };
 }
