@@ -19,7 +19,8 @@ const text = (source: string | string[]) => Array.isArray(source) ? source.join(
 export function shownItems(source: string): number {
   let count = 0;
   for (let at = source.indexOf("plot.show("); at >= 0; at = source.indexOf("plot.show(", at + 1)) {
-    let depth = 0, args = 0, quote = "", sawArg = false;
+    // Items are counted as they start, so a trailing comma adds none.
+    let depth = 0, args = 0, quote = "", inArg = false;
     for (let i = at + "plot.show(".length; i < source.length; i++) {
       const c = source[i]!;
       if (quote) {
@@ -27,15 +28,18 @@ export function shownItems(source: string): number {
         else if (c === quote) quote = "";
         continue;
       }
+      if (depth === 0 && !inArg && !/[\s,)]/.test(c)) {
+        args++;
+        inArg = true;
+      }
       if (c === '"' || c === "'" || c === "`") quote = c;
       else if ("([{".includes(c)) depth++;
       else if (")]}".includes(c)) {
         if (depth === 0) break;
         depth--;
-      } else if (c === "," && depth === 0) args++;
-      if (!/\s/.test(c)) sawArg = true;
+      } else if (c === "," && depth === 0) inArg = false;
     }
-    count += sawArg ? args + 1 : 0;
+    count += args;
   }
   return count;
 }

@@ -3,6 +3,7 @@
 // leave the output folder as it found it.
 import assert from "node:assert/strict";
 import { stringify } from "yaml";
+import { parseCommand, USAGE } from "../lib/cli/command.ts";
 import { lockFolder } from "../lib/io/lock.ts";
 import { reproduceCommand } from "./_cli.ts";
 
@@ -75,6 +76,11 @@ const CASES: Case[] = [
   { name: "a seed beyond safe integers", args: ["toy", "--seeds", "1,99999999999999999999"], says: /beyond/ },
   { name: "--max-hours 0", args: ["toy", "--max-hours", "0"], says: /--max-hours 0: give a positive number/ },
   { name: "--max-hours abc", args: ["toy", "--max-hours", "abc"], says: /--max-hours abc/ },
+  {
+    name: "--no-notebooks with a value",
+    args: ["toy", "--no-notebooks=yes"],
+    says: /Option '--no-notebooks' does not take an argument/,
+  },
   { name: "a missing config file", args: ["toy", "--config", "/no/such.yaml"], says: /no such file/ },
   // Values too large to run.
   toy({ fineTune: { steps: 1e9 } }, "fineTune.steps 1e9", /fineTune\.steps: Too big/),
@@ -247,4 +253,16 @@ Deno.test("a second run on a folder another process is writing is refused, namin
     new RegExp(`held by process ${Deno.pid} on .*; wait for it to finish, or give another --out`),
   );
   assert.deepEqual((await listFiles(`${out}/toy`)).map((f) => f.slice(out.length)), ["/toy/.lock"]);
+});
+
+Deno.test("the command line renders the notebooks unless --no-notebooks, and lists the flag in its usage", () => {
+  assert.equal(parseCommand(["toy"]).notebooks, true);
+  assert.equal(parseCommand(["toy", "--no-notebooks"]).notebooks, false);
+  assert.deepEqual(parseCommand(["--no-notebooks", "--skip", "em", "--quick"]).experiments, [
+    "toy",
+    "strategies-toy",
+    "sycophancy",
+  ]);
+  assert.throws(() => parseCommand(["toy", "--no-notebooks", "--seeds", "0"]), /--seeds 0/);
+  assert.match(USAGE, /\[--no-notebooks\]/);
 });

@@ -12,6 +12,8 @@ Deno.test("shownItems counts the top-level items of every plot.show call", () =>
   assert.equal(shownItems("await plot.show(`a, ${b(1, 2)}, c`, 'd, e', x);"), 3);
   assert.equal(shownItems("await plot.show(a);\nawait plot.show(b, c);"), 3);
   assert.equal(shownItems("console.log(1, 2);"), 0);
+  assert.equal(shownItems("await plot.show(\n  plot.table(a, b),\n);"), 1); // a trailing comma adds nothing
+  assert.equal(shownItems("await plot.show();"), 0);
   assert.equal(
     expectedOutputs("const r = await sg.runExperiment(sg.toy, config);\nawait plot.show(`done`);"),
     2,

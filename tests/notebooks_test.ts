@@ -1,14 +1,23 @@
-// Runs every notebook headlessly with the Deno kernel and checks what it writes (never captured outputs:
-// IOPub messages can be lost in headless runs: a prefix of outputs goes missing in about half of them).
-// SELGEN_SKIP_NOTEBOOKS=1 skips, visibly.
+// Executes every notebook headlessly with the Deno kernel and checks what it writes and what it shows:
+// every cell's outputs, in its own cell, with no error. The first execution runs the experiments; the ones
+// after it reuse their records and run beside busy processes that load every core, where an output that
+// leaves the kernel late would be lost. SELGEN_NOTEBOOK_RUNS (default 2) sets how many executions, and
+// SELGEN_NOTEBOOK_BUSY (default 6) how many busy processes; SELGEN_SKIP_NOTEBOOKS=1 skips, visibly.
 import assert from "node:assert/strict";
 import { ToySummarySchema } from "../lib/experiments/toy/summary.ts";
 import { StrategiesToySummarySchema } from "../lib/experiments/strategies_toy/summary.ts";
 import { SycophancySummarySchema } from "../lib/experiments/sycophancy/summary.ts";
 import { EmSummarySchema } from "../lib/experiments/em/summary.ts";
+import { denoKernelProblem, jupyterPath } from "../lib/cli/render_notebooks.ts";
+import { type ExecutedCell, outputCounts, outputProblems } from "./_notebook_outputs.ts";
 
 const NOTEBOOKS = new URL("../notebooks/", import.meta.url);
-const JUPYTER = "/usr/bin/jupyter-execute"; // Debian's, under /usr/bin/python3 (not the pyenv python3)
+const NBCONVERT = "/usr/bin/jupyter-nbconvert"; // Debian's, under /usr/bin/python3 (not the pyenv python3)
+const RUNS = Number(Deno.env.get("SELGEN_NOTEBOOK_RUNS") ?? 2);
+const BUSY = Number(Deno.env.get("SELGEN_NOTEBOOK_BUSY") ?? 6);
+// Where Jupyter looks first for the Deno kernel spec: $JUPYTER_PATH, else the clone's .tools/jupyter, which
+// `./run test` writes (so `deno task test` works after it without the export).
+const JUPYTER_PATH = jupyterPath();
 const skip = Deno.env.get("SELGEN_SKIP_NOTEBOOKS") === "1";
 
 /** What each notebook must leave in SELGEN_OUT, validated by the experiment's schema. */
@@ -30,9 +39,16 @@ const WRITES: Record<string, { file: string; check: (text: string) => void }> = 
     check: (text) => EmSummarySchema.parse(JSON.parse(text)),
   },
   "04_original_results.ipynb": {
-    // Without a checkout of the original repository (as in CI) it records that nothing was imported.
+    // The post's runs from data/post/ always; `imported` is null without a checkout of the original repository.
     file: "original/status.json",
-    check: (text) => assert.ok(Array.isArray(JSON.parse(text).points)),
+    check: (text) => {
+      const status = JSON.parse(text);
+      assert.ok(Array.isArray(status.points) && status.points.length > 0, "no runs of the post drawn");
+      assert.ok(
+        status.points.every((p: { generalAlignment: unknown }) => typeof p.generalAlignment === "number"),
+      );
+      assert.ok(status.imported === null || Array.isArray(status.imported.points));
+    },
   },
 };
 
@@ -51,31 +67,81 @@ Deno.test("every notebook is committed without outputs or execution counts", asy
   }
 });
 
+/** Busy processes, one loop each, until the returned function stops them. */
+function loadCores(count: number): () => Promise<void> {
+  const busy = Array.from(
+    { length: count },
+    () =>
+      new Deno.Command("sh", { args: ["-c", "while :; do :; done"], stdout: "null", stderr: "null" }).spawn(),
+  );
+  return async () => {
+    for (const p of busy) p.kill("SIGKILL");
+    await Promise.all(busy.map((p) => p.status));
+  };
+}
+
+/** Executes a notebook into `dir` with nbconvert; returns its executed cells. */
+async function execute(name: string, out: string, dir: string, run: number): Promise<ExecutedCell[]> {
+  const output = `${name.replace(/\.ipynb$/, "")}.run${run}`;
+  const { code, stderr } = await new Deno.Command(NBCONVERT, {
+    args: [
+      "--to=notebook",
+      "--execute",
+      "--ExecutePreprocessor.kernel_name=deno",
+      "--ExecutePreprocessor.timeout=1200",
+      `--output-dir=${dir}`,
+      `--output=${output}`,
+      name,
+    ],
+    cwd: NOTEBOOKS,
+    env: { NO_COLOR: "1", SELGEN_SEEDS: "1", SELGEN_OUT: out, JUPYTER_PATH },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const log = new TextDecoder().decode(stderr);
+  assert.equal(code, 0, `${name} failed (execution ${run}):\n${log.slice(-3000)}`);
+  return JSON.parse(await Deno.readTextFile(`${dir}/${output}.ipynb`)).cells;
+}
+
 for (const name of notebooks) {
   Deno.test({
-    name: `notebook ${name} runs top to bottom headlessly and writes its results`,
+    name: `notebook ${name} runs top to bottom ${RUNS}× (beside ${BUSY} busy processes after the first), ` +
+      "writes its results and shows every output in its own cell",
     ignore: skip,
     async fn() {
       const expected = WRITES[name];
       assert.ok(expected, `${name}: add what it writes to WRITES in this test`);
       try {
-        await Deno.stat(JUPYTER);
+        await Deno.stat(NBCONVERT);
       } catch {
         assert.fail(
-          `${JUPYTER} is missing: run ./run test (it installs Debian's Jupyter and the Deno kernel)`,
+          `${NBCONVERT} is missing: run ./run test (it installs Debian's Jupyter and the Deno kernel)`,
         );
       }
+      const kernel = await denoKernelProblem(JUPYTER_PATH);
+      if (kernel) {
+        assert.fail(`Cannot run ${name}: ${kernel}; run ./run test (it writes .tools/jupyter/kernels/deno/)`);
+      }
       const out = await Deno.makeTempDir({ prefix: "selgen-nb-" });
-      const { code, stderr } = await new Deno.Command(JUPYTER, {
-        args: ["--kernel_name=deno", "--timeout=1200", name],
-        cwd: NOTEBOOKS,
-        env: { NO_COLOR: "1", SELGEN_SEEDS: "1", SELGEN_OUT: out },
-        stdout: "piped",
-        stderr: "piped",
-      }).output();
-      const log = new TextDecoder().decode(stderr);
-      assert.equal(code, 0, `${name} failed:\n${log.slice(-3000)}`);
+      const dir = await Deno.makeTempDir({ prefix: "selgen-nb-executed-" });
+      const first = await execute(name, out, dir, 1);
+      assert.deepEqual(outputProblems(first), [], `${name}, execution 1`);
       expected.check(await Deno.readTextFile(`${out}/${expected.file}`));
+      for (let run = 2; run <= RUNS; run++) {
+        const stop = loadCores(BUSY);
+        let cells: ExecutedCell[];
+        try {
+          cells = await execute(name, out, dir, run);
+        } finally {
+          await stop();
+        }
+        assert.deepEqual(outputProblems(cells), [], `${name}, execution ${run}`);
+        assert.deepEqual(
+          outputCounts(cells),
+          outputCounts(first),
+          `${name}: execution ${run} shows other outputs`,
+        );
+      }
     },
   });
 }

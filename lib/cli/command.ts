@@ -13,7 +13,7 @@ import { EXPERIMENT_NAMES } from "../experiments/registry.ts";
 
 export const USAGE =
   `usage: deno task reproduce [${EXPERIMENT_NAMES.join("|")} …] [--skip NAME] [--seeds N|a,b,c] [--quick] ` +
-  "[--out DIR] [--config FILE] [--retrain] [--replace] [--max-hours H] [--quiet]";
+  "[--out DIR] [--config FILE] [--retrain] [--replace] [--max-hours H] [--no-notebooks] [--quiet]";
 
 /** `--seeds`: a count (the config's first N seeds, extended by consecutive integers) or a list. */
 export type SeedsArg = { count: number } | { list: number[] };
@@ -29,6 +29,8 @@ export interface Command {
   /** Replace an output folder that holds a run of another config. */
   replace: boolean;
   maxHours: number;
+  /** Execute the notebooks of the experiments run and render them into `<out>/notebooks/` (`--no-notebooks`: not). */
+  notebooks: boolean;
 }
 
 const OPTIONS = {
@@ -41,6 +43,7 @@ const OPTIONS = {
   retrain: { type: "boolean", default: false },
   replace: { type: "boolean", default: false },
   "max-hours": { type: "string" },
+  "no-notebooks": { type: "boolean", default: false },
   help: { type: "boolean", default: false }, // answered before parsing (see reproduce.ts)
 } satisfies ParseArgsOptionsConfig;
 
@@ -89,6 +92,7 @@ export function parseCommand(args: readonly string[]): Command {
     retrain: values.retrain,
     replace: values.replace,
     maxHours,
+    notebooks: !values["no-notebooks"],
   };
 }
 

@@ -1,11 +1,13 @@
 /**
  * `deno task reproduce [experiment …] [--skip NAME …] [--seeds N|a,b,c] [--quick] [--out DIR] [--config FILE]
- * [--retrain] [--replace] [--max-hours H] [--quiet]`
+ * [--retrain] [--replace] [--max-hours H] [--no-notebooks] [--quiet]`
  *
  * Runs the named experiments (all when none is named) with `runExperiment` and writes, per experiment,
  * `<out>/<experiment>/summary.json`, its run records and its figures — interactive HTML and plotly JSON, plus
  * PNG and SVG rendered in headless Chromium (one launch for all figures) — and `<out>/index.html`, a gallery
- * with captions. Finished runs are reused, so an interrupted command resumes where it stopped. Every
+ * with captions. Then, unless `--no-notebooks`, it executes the notebooks of those experiments on the records
+ * just written and renders them into `<out>/notebooks/` (`render_notebooks.ts`), and links them from the
+ * gallery. Finished runs are reused, so an interrupted command resumes where it stopped. Every
  * experiment's config, plan and estimated cost are checked before any runs: bad input prints what is wrong,
  * field by field, and exits with status 2, having written nothing.
  *
@@ -27,8 +29,13 @@ import { writeFigure } from "../plot/figure.ts";
 import { renderImages } from "../plot/export.ts";
 import { galleryHtml, type GallerySection } from "../plot/gallery.ts";
 import { type Command, parseCommand, resolveSeeds, USAGE } from "./command.ts";
+import { planNotebooks, renderNotebooks } from "./render_notebooks.ts";
 
-type Prepared = PreparedExperiment<unknown, RecordBase, unknown>;
+/** A prepared experiment, with the seeds of the config it was loaded from (before `--seeds`). */
+type Prepared = PreparedExperiment<unknown, RecordBase, unknown> & { configuredSeeds: readonly number[] };
+
+const NOTEBOOKS = new URL("../../notebooks/", import.meta.url);
+const TITLE = "selgen: selective generalisation, reproduced";
 
 /** What one experiment hands back to the command. */
 interface Outcome {
@@ -42,13 +49,15 @@ interface Outcome {
 async function prepare(name: string, command: Command): Promise<Prepared> {
   const experiment = experimentByName(name) as unknown as Prepared["experiment"];
   const config = await loadYamlConfig(experiment.configSchema, command.config ?? experiment.defaultConfig);
-  const seeds = resolveSeeds(command.seeds, experiment.seeds(config));
-  return await prepareExperiment(experiment, config, {
+  const configuredSeeds = experiment.seeds(config);
+  const seeds = resolveSeeds(command.seeds, configuredSeeds);
+  const prepared = await prepareExperiment(experiment, config, {
     out: command.out,
     replace: command.replace,
     limits: { maxHours: command.maxHours },
     ...(seeds ? { seeds } : {}),
   });
+  return { ...prepared, configuredSeeds };
 }
 
 async function reproduce(prepared: Prepared, command: Command): Promise<Outcome> {
@@ -63,8 +72,8 @@ async function reproduce(prepared: Prepared, command: Command): Promise<Outcome>
   };
 }
 
-/** Writes every figure (with images when a browser is available) and the gallery; returns the gallery's path. */
-async function publish(out: string, outcomes: Outcome[]): Promise<string> {
+/** Writes every figure (with images when a browser is available) and the gallery; returns its sections. */
+async function publish(out: string, outcomes: Outcome[]): Promise<GallerySection[]> {
   let images = new Map<string, { png: Uint8Array; svg: string }>();
   try {
     images = await renderImages(outcomes.flatMap((o) => o.figures));
@@ -91,9 +100,28 @@ async function publish(out: string, outcomes: Outcome[]): Promise<string> {
       figures,
     });
   }
-  const index = `${out}/index.html`;
-  await writeTextAtomic(index, galleryHtml("selgen: selective generalisation, reproduced", sections));
-  return index;
+  await writeTextAtomic(`${out}/index.html`, galleryHtml(TITLE, sections));
+  return sections;
+}
+
+/** Executes and renders the ran experiments' notebooks, then links them from the gallery. */
+async function publishNotebooks(
+  command: Command,
+  prepared: readonly Prepared[],
+  sections: GallerySection[],
+  backend: string,
+): Promise<void> {
+  const notebooks = [...Deno.readDirSync(NOTEBOOKS)].map((e) => e.name).filter((n) => n.endsWith(".ipynb"))
+    .sort();
+  const ran = prepared.map((p) => ({
+    name: p.experiment.name,
+    seeds: p.experiment.seeds(p.config),
+    configuredSeeds: p.configuredSeeds,
+    ownConfig: command.config !== undefined,
+  }));
+  const rendered = await renderNotebooks(planNotebooks(notebooks, ran), { out: command.out, backend });
+  if (rendered.length === 0) return;
+  await writeTextAtomic(`${command.out}/index.html`, galleryHtml(TITLE, sections, { notebooks: rendered }));
 }
 
 /** Checks the whole command (every experiment's config, plan and estimate) before running any of it. */
@@ -106,7 +134,8 @@ async function main(args: string[]): Promise<void> {
   const prepared: Prepared[] = [];
   for (const name of command.experiments) prepared.push(await prepare(name, command));
   for (const p of prepared) console.log(`${p.experiment.name}: estimated ${formatEstimate(p.estimate)}`);
-  // Every folder is locked before the first run starts, and held until the gallery is written.
+  // Every folder is locked before the first run starts, and held until the gallery is written; then let go,
+  // since each notebook takes the lock of the folder it reads in a kernel process of its own.
   using locks = new DisposableStack();
   for (const p of prepared) locks.use(await lockFolder(`${command.out}/${p.experiment.name}`));
   const outcomes: Outcome[] = [];
@@ -115,8 +144,11 @@ async function main(args: string[]): Promise<void> {
     outcomes.push(outcome);
     console.log(`\n${p.experiment.name}: ${outcome.line}\n${formatFindings(outcome.findings)}`);
   }
-  const index = await publish(command.out, outcomes);
-  console.log(`\ngallery: ${index} (${((performance.now() - started) / 1000).toFixed(1)} s in all)`);
+  const sections = await publish(command.out, outcomes);
+  locks.dispose();
+  if (command.notebooks) await publishNotebooks(command, prepared, sections, backend.name);
+  const seconds = ((performance.now() - started) / 1000).toFixed(1);
+  console.log(`\ngallery: ${command.out}/index.html (${seconds} s in all)`);
 }
 
 if (import.meta.main) {

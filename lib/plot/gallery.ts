@@ -1,6 +1,6 @@
 /**
- * The `index.html` gallery of a reproduction: every figure with its PNG (linking to the interactive HTML),
- * title and caption, grouped by experiment. Pure.
+ * The `index.html` gallery of a reproduction: the notebooks rendered on its records, then every figure with
+ * its PNG (linking to the interactive HTML), title and caption, grouped by experiment. Pure.
  *
  * @module
  */
@@ -22,12 +22,33 @@ export interface GallerySection {
   figures: GalleryFigure[];
 }
 
+/** One rendered notebook: its title and HTML page, the path relative to the gallery. */
+export interface GalleryNotebook {
+  title: string;
+  html: string;
+}
+
+/** Options for `galleryHtml`. */
+export interface GalleryOptions {
+  /** Notebooks executed on these records, linked above the figures; none when absent or empty. */
+  notebooks?: readonly GalleryNotebook[];
+}
+
 const escape = (s: string) =>
   s.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]!);
 
 /** The gallery page. */
-export function galleryHtml(title: string, sections: readonly GallerySection[]): string {
-  const body = sections.map((s) => {
+export function galleryHtml(
+  title: string,
+  sections: readonly GallerySection[],
+  options: GalleryOptions = {},
+): string {
+  const notebooks = options.notebooks?.length
+    ? `<section><h2>Notebooks</h2><p>Each story in full, executed on these records (no kernel needed):</p><ul>${
+      options.notebooks.map((n) => `<li><a href="${escape(n.html)}">${escape(n.title)}</a></li>`).join("")
+    }</ul></section>\n`
+    : "";
+  const body = notebooks + sections.map((s) => {
     const figures = s.figures.map((f) => {
       const image = f.png
         ? `<a href="${escape(f.html)}"><img src="${escape(f.png)}" alt="${escape(f.title)}"></a>`

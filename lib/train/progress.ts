@@ -30,15 +30,17 @@ function duration(seconds: number): string {
 }
 
 /**
- * One line: the bar, done of total, elapsed and, while running, the time left at the rate so far (counted
- * from the first unit done in this run, so reused work does not make it optimistic).
+ * One line: the bar, done of total, elapsed and, once a tenth is done, the time left at the rate so far
+ * (counted from the start of this run, so reused work does not make it optimistic).
  */
 function format(label: string, done: number, total: number, clock: Clock, note: string, final = false) {
   const fraction = total > 0 ? Math.min(1, done / total) : 1;
   const elapsed = (performance.now() - clock.started) / 1000;
   const fresh = done - clock.firstDone;
   const rate = fresh > 0 ? fresh / ((performance.now() - clock.firstAt) / 1000) : 0;
-  const left = !final && rate > 0 && done < total ? `, ~${duration((total - done) / rate)} left` : "";
+  // Before a tenth of the work the rate says little (the first units are often the cheap or the slow ones).
+  const settled = fresh >= 2 && fraction >= 0.1 && done < total;
+  const left = !final && settled && rate > 0 ? `, ~${duration((total - done) / rate)} left` : "";
   return `${label} ${bar(fraction)} ${done}/${total} ${duration(elapsed)}${left}${note ? `  ${note}` : ""}`;
 }
 
