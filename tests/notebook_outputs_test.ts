@@ -1,7 +1,12 @@
 // The checker that the notebook tests apply to every executed notebook can fail: it counts what a cell
 // shows, and reports a lost output or an error.
 import assert from "node:assert/strict";
-import { type ExecutedCell, expectedOutputs, outputProblems, shownItems } from "./_notebook_outputs.ts";
+import {
+  type ExecutedCell,
+  expectedOutputs,
+  outputProblems,
+  shownItems,
+} from "../lib/cli/notebook_outputs.ts";
 
 Deno.test("shownItems counts the top-level items of every plot.show call", () => {
   assert.equal(shownItems("await plot.show(heatmap);"), 1);

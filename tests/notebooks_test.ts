@@ -9,7 +9,7 @@ import { StrategiesToySummarySchema } from "../lib/experiments/strategies_toy/su
 import { SycophancySummarySchema } from "../lib/experiments/sycophancy/summary.ts";
 import { EmSummarySchema } from "../lib/experiments/em/summary.ts";
 import { denoKernelProblem, jupyterPath } from "../lib/cli/render_notebooks.ts";
-import { type ExecutedCell, outputCounts, outputProblems } from "./_notebook_outputs.ts";
+import { type ExecutedCell, outputCounts, outputProblems } from "../lib/cli/notebook_outputs.ts";
 
 const NOTEBOOKS = new URL("../notebooks/", import.meta.url);
 const NBCONVERT = "/usr/bin/jupyter-nbconvert"; // Debian's, under /usr/bin/python3 (not the pyenv python3)

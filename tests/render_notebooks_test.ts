@@ -102,12 +102,12 @@ Deno.test("the Deno kernel spec is looked up in JUPYTER_PATH, and one whose deno
     await Deno.mkdir(`${dir}/kernels/deno`, { recursive: true });
     await Deno.writeTextFile(`${dir}/kernels/deno/kernel.json`, JSON.stringify({ argv: [deno, "jupyter"] }));
   };
-  await spec(broken, "/check/work/main/.tools/node_modules/.bin/deno");
+  await spec(broken, `${root}/gone/.tools/node_modules/.bin/deno`);
   await spec(good, Deno.execPath());
   assert.match((await denoKernelProblem(empty))!, /no Deno kernel spec .* in JUPYTER_PATH=.*empty/);
   assert.match(
     (await denoKernelProblem(`${broken}:${good}`))!,
-    /starts \/check\/work\/main\/.*, which is missing/,
+    /starts .*\/gone\/\.tools\/.*, which is missing/,
   );
   assert.equal(await denoKernelProblem(`${empty}:${good}:${broken}`), undefined);
   assert.equal(jupyterPath("/a:/b"), "/a:/b");

@@ -1,7 +1,12 @@
-// What an executed notebook must show: every cell that calls `plot.show(…)` has at least one output per
-// item it shows (plus the progress bar of a `runExperiment`), no cell has an error, and repeated executions
-// give every cell the same number of outputs. An output that arrives late is dropped by a headless run, so
-// a lost output shows up as a cell with too few.
+/**
+ * What an executed notebook must show: every cell that calls `plot.show(…)` has at least one output per item
+ * it shows (plus the progress bar of a `runExperiment`), no cell has an error, and repeated executions give
+ * every cell the same number of outputs. A headless run drops an output that arrives late and a live notebook
+ * files it under another cell, so either shows up as a cell with too few (or too many). Used by the notebook
+ * tests and by `live_notebooks.ts`.
+ *
+ * @module
+ */
 
 /** A code cell of an executed notebook, as nbformat writes it. */
 export interface ExecutedCell {
