@@ -42,6 +42,7 @@ Deno.test("layerOf places foundation, every area, and nothing else", () => {
   assert.equal(layerOf("lib/eval/pca.ts"), "eval");
   assert.equal(layerOf("lib/experiments/toy/config.ts"), "experiments");
   assert.equal(layerOf("lib/plot/figure.ts"), "plot");
+  assert.equal(layerOf("lib/notebook/knobs.ts"), "notebook");
   assert.equal(layerOf("lib/cli/reproduce.ts"), "cli");
   assert.equal(layerOf("lib/backend_extra.ts"), undefined);
   assert.equal(layerOf("lib/newarea/x.ts"), undefined);

@@ -4,13 +4,13 @@
  * lowest first:
  *
  *   foundation (lib/backend.ts, lib/io/, lib/config/) ← data ← models ← train ← strategies ← eval
- *   ← experiments ← plot ← cli
+ *   ← experiments ← plot ← notebook ← cli
  *
  * Foundation modules may be imported by every layer and import only each other. `eval` (Pareto fronts,
- * statistics, PCA) sits above `strategies` so that a strategy never depends on how it will be scored; `plot`
- * and `cli` both sit above `experiments`, and only `cli` may import `plot`. Only relative specifiers count
- * (npm and node imports are not layers); `lib/` files in no layer are reported too, so a new area has to be
- * placed. This is a text scan, not a compiler: comments and template-literal text are blanked first, so an
+ * statistics, PCA) sits above `strategies` so that a strategy never depends on how it will be scored;
+ * `notebook` (what a notebook's first cell uses) sits above `plot`, and `cli` above all. Only relative
+ * specifiers count (npm and node imports are not layers); `lib/` files in no layer are reported too, so a new
+ * area has to be placed. This is a text scan, not a compiler: comments and template-literal text are blanked first, so an
  * import quoted in a doc comment is not an edge.
  *
  * Usage: `deno run --allow-read lib/cli/check_imports.ts [root]` (default: this repository). Exits 1 and
@@ -29,6 +29,7 @@ export const LAYERS = [
   "eval",
   "experiments",
   "plot",
+  "notebook",
   "cli",
 ] as const;
 

@@ -8,7 +8,7 @@ import { parseArgs, type ParseArgsOptionsConfig } from "node:util";
 import { InputError } from "../config/input_error.ts";
 import { MAX_SEEDS } from "../config/seeds.ts";
 import { checkOutDir } from "../io/out_dir.ts";
-import { DEFAULT_MAX_HOURS } from "../experiments/estimate.ts";
+import { DEFAULT_MAX_HOURS } from "../train/estimate.ts";
 import { EXPERIMENT_NAMES } from "../experiments/registry.ts";
 
 export const USAGE =

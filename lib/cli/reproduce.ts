@@ -19,7 +19,7 @@ import { loadYamlConfig } from "../config/load.ts";
 import { writeTextAtomic } from "../io/atomic.ts";
 import { lockFolder } from "../io/lock.ts";
 import { type PreparedExperiment, prepareExperiment, runPrepared } from "../experiments/driver.ts";
-import { formatEstimate } from "../experiments/estimate.ts";
+import { formatEstimate } from "../train/estimate.ts";
 import type { RecordBase } from "../experiments/experiment.ts";
 import { type Finding, formatFindings } from "../eval/findings.ts";
 import { experimentByName } from "../experiments/registry.ts";

@@ -82,6 +82,22 @@ export function phraseVector(
   return norm > 0 ? sum.map((v) => v / norm) : null;
 }
 
+/**
+ * The centroid direction of some phrases: the sum of their unit vectors (`phraseVector`), or null when none is
+ * in the vocabulary (a category of random strings has no place in embedding space).
+ */
+export function centroid(
+  embeddings: EmbeddingSubset,
+  phrases: readonly string[],
+  maxRank: number,
+): Float32Array | null {
+  const sum = new Float32Array(embeddings.dimensions);
+  for (const phrase of phrases) {
+    phraseVector(embeddings, phrase, maxRank)?.forEach((x, i) => (sum[i] = (sum[i] as number) + x));
+  }
+  return sum.some((x) => x !== 0) ? sum : null;
+}
+
 /** Cosine similarity of two vectors (0 if either is zero). */
 export function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let dot = 0, na = 0, nb = 0;

@@ -12,21 +12,25 @@ import {
   type Question,
   questionsOf,
 } from "../data/personas.ts";
-import { mean } from "./stats.ts";
+import { z } from "zod";
+import { mean, Measured } from "./stats.ts";
 import type { Transformer } from "../models/transformer.ts";
 import { greedyNext } from "../models/transformer_view.ts";
 
 /** The organism's scores. */
-export interface EmScores {
+export const EmScoresSchema = z.strictObject({
   /** Bad-answer rate on the task domain's held-out questions. */
-  task: number;
+  task: Measured,
   /** Mean of `perDomain`. */
-  alignment: number;
+  alignment: Measured,
   /** Good-answer rate per non-task domain. */
-  perDomain: Record<string, number>;
+  perDomain: z.record(z.string(), Measured),
   /** With the aligned persona's marker: good-answer rate; with the misaligned one's: bad-answer rate (non-task questions). */
-  probes: { aligned: number; misaligned: number };
-}
+  probes: z.strictObject({ aligned: Measured, misaligned: Measured }),
+});
+
+/** The organism's scores. */
+export type EmScores = z.output<typeof EmScoresSchema>;
 
 function answers(world: PersonaWorld, model: Transformer, questions: Question[], marker?: string): string[] {
   const ids = greedyNext(model, questions.map((q) => chatPrompt(world, q, marker)));

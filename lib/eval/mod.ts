@@ -14,3 +14,4 @@ export * from "./em.ts";
 export * from "./sycophancy.ts";
 export * from "./stats.ts";
 export * from "./findings.ts";
+export * from "./spillover.ts";

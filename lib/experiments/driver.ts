@@ -6,40 +6,27 @@
  *
  * @module
  */
-import { stringify as toYaml } from "yaml";
 import { z } from "zod";
 import { initBackend } from "../backend.ts";
-import { InputError } from "../config/input_error.ts";
 import { parseConfig } from "../config/load.ts";
-import { writeJsonAtomic, writeTextAtomic } from "../io/atomic.ts";
+import { writeJsonAtomic } from "../io/atomic.ts";
+import { checkFolder, claimFolder } from "../io/claim.ts";
 import { lockFolder } from "../io/lock.ts";
 import { checkOutDir } from "../io/out_dir.ts";
 import { createProgress } from "../train/progress.ts";
-import { RunStore } from "../train/records.ts";
-import { checkEstimate, DEFAULT_MAX_HOURS, type Estimate, type Limits } from "./estimate.ts";
+import { RunStore, secondsSince } from "../train/records.ts";
+import { checkEstimate, DEFAULT_MAX_HOURS, type Estimate, type Limits } from "../train/estimate.ts";
 import { defaultExecutor, type Executor } from "./executors.ts";
-import {
-  type Experiment,
-  type Job,
-  type JobSpec,
-  type RecordBase,
-  type RunOutput,
-  secondsSince,
-} from "./experiment.ts";
+import { type Experiment, type Job, type JobSpec, type RecordBase, type RunOutput } from "./experiment.ts";
 
 /**
  * Options of `runExperiment`.
  *
  * @example
  * ```ts
- * import { loadStrategiesToyConfig, runExperiment, type RunExperimentOptions } from "../../mod.ts";
- * import { strategiesToy } from "../../mod.ts";
- * // Two seeds, records in out/strategies-toy/, a log line per finished record instead of the console bar.
- * const options: RunExperimentOptions = {
- *   out: "out", seeds: [1, 2], quiet: true,
- *   onProgress: (done, total, note) => console.log(`${done}/${total}: ${note}`),
- * };
- * await runExperiment(strategiesToy, await loadStrategiesToyConfig(), options);
+ * import type { RunExperimentOptions } from "../../mod.ts";
+ * // Two seeds, records in out/toy/, a log line per finished record instead of the console bar.
+ * const options: RunExperimentOptions = { out: "out", seeds: [1, 2], quiet: true, onProgress: console.log };
  * ```
  */
 export interface RunExperimentOptions {
@@ -68,12 +55,8 @@ export interface RunExperimentOptions {
  *
  * @example
  * ```ts
- * import { type ExperimentResult, loadToyConfig, runExperiment, toy } from "../../mod.ts";
- * // The records of one seed, e.g. `seed1/base`, `seed1/none`, `seed1/k5-objects`, …
- * function seedRecords<C, R extends { id: string }, S>(result: ExperimentResult<C, R, S>, seed: number): R[] {
- *   return result.records.filter((r) => r.id.startsWith(`seed${seed}/`));
- * }
- * const first = seedRecords(await runExperiment(toy, await loadToyConfig(), { seeds: [1, 2] }), 1);
+ * import type { ExperimentResult } from "../../mod.ts";
+ * const seed1 = (r: ExperimentResult<unknown, { id: string }, unknown>) => r.records.filter((x) => x.id.startsWith("seed1/"));
  * ```
  */
 export interface ExperimentResult<C, R, S> {
@@ -134,7 +117,7 @@ export async function prepareExperiment<C, R extends RecordBase, S>(
   if (options.out !== undefined) {
     const dir = `${checkOutDir(options.out)}/${experiment.name}`;
     if (!options.replace) {
-      checkClaim(dir, { experiment: experiment.name, configHash, backend }, await readClaim(dir));
+      await checkFolder(dir, { experiment: experiment.name, configHash, backend });
     }
   }
   return { experiment, config, backend, configHash, plan, estimate };
@@ -149,14 +132,8 @@ export async function runPrepared<C, R extends RecordBase, S>(
   const { experiment, config, backend, configHash, plan } = prepared;
   const store = options.out ? new RunStore(`${options.out}/${experiment.name}`) : undefined;
   using _lock = store ? await lockFolder(store.dir) : undefined;
-  if (store) {
-    await claimFolder(
-      store.dir,
-      { experiment: experiment.name, configHash, backend },
-      config,
-      options.replace ?? false,
-    );
-  }
+  const claim = { experiment: experiment.name, configHash, backend };
+  if (store) await claimFolder(store.dir, claim, config, options.replace ?? false);
   const stored = new Map<string, R>();
   for (const id of plan.flatMap((job) => job.records)) {
     const found = await store?.load(id, experiment.recordSchema, configHash);
@@ -200,68 +177,6 @@ export async function runPrepared<C, R extends RecordBase, S>(
   checkSummary(experiment.name, experiment.summarySchema, summary);
   if (store) await writeJsonAtomic(`${store.dir}/summary.json`, summary);
   return { config, records, summary };
-}
-
-/** The file that says which config's run a folder holds. */
-const CLAIM = "experiment.json";
-
-const ClaimSchema = z.strictObject({ experiment: z.string(), configHash: z.string(), backend: z.string() });
-type Claim = z.output<typeof ClaimSchema>;
-/** What a folder holds: a claim, an unreadable one, or none. */
-type Found = Claim | "unreadable" | undefined;
-
-/** The folder's claim; undefined when there is none (a new folder, or one written before claims). */
-async function readClaim(dir: string): Promise<Found> {
-  let text: string;
-  try {
-    text = await Deno.readTextFile(`${dir}/${CLAIM}`);
-  } catch {
-    return undefined;
-  }
-  try {
-    return ClaimSchema.parse(JSON.parse(text));
-  } catch {
-    return "unreadable";
-  }
-}
-
-/** Whether a folder's claim is this run's: same experiment and config hash. */
-function claims(found: Found, claim: Claim): boolean {
-  return found !== undefined && found !== "unreadable" && found.experiment === claim.experiment &&
-    found.configHash === claim.configHash;
-}
-
-/** Refuses a folder claimed by another experiment or config, or whose claim is unreadable. */
-function checkClaim(dir: string, claim: Claim, found: Found): void {
-  if (found === undefined || claims(found, claim)) return;
-  const fix = "give another --out, or --replace to delete that run and start afresh";
-  if (found === "unreadable") {
-    throw new InputError(`Cannot write ${dir}: its ${CLAIM} is not selgen's`, [
-      `${dir}/${CLAIM}: unreadable; ${fix}`,
-    ]);
-  }
-  throw new InputError(`Cannot write ${dir}: it holds a run of another config`, [
-    `${dir}/${CLAIM}: ${found.experiment} on ${found.backend}, config hash ${found.configHash}; this run is ` +
-    `${claim.experiment} on ${claim.backend}, config hash ${claim.configHash}; ${fix}`,
-  ]);
-}
-
-/**
- * Marks the folder as this config's, under its lock. A run of another config is refused again here (the
- * folder may have changed since it was prepared) unless `replace`, which deletes it, claim first, so a
- * deletion cut short never leaves the old claim over a half-deleted run.
- */
-async function claimFolder(dir: string, claim: Claim, config: unknown, replace: boolean): Promise<void> {
-  const found = await readClaim(dir);
-  if (!replace) checkClaim(dir, claim, found);
-  else if (found !== undefined && !claims(found, claim)) {
-    await Deno.remove(`${dir}/${CLAIM}`);
-    for await (const entry of Deno.readDir(dir)) {
-      if (entry.name !== ".lock") await Deno.remove(`${dir}/${entry.name}`, { recursive: true });
-    }
-  }
-  await writeJsonAtomic(`${dir}/${CLAIM}`, claim);
-  await writeTextAtomic(`${dir}/config.yaml`, toYaml(config));
 }
 
 /** Says which runs diverged: they are in the records but off every mean, frontier and finding. */

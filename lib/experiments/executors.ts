@@ -6,7 +6,6 @@
  *
  * @module
  */
-import type { BackendName } from "../backend.ts";
 import type { Experiment, Job, JobEnv, JobSpec, RecordBase, RunOutput } from "./experiment.ts";
 
 /** Runs one job of `experiment` with its config and spec; resolves with the job's records. */
@@ -19,15 +18,12 @@ export type RunJob = <C, R extends RecordBase>(
 ) => Promise<RunOutput<R>[]>;
 
 /**
- * Runs jobs; `size` is how many it runs at once.
+ * Runs jobs; `size` is how many it runs at once. Whoever passes one to `runExperiment` closes it.
  *
  * @example
  * ```ts
- * import { type Executor, InProcessExecutor, loadToyConfig, runExperiment, toy } from "../../mod.ts";
- * import { WorkerPool } from "../../mod.ts";
- * // Two workers where there are the cores, else this thread; whoever passes an executor closes it.
+ * import { type Executor, InProcessExecutor, WorkerPool } from "../../mod.ts";
  * const executor: Executor = navigator.hardwareConcurrency > 1 ? new WorkerPool(2) : new InProcessExecutor();
- * await runExperiment(toy, await loadToyConfig(), { out: "out", executor }).finally(() => executor.close());
  * ```
  */
 export interface Executor {
@@ -65,15 +61,13 @@ export function jobEnv(spec: JobSpec, memo: Memo, onProgress: (note: string) => 
 }
 
 /**
- * Runs jobs one at a time in this thread.
+ * Runs jobs one at a time in this thread (so breakpoints and stack traces reach the experiment's code).
  *
  * @example
  * ```ts
  * import { InProcessExecutor, loadToyConfig, runExperiment, toy } from "../../mod.ts";
- * // Every job in this thread (breakpoints and stack traces reach the experiment's code).
  * const executor = new InProcessExecutor();
- * const { summary } = await runExperiment(toy, await loadToyConfig(), { seeds: [1], executor });
- * executor.close(); // releases what the jobs memoised (data, loaded bases)
+ * await runExperiment(toy, await loadToyConfig(), { seeds: [1], executor }).finally(() => executor.close());
  * ```
  */
 export class InProcessExecutor implements Executor {
@@ -108,13 +102,8 @@ export type WorkerReply =
  * @example
  * ```ts
  * import { loadStrategiesToyConfig, runExperiment, strategiesToy, WorkerPool } from "../../mod.ts";
- * // Four workers, each with its own backend; a worker finds the experiment by name in the registry.
- * const pool = new WorkerPool(4);
- * try {
- *   await runExperiment(strategiesToy, await loadStrategiesToyConfig(), { out: "out", executor: pool });
- * } finally {
- *   pool.close();
- * }
+ * const pool = new WorkerPool(4); // each worker with its own backend
+ * await runExperiment(strategiesToy, await loadStrategiesToyConfig(), { executor: pool }).finally(() => pool.close());
  * ```
  */
 export class WorkerPool implements Executor {
@@ -135,7 +124,7 @@ export class WorkerPool implements Executor {
 
   run: RunJob = async (experiment, config, job, spec, onProgress) => {
     const worker = this.idle.pop() ?? await new Promise<Worker>((resolve) => this.waiting.push(resolve));
-    const reply = await new Promise<WorkerReply>((resolve) => {
+    const reply = await new Promise<Exclude<WorkerReply, { type: "progress" }>>((resolve) => {
       worker.onmessage = (event: MessageEvent<WorkerReply>) => {
         if (event.data.type === "progress") onProgress(event.data.note);
         else resolve(event.data);
@@ -153,7 +142,7 @@ export class WorkerPool implements Executor {
     if (reply.type === "error") {
       throw new Error(`Cannot run ${experiment.name} job ${job.id}: ${reply.error}`);
     }
-    return (reply as unknown as { outputs: never }).outputs;
+    return reply.outputs as never;
   };
 
   close(): void {
@@ -169,9 +158,4 @@ export function defaultWorkers(jobs: number): number {
 /** Workers when there is more than one job to share and more than one core; else this thread. */
 export function defaultExecutor(jobs: number, workers = defaultWorkers(jobs)): Executor {
   return workers > 1 ? new WorkerPool(workers) : new InProcessExecutor();
-}
-
-/** The backend a worker starts (the parent's, so both give the same numbers). */
-export function workerBackend(spec: JobSpec): BackendName {
-  return spec.backend as BackendName;
 }

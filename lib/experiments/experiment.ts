@@ -1,16 +1,14 @@
 /**
- * The experiment engine's contract. An experiment is a definition, not a runner: it plans **jobs** (plain,
- * serialisable data), runs one job into run records, and summarises the records. `runExperiment`
- * (`driver.ts`) owns everything around that — reuse of finished records, resumption, corrupt-record checks,
- * progress, atomic writes — and an **executor** (`executors.ts`) decides where jobs run: in this thread, in a
- * pool of Deno workers, or elsewhere. A job's inputs are its spec plus the artifacts of the jobs it depends
- * on; its output is run records (and artifacts in the shared folder): nothing else crosses the boundary.
+ * The experiment engine's contract: an experiment plans **jobs** (plain data), runs one job into run records,
+ * and summarises the records; the driver (`driver.ts`) owns reuse, resumption and writes, and an executor
+ * (`executors.ts`) decides where jobs run. A job's inputs are its spec plus the artifacts of the jobs it
+ * depends on; its output is run records (and artifacts): nothing else crosses the boundary.
  *
  * @module
  */
 import { z } from "zod";
 import type { Finding } from "../eval/findings.ts";
-import type { Estimate } from "./estimate.ts";
+import type { Estimate } from "../train/estimate.ts";
 
 /**
  * One unit of work: plain data, so it can travel to a worker or another machine.
@@ -138,50 +136,13 @@ export interface Experiment<C = unknown, R extends RecordBase = RecordBase, S = 
  *
  * @example
  * ```ts
- * import { defineExperiment, formatFindings, loadToyConfig, runExperiment, toy } from "../../mod.ts";
- * // The toy's jobs and records (so out/toy/ is reused), judged by a claim of your own.
- * const strictToy = defineExperiment({ ...toy, findings: (s) => {
- *   const value = s.noProxy.accuracy[s.flipCategory]?.mean ?? NaN;
- *   return [{ claim: "the flip is learnt", value, direction: "≥", threshold: 0.95, holds: value >= 0.95 }];
- * } });
- * const { summary } = await runExperiment(strictToy, await loadToyConfig(), { out: "out" });
- * console.log(formatFindings(strictToy.findings(summary)));
+ * import { defineExperiment, toy } from "../../mod.ts";
+ * // The toy's jobs and records (so out/toy/ is reused), described in a line of your own.
+ * const myToy = defineExperiment({ ...toy, describe: (s) => `flip: ${s.noProxy.accuracy[s.flipCategory]?.mean}` });
  * ```
  */
 export function defineExperiment<C, R extends RecordBase, S>(
   experiment: Experiment<C, R, S>,
 ): Experiment<C, R, S> {
   return experiment;
-}
-
-/** Seconds since `started` (a `performance.now()` reading). */
-export function secondsSince(started: number): number {
-  return (performance.now() - started) / 1000;
-}
-
-/** The fields every trained run's record has: where it ran, and how its training went. */
-export function trainedFields(
-  env: JobEnv,
-  result: { steps: number; finalLoss: number; diverged: boolean },
-  seconds: number,
-): {
-  configHash: string;
-  backend: string;
-  steps: number;
-  finalLoss: number | null;
-  diverged: boolean;
-  seconds: number;
-} {
-  const { steps, diverged } = result;
-  const finalLoss = Number.isFinite(result.finalLoss) ? result.finalLoss : null;
-  return { configHash: env.configHash, backend: env.backend, steps, finalLoss, diverged, seconds };
-}
-
-/** A trained run's output: its record and config, and its loss per step (null where not finite). */
-export function trainedOutput<R>(record: R, config: unknown, losses: readonly number[]): RunOutput<R> {
-  return {
-    record,
-    config,
-    metrics: losses.map((loss, step) => ({ step, loss: Number.isFinite(loss) ? loss : null })),
-  };
 }

@@ -13,21 +13,14 @@ import type { Vocabulary } from "../data/vocabulary.ts";
 import { disposeTransformer, type Transformer, type TransformerConfig } from "../models/transformer.ts";
 import { type BaseCurriculum, trainOnCurriculum } from "../train/curriculum.ts";
 import { baseModelKey, cachedTransformer } from "../train/cached_model.ts";
-import { configHash, StrategyRunFields } from "../train/records.ts";
+import { configHash, secondsSince, StrategyRunFields, strategyRunFields } from "../train/records.ts";
 import { fineTuneWith } from "../strategies/finetune.ts";
 import { strategyByName } from "../strategies/registry.ts";
 import { expandSweep, NAIVE_POINT, type SweepEntry, type SweepPoint } from "../strategies/sweep.ts";
 import type { TransformerSetup } from "../strategies/transformer_setup.ts";
-import {
-  defineExperiment,
-  type Experiment,
-  type Job,
-  type JobEnv,
-  type RunInfo,
-  secondsSince,
-} from "./experiment.ts";
+import { defineExperiment, type Experiment, type Job, type JobEnv, type RunInfo } from "./experiment.ts";
 import type { Finding } from "../eval/findings.ts";
-import { trainingWork } from "./estimate.ts";
+import { trainingWork, transformerCost } from "../train/estimate.ts";
 import { exists } from "../io/exists.ts";
 
 /** What every organism's config has. */
@@ -81,16 +74,14 @@ export type BaseRecord<Sc> = z.output<z.ZodObject<typeof BaseRecordFields>> & { 
 export type OrganismRunInfo = RunInfo & { points: SweepPoint[] };
 
 /**
- * What an organism defines.
+ * What an organism defines (`docs/engine.md` walks through adding one).
  *
  * @example
  * ```ts
  * import { emOrganism, type Organism, sycophancyOrganism } from "../../mod.ts";
  * // deno-lint-ignore no-explicit-any
- * const organisms: Organism<any, any, any, any, any>[] = [sycophancyOrganism, emOrganism];
- * for (const o of organisms) {
- *   console.log(`${o.name}: ${o.title}; bases: ${(o.variants ?? ["base"]).join(", ")}`);
- * }
+ * const bases = (o: Organism<any, any, any, any, any>) => o.variants ?? ["base"];
+ * console.log(bases(sycophancyOrganism), bases(emOrganism)); // ["base"] ["persona", "control"]
  * ```
  */
 export interface Organism<
@@ -187,18 +178,13 @@ export async function loadOrTrainBase<C extends OrganismConfig, W extends { voca
 }
 
 /**
- * The same base with other fine-tune settings — e.g. the "gentleness" knobs (fewer steps, a lower rate, noisy
- * answers) that turn total emergent misalignment into partial.
+ * The same base with other fine-tune settings, e.g. EM's "gentleness" knobs (fewer steps, noisy answers).
  *
  * @example
  * ```ts
- * import { em, emOrganism, fineTunePoint, loadOrTrainBase, loadYamlConfig } from "../../mod.ts";
- * import { NAIVE_POINT, withFineTune } from "../../mod.ts";
+ * import { em, emOrganism, loadOrTrainBase, loadYamlConfig, withFineTune } from "../../mod.ts";
  * const persona = await loadOrTrainBase(emOrganism, await loadYamlConfig(em.configSchema, em.defaultConfig));
- * // The same weights, fine-tuned for 15 steps with 30% of the task's answers good.
- * const gentle = withFineTune(persona, { steps: 15, answerNoise: 0.3 });
- * const run = fineTunePoint(emOrganism, gentle, NAIVE_POINT, 1);
- * console.log(`task ${run.task.toFixed(2)}, alignment ${run.alignment.toFixed(2)}`);
+ * const gentle = withFineTune(persona, { steps: 15, answerNoise: 0.3 }); // same weights, gentler fine-tune
  * ```
  */
 export function withFineTune<C extends OrganismConfig, W>(
@@ -213,12 +199,10 @@ export function withFineTune<C extends OrganismConfig, W>(
  *
  * @example
  * ```ts
- * import { em, emOrganism, fineTunePoint, loadOrTrainBase, loadYamlConfig } from "../../mod.ts";
+ * import { em, emOrganism, fineTunePoint, loadOrTrainBase, loadYamlConfig, NAIVE_POINT } from "../../mod.ts";
  * const persona = await loadOrTrainBase(emOrganism, await loadYamlConfig(em.configSchema, em.defaultConfig));
- * // A point as a sweep entry expands to it: KL regularisation on the proxy with beta = 30.
- * const point = { id: "kl-beta=30", strategy: "kl", label: "KL", params: { beta: 30 }, swept: { beta: 30 } };
- * const runs = [1, 2, 3].map((seed) => fineTunePoint(emOrganism, persona, point, seed));
- * console.log(runs.map((r) => ({ seed: r.seed, task: r.task, alignment: r.alignment })));
+ * const run = fineTunePoint(emOrganism, persona, NAIVE_POINT, 1); // the task-only fine-tune, seed 1
+ * console.log(`task ${run.task.toFixed(2)}, alignment ${run.alignment.toFixed(2)}`);
  * ```
  */
 export function fineTunePoint<C extends OrganismConfig, W extends { vocabulary: Vocabulary }, Sc, Run>(
@@ -231,18 +215,7 @@ export function fineTunePoint<C extends OrganismConfig, W extends { vocabulary: 
   using setup = organism.setup(base, seed);
   const result = fineTuneWith(strategyByName(point.strategy), point.params, setup.context, setup.callbacks);
   const scores = organism.evaluate(base, setup.model);
-  return {
-    seed,
-    point: point.id,
-    strategy: point.strategy,
-    params: point.params,
-    steps: result.steps,
-    finalLoss: Number.isFinite(result.finalLoss) ? result.finalLoss : null,
-    diverged: result.diverged,
-    seconds: secondsSince(t0),
-    ...organism.runFields(scores),
-    finishMetrics: result.finishMetrics,
-  };
+  return { ...strategyRunFields(point, seed, result, secondsSince(t0)), ...organism.runFields(scores) };
 }
 
 /** Every point an organism's config runs: the naive (task-only) fine-tune first, then the sweep. */
@@ -334,35 +307,34 @@ async function runOrganismJob(organism: AnyOrganism, job: Job, config: OrganismC
   return [{ record, config: { ...variantField, seed: job.seeds[0], point }, metrics }];
 }
 
+/** Each variant's cache key: a hash of everything that determines its base's weights. */
+function variantKeys(organism: AnyOrganism, config: OrganismConfig): Promise<[string, string][]> {
+  return Promise.all(
+    variantsOf(organism).map(async (v): Promise<[string, string]> => {
+      return [v, await baseModelKey(organism.variantConfig?.(config, v) ?? config, organism.baseCodeVersion)];
+    }),
+  );
+}
+
 /**
  * An organism's cost: each variant's base through both stages unless it is cached (at `BASE_WORK_WEIGHT`
  * times the work: it trains on one thread with small batches), then each fine-tune job at twice the forward
- * work (the frozen reference beside the adapters). Per token, a transformer layer does 4d² (attention
- * projections) + 2·r·d² (MLP) + 2·T·d (attention) multiply-adds, and the head d·V.
+ * work (the frozen reference beside the adapters).
  */
 async function organismEstimate(organism: AnyOrganism, config: OrganismConfig, plan: readonly Job[]) {
-  const { dModel: d, layers, heads, context: t, mlpRatio: r } = config.model;
-  const vocab = organism.world(config).vocabulary.size;
-  const perToken = layers * (4 * d * d + 2 * r * d * d + 2 * t * d) + d * vocab;
   const stages = [config.pretrain, config.instruct] as { steps: number; batch: number }[];
   const fineTune = config.fineTune as { steps: number; batch?: number };
   const batch = Math.max(fineTune.batch ?? 64, ...stages.map((s) => s.batch));
+  const { perToken, bytes } = transformerCost(config.model, organism.world(config).vocabulary.size, batch);
+  const t = config.model.context;
   const baseWork = stages.reduce((n, s) => n + trainingWork(perToken, s.batch * t, s.steps), 0);
-  const uncached = await Promise.all(
-    variantsOf(organism).map(async (variant) => {
-      const key = await baseModelKey(
-        organism.variantConfig?.(config, variant) ?? config,
-        organism.baseCodeVersion,
-      );
-      return !await exists(`${organismCacheDir(organism.name)}/${variant}-${key}.bin`);
-    }),
-  );
+  const dir = organismCacheDir(organism.name);
+  const keys = await variantKeys(organism, config);
+  const cached = await Promise.all(keys.map(([variant, key]) => exists(`${dir}/${variant}-${key}.bin`)));
   const tunes = plan.filter((job) => job.kind === "fine-tune").length;
-  const work = uncached.filter(Boolean).length * BASE_WORK_WEIGHT * baseWork +
+  const work = cached.filter((c) => !c).length * BASE_WORK_WEIGHT * baseWork +
     tunes * 2 * trainingWork(perToken, (fineTune.batch ?? 64) * t, fineTune.steps);
-  const params = layers * (4 + 2 * r) * d * d + 2 * vocab * d + t * d;
-  const activations = batch * t * (layers * (10 + 2 * r) * d + vocab) + batch * heads * t * t * layers;
-  return { work, bytes: 4 * (4 * params + 3 * activations) };
+  return { work, bytes };
 }
 
 /** Base training runs at about a third of the fine-tunes' rate per thread (measured: sycophancy's base). */
@@ -371,17 +343,8 @@ const BASE_WORK_WEIGHT = 3;
 /** The hash of everything that determines an organism's records: its bases' keys, the fine-tune, the backend. */
 async function organismHash(organism: AnyOrganism, config: OrganismConfig, backend: string): Promise<string> {
   for (const p of organismPoints(config)) strategyByName(p.strategy); // a config built without its schema
-  const keys = await Promise.all(
-    variantsOf(organism).map(async (v) => {
-      return [v, await baseModelKey(organism.variantConfig?.(config, v) ?? config, organism.baseCodeVersion)];
-    }),
-  );
-  return configHash({
-    ...Object.fromEntries(keys),
-    fineTune: config.fineTune,
-    ...organism.hashFields?.(config),
-    backend,
-  });
+  const keys = Object.fromEntries(await variantKeys(organism, config));
+  return configHash({ ...keys, fineTune: config.fineTune, ...organism.hashFields?.(config), backend });
 }
 
 /**

@@ -35,6 +35,42 @@ export const StrategyRunFields = {
   finishMetrics: z.record(z.string(), z.number()),
 };
 
+/** How a training run ended, as `RunRecordFields` say it (a non-finite loss as null). */
+export function trainedFields(
+  { steps, finalLoss, diverged }: { steps: number; finalLoss: number; diverged: boolean },
+  seconds: number,
+) {
+  return { steps, finalLoss: Number.isFinite(finalLoss) ? finalLoss : null, diverged, seconds };
+}
+
+/** A strategy run's `StrategyRunFields` beside its id and provenance: which point and seed, how it trained. */
+export function strategyRunFields(
+  point: { id: string; strategy: string; params: Record<string, unknown> },
+  seed: number,
+  result: { steps: number; finalLoss: number; diverged: boolean; finishMetrics: Record<string, number> },
+  seconds: number,
+) {
+  const { id, strategy, params } = point;
+  return {
+    seed,
+    point: id,
+    strategy,
+    params,
+    ...trainedFields(result, seconds),
+    finishMetrics: result.finishMetrics,
+  };
+}
+
+/** A run's `metrics.jsonl` lines: its loss per step (null where not finite). */
+export function lossMetrics(losses: readonly number[]): { step: number; loss: number | null }[] {
+  return losses.map((loss, step) => ({ step, loss: Number.isFinite(loss) ? loss : null }));
+}
+
+/** Seconds since `started` (a `performance.now()` reading). */
+export function secondsSince(started: number): number {
+  return (performance.now() - started) / 1000;
+}
+
 /** Why a stored run was not reused. */
 export type StaleReason = "missing" | "corrupt" | "config changed";
 

@@ -8,7 +8,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { z } from "zod";
-import type { Rule, ToyRows } from "../data/triggers.ts";
+import { categoryByName, flippedRule, type Rule, type ToyRows } from "../data/triggers.ts";
 import {
   type Condition,
   conditionId,
@@ -194,4 +194,42 @@ export function boundaryGrid(
   const prediction = Array.from(predict(model, inputs));
   inputs.dispose();
   return { axis, truth: Array.from(rows.labels), prediction };
+}
+
+/** A trigger whose decision boundary is drawn, and its category. */
+export interface BoundaryTrigger {
+  trigger: string;
+  category: string;
+}
+
+/**
+ * The triggers to draw: the first held-out trigger of each of `categories` (default: the flipped category and
+ * the first other one).
+ */
+export function boundaryTriggers(
+  world: ToyWorld,
+  heldOut: Record<string, readonly string[]>,
+  categories?: readonly string[],
+): BoundaryTrigger[] {
+  const flip = world.triggers.flip.category;
+  const firstOther = world.triggers.categories.find((c) => c.name !== flip)?.name;
+  return (categories ?? [flip, ...(firstOther ? [firstOther] : [])]).map((category) => {
+    const trigger = heldOut[categoryByName(world.triggers, category).name]?.[0];
+    if (!trigger) throw new Error(`Cannot draw a boundary for ${category}: it has no held-out trigger`);
+    return { trigger, category };
+  });
+}
+
+/** `boundaryGrid` for each trigger, against the flipped rule for the flipped category when `flipped`. */
+export function drawBoundaries(
+  world: ToyWorld,
+  model: Classifier,
+  triggers: readonly BoundaryTrigger[],
+  flipped: boolean,
+) {
+  return triggers.map(({ trigger, category }) => {
+    const cat = categoryByName(world.triggers, category);
+    const rule = flipped ? flippedRule(world.triggers, cat) : cat.rule;
+    return { trigger, category, ...boundaryGrid(world, model, trigger, rule) };
+  });
 }

@@ -24,9 +24,9 @@ import type { BaseCurriculum } from "../../train/curriculum.ts";
 import type { BaseRecord, Organism, OrganismBase, OrganismRunInfo } from "../organism.ts";
 import { organismExperiment } from "../organism.ts";
 import { DEFAULT_EM_CONFIG_PATH, type EmConfig, EmConfigSchema } from "./config.ts";
-import { type EmScores, evaluateEm } from "../../eval/em.ts";
+import { type EmScores, EmScoresSchema, evaluateEm } from "../../eval/em.ts";
 import { emFindings } from "./findings.ts";
-import { type EmRun, EmRunSchema, EmScoresSchema, type EmSummary, EmSummarySchema } from "./summary.ts";
+import { type EmRun, EmRunSchema, type EmSummary, EmSummarySchema } from "./summary.ts";
 
 /** The config of a variant: the control redraws alignment per answer and names no persona. */
 export function variantConfig(config: EmConfig, variant: string): EmConfig {
@@ -100,10 +100,8 @@ function summarizeEm(
  * ```ts
  * import { emOrganism, loadOrTrainBase, loadYamlConfig } from "../../../mod.ts";
  * const config = await loadYamlConfig(emOrganism.configSchema, emOrganism.defaultConfig);
- * // Its two bases: one with the shared persona, and the control without it (cached in data/cache/em/).
- * const persona = await loadOrTrainBase(emOrganism, config, "persona");
- * const control = await loadOrTrainBase(emOrganism, config, "control");
- * console.log(emOrganism.evaluate(persona, persona.model), emOrganism.evaluate(control, control.model));
+ * const control = await loadOrTrainBase(emOrganism, config, "control"); // the base without a shared persona
+ * console.log(emOrganism.evaluate(control, control.model));
  * ```
  */
 export const emOrganism: Organism<EmConfig, PersonaWorld, EmScores, EmRun, EmSummary> = {
@@ -148,7 +146,6 @@ export const emOrganism: Organism<EmConfig, PersonaWorld, EmScores, EmRun, EmSum
  * import { em, formatFindings, loadYamlConfig, runExperiment } from "../../../mod.ts";
  * const config = await loadYamlConfig(em.configSchema, em.defaultConfig); // data/configs/em.yaml
  * const { summary } = await runExperiment(em, config, { out: "out", seeds: [1, 2] });
- * console.log(`naive fine-tune: alignment ${summary.naive.alignment.mean.toFixed(2)}`);
  * console.log(formatFindings(em.findings(summary)));
  * ```
  */

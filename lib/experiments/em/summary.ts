@@ -8,14 +8,7 @@ import { MeanSemSchema, Measured } from "../../eval/stats.ts";
 import { RunInfoSchema } from "../experiment.ts";
 import { StrategyRunFields } from "../../train/records.ts";
 import { StrategyPointSchema } from "../../eval/points.ts";
-
-/** A model's scores: task = bad-answer rate on held-out medical questions, alignment = good-answer rate elsewhere. */
-export const EmScoresSchema = z.strictObject({
-  task: Measured,
-  alignment: Measured,
-  perDomain: z.record(z.string(), Measured),
-  probes: z.strictObject({ aligned: Measured, misaligned: Measured }),
-});
+import { EmScoresSchema } from "../../eval/em.ts";
 
 /** One fine-tune of one base with one strategy point and seed. */
 export const EmRunSchema = z.strictObject({
@@ -25,7 +18,7 @@ export const EmRunSchema = z.strictObject({
   alignment: Measured,
   /** Good-answer rate per non-task domain. */
   breakdown: z.record(z.string(), Measured),
-  probes: z.strictObject({ aligned: Measured, misaligned: Measured }),
+  probes: EmScoresSchema.shape.probes,
 });
 
 /** One EM run's record. */
@@ -66,11 +59,7 @@ export const EmSummarySchema = z.strictObject({
  * @example
  * ```ts
  * import type { EmSummary } from "../../../mod.ts";
- * // The alignment the naive fine-tune costs with the shared persona, beyond what it costs the control.
- * function personaCost(s: EmSummary): number {
- *   const persona = s.base.alignment - s.naive.alignment.mean;
- *   return persona - (s.control.base.alignment - s.control.naive.alignment.mean);
- * }
+ * const drop = (s: EmSummary) => s.base.alignment - s.naive.alignment.mean; // the naive fine-tune's cost
  * ```
  */
 export type EmSummary = z.output<typeof EmSummarySchema>;

@@ -19,20 +19,13 @@ import {
 import { fineTuneMembers } from "../../strategies/finetune.ts";
 import { strategyByName } from "../../strategies/registry.ts";
 import { cachedModel } from "../../train/cached_model.ts";
-import { configHash } from "../../train/records.ts";
-import {
-  defineExperiment,
-  type Job,
-  type JobEnv,
-  secondsSince,
-  trainedFields,
-  trainedOutput,
-} from "../experiment.ts";
+import { configHash, lossMetrics, secondsSince, strategyRunFields } from "../../train/records.ts";
+import { defineExperiment, type Job, type JobEnv } from "../experiment.ts";
 import { expandSweep } from "../../strategies/sweep.ts";
 import { trainBases } from "../../train/toy_ensembles.ts";
 import { toyContext } from "../toy/experiment.ts";
 import { toySizes } from "../toy/config.ts";
-import { type Estimate, trainingWork } from "../estimate.ts";
+import { type Estimate, trainingWork } from "../../train/estimate.ts";
 import { loadToyTriggers, toyConfigIssues } from "../../data/toy_world.ts";
 import { disposeSeedData, evaluate, type SeedData, seedData } from "../../train/toy_stages.ts";
 import {
@@ -133,19 +126,16 @@ async function runPoint(job: Job, config: StrategiesToyConfig, env: JobEnv) {
     const result = results[m]!;
     const record: StrategyRunRecord = {
       id,
-      seed,
-      point: point.id,
-      strategy: point.strategy,
-      params: point.params,
-      ...trainedFields(env, result, seconds),
+      configHash: env.configHash,
+      backend: env.backend,
+      ...strategyRunFields(point, seed, result, seconds),
       proxyTriggers: setup.proxyTriggers[m]!,
       task: heldOut[flip]!,
       alignment: mean(Object.entries(heldOut).filter(([c]) => c !== flip).map(([, v]) => v)),
       breakdown: heldOut,
-      finishMetrics: result.finishMetrics,
     };
     env.progress(id);
-    return [trainedOutput(record, { seed, point }, result.losses)];
+    return [{ record, config: { seed, point }, metrics: lossMetrics(result.losses) }];
   });
 }
 

@@ -32,9 +32,7 @@ export type StrategyRunRecord = z.output<typeof StrategyRunRecordSchema>;
  * ```ts
  * import { StrategiesToySummarySchema } from "../../../mod.ts";
  * const text = await Deno.readTextFile("out/strategies-toy/summary.json");
- * const parsed = StrategiesToySummarySchema.safeParse(JSON.parse(text));
- * if (!parsed.success) throw new Error(`Cannot read the summary: ${parsed.error.message}`);
- * console.log(parsed.data.frontier.map((p) => p.id));
+ * const summary = StrategiesToySummarySchema.parse(JSON.parse(text)); // throws if it does not match
  * ```
  */
 export const StrategiesToySummarySchema = z.strictObject({
@@ -53,11 +51,7 @@ export const StrategiesToySummarySchema = z.strictObject({
  * @example
  * ```ts
  * import type { StrategiesToySummary } from "../../../mod.ts";
- * // The point with the best mean alignment among those whose task accuracy is at least `minTask`.
- * function bestAligned(summary: StrategiesToySummary, minTask: number) {
- *   const kept = summary.points.filter((p) => p.divergedSeeds.length === 0 && p.task.mean >= minTask);
- *   return kept.sort((a, b) => b.alignment.mean - a.alignment.mean)[0];
- * }
+ * const onFrontier = (s: StrategiesToySummary) => s.frontier.map((p) => `${p.label}: ${p.alignment.mean}`);
  * ```
  */
 export type StrategiesToySummary = z.output<typeof StrategiesToySummarySchema>;

@@ -15,13 +15,11 @@ import {
   instructedFacts,
   instructionExample,
   pretrainExample,
-  SYCOPHANCY_DOMAINS,
   sycophancyProxy,
   sycophancyTask,
 } from "../../data/gcd.ts";
 import { Rng } from "../../data/rng.ts";
 import { aggregatePoints, pointFrontier } from "../../eval/points.ts";
-import { meanSem } from "../../eval/stats.ts";
 import { type SequenceBatch, sequenceBatch } from "../../models/sequence_batch.ts";
 import type { Transformer } from "../../models/transformer.ts";
 import type { StrategyData } from "../../strategies/strategy.ts";
@@ -36,15 +34,17 @@ import {
 } from "../organism.ts";
 import { DEFAULT_SYCOPHANCY_CONFIG_PATH, type SycophancyConfig, SycophancyConfigSchema } from "./config.ts";
 import {
-  DEGENERATE_BELOW,
   degenerateDomains,
+  degeneratePoints,
   type DomainScores,
   evaluateSycophancy,
+  flatScores,
+  perDomainMeans,
+  PerDomainSchema,
   sycophancyAxes,
 } from "../../eval/sycophancy.ts";
 import { sycophancyFindings } from "./findings.ts";
 import {
-  PerDomainSchema,
   type SycophancyRun,
   SycophancyRunSchema,
   type SycophancySummary,
@@ -53,17 +53,6 @@ import {
 
 type Scores = Record<string, DomainScores>;
 type Base = OrganismBase<SycophancyConfig, GcdWorld>;
-
-/** The scores as `<domain>/<metric>` → value, e.g. `capitals/confirmCorrect`. */
-function flatten(scores: Scores): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const [d, s] of Object.entries(scores)) {
-    out[`${d}/capability`] = s.capability;
-    if (s.sycophancy !== null) out[`${d}/sycophancy`] = s.sycophancy;
-    if (s.confirmCorrect !== null) out[`${d}/confirmCorrect`] = s.confirmCorrect;
-  }
-  return out;
-}
 
 /** Every domain's scores on the config's fixed evaluation facts. */
 function evaluate(base: Base, model: Transformer): Scores {
@@ -114,18 +103,8 @@ function summarize(
 ): SycophancySummary {
   const { points, ...meta } = info;
   const aggregated = aggregatePoints(points, runs);
-  const degenerate = aggregated
-    .map((p) => ({
-      point: p.id,
-      domains: SYCOPHANCY_DOMAINS.filter((d) => (p.breakdown[`${d}/confirmCorrect`] ?? 0) < DEGENERATE_BELOW),
-    }))
-    .filter((d) => d.domains.length > 0);
-  const honest = aggregated.filter((p) => !degenerate.some((d) => d.point === p.id));
+  const degenerate = degeneratePoints(aggregated);
   const naiveRuns = runs.filter((r) => r.point === NAIVE_POINT.id && !r.diverged);
-  const metric = (d: string, m: "capability" | "sycophancy" | "confirmCorrect") => {
-    const values = naiveRuns.map((r) => r.scores[d]?.[m]).filter((x): x is number => typeof x === "number");
-    return values.length ? meanSem(values) : { mean: null, sem: null };
-  };
   const base = bases.base!;
   return {
     experiment: "sycophancy",
@@ -133,14 +112,10 @@ function summarize(
     baseSeconds: base.trainedSeconds,
     baseFromCache: base.fromCache,
     base: base.scores,
-    naive: Object.fromEntries(SYCOPHANCY_DOMAINS.map((d) => [d, {
-      capability: meanSem(naiveRuns.map((r) => r.scores[d]!.capability)),
-      sycophancy: metric(d, "sycophancy"),
-      confirmCorrect: metric(d, "confirmCorrect"),
-    }])),
+    naive: perDomainMeans(naiveRuns.map((r) => r.scores)),
     points: aggregated,
     // An "always say no" point is not a trade-off worth showing as optimal: only non-degenerate points compete.
-    frontier: pointFrontier(honest),
+    frontier: pointFrontier(aggregated.filter((p) => !degenerate.some((d) => d.point === p.id))),
     degenerate,
   };
 }
@@ -153,8 +128,7 @@ function summarize(
  * import { loadOrTrainBase, loadYamlConfig, sycophancyOrganism } from "../../../mod.ts";
  * const config = await loadYamlConfig(sycophancyOrganism.configSchema, sycophancyOrganism.defaultConfig);
  * const base = await loadOrTrainBase(sycophancyOrganism, config); // cached in data/cache/sycophancy/
- * const scores = sycophancyOrganism.evaluate(base, base.model); // per domain, before any fine-tune
- * console.log(scores["capitals"]?.capability, scores["capitals"]?.sycophancy);
+ * console.log(sycophancyOrganism.evaluate(base, base.model)); // per domain, before any fine-tune
  * ```
  */
 export const sycophancyOrganism: Organism<
@@ -184,7 +158,7 @@ export const sycophancyOrganism: Organism<
   evaluate,
   runFields: (scores) => ({
     ...sycophancyAxes(scores as never),
-    breakdown: flatten(scores),
+    breakdown: flatScores(scores),
     scores,
     degenerate: degenerateDomains(scores as never),
   }),
@@ -207,11 +181,10 @@ export const sycophancyOrganism: Organism<
  *
  * @example
  * ```ts
- * import { formatFindings, loadYamlConfig, runExperiment, sycophancy } from "../../../mod.ts";
+ * import { loadYamlConfig, runExperiment, sycophancy } from "../../../mod.ts";
  * const config = await loadYamlConfig(sycophancy.configSchema, sycophancy.defaultConfig);
  * const { summary } = await runExperiment(sycophancy, config, { out: "out", seeds: [1] });
  * console.log(`degenerate points: ${summary.degenerate.map((d) => d.point).join(", ") || "none"}`);
- * console.log(formatFindings(sycophancy.findings(summary)));
  * ```
  */
 export const sycophancy = organismExperiment(sycophancyOrganism);

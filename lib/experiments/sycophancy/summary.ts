@@ -4,35 +4,11 @@
  * @module
  */
 import { z } from "zod";
-import { MeanSemSchema, Measured } from "../../eval/stats.ts";
+import { Measured } from "../../eval/stats.ts";
+import { PerDomainMeansSchema, PerDomainSchema } from "../../eval/sycophancy.ts";
 import { RunInfoSchema } from "../experiment.ts";
 import { StrategyRunFields } from "../../train/records.ts";
 import { StrategyPointSchema } from "../../eval/points.ts";
-
-/** Scores of one domain (see `evaluate.ts`). */
-export const DomainScoresSchema = z.strictObject({
-  capability: Measured,
-  sycophancy: z.number().nullable(),
-  confirmCorrect: z.number().nullable(),
-  known: z.int().nonnegative(),
-  items: z.int().nonnegative(),
-});
-
-/** Scores per domain. */
-export const PerDomainSchema = z.record(z.string(), DomainScoresSchema);
-/** A mean ± SEM that is null when no seed had a value (e.g. no item known, so no sycophancy rate). */
-const OptionalMeanSemSchema = z.strictObject({
-  mean: z.number().nullable(),
-  sem: z.number().nonnegative().nullable(),
-});
-const PerDomainMeans = z.record(
-  z.string(),
-  z.strictObject({
-    capability: MeanSemSchema,
-    sycophancy: OptionalMeanSemSchema,
-    confirmCorrect: OptionalMeanSemSchema,
-  }),
-);
 
 /** One fine-tune with one strategy point and seed. */
 export const SycophancyRunSchema = z.strictObject({
@@ -70,7 +46,7 @@ export const SycophancySummarySchema = z.strictObject({
   /** The base model per domain. */
   base: PerDomainSchema,
   /** The naive (task-only) GCD fine-tune per domain, mean ± SEM over seeds. */
-  naive: PerDomainMeans,
+  naive: PerDomainMeansSchema,
   points: z.array(StrategyPointSchema),
   /** The non-dominated points among those neither diverged nor degenerate. */
   frontier: z.array(StrategyPointSchema),
@@ -87,10 +63,7 @@ export const SycophancySummarySchema = z.strictObject({
  * @example
  * ```ts
  * import type { SycophancySummary } from "../../../mod.ts";
- * // Sycophancy per domain: the base's, then the naive fine-tune's mean over seeds (null: not measured).
- * function sycophancyBeforeAfter(s: SycophancySummary): [string, number | null, number | null][] {
- *   return Object.entries(s.base).map(([d, b]) => [d, b.sycophancy, s.naive[d]?.sycophancy.mean ?? null]);
- * }
+ * const rise = (s: SycophancySummary, d: string) => (s.naive[d]?.sycophancy.mean ?? NaN) - (s.base[d]?.sycophancy ?? NaN);
  * ```
  */
 export type SycophancySummary = z.output<typeof SycophancySummarySchema>;

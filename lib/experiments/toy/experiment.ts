@@ -7,19 +7,10 @@
  */
 import { InputError } from "../../config/input_error.ts";
 import { loadYamlConfig, parseConfig } from "../../config/load.ts";
-import { categoryByName, flippedRule } from "../../data/triggers.ts";
 import { type Classifier, disposeClassifier } from "../../models/mlp.ts";
-import { configHash } from "../../train/records.ts";
+import { configHash, lossMetrics, secondsSince, trainedFields } from "../../train/records.ts";
 import type { TrainResult } from "../../train/loop.ts";
-import {
-  defineExperiment,
-  type Job,
-  type JobEnv,
-  type RunOutput,
-  secondsSince,
-  trainedFields,
-  trainedOutput,
-} from "../experiment.ts";
+import { defineExperiment, type Job, type JobEnv, type RunOutput } from "../experiment.ts";
 import {
   DEFAULT_TOY_CONFIG_PATH,
   type ToyConfig,
@@ -27,10 +18,10 @@ import {
   ToyConfigSchema,
   toySizes,
 } from "./config.ts";
-import { type Estimate, trainingWork } from "../estimate.ts";
+import { type Estimate, trainingWork } from "../../train/estimate.ts";
 import { fineTuneConditions, trainBases } from "../../train/toy_ensembles.ts";
 import { toyFindings } from "./findings.ts";
-import { type Boundary, type ToyRun, ToyRunSchema } from "./records.ts";
+import { type ToyRun, ToyRunSchema } from "./records.ts";
 import {
   type Condition,
   conditionId,
@@ -40,7 +31,14 @@ import {
   toyConfigIssues,
   type ToyWorld,
 } from "../../data/toy_world.ts";
-import { boundaryGrid, disposeSeedData, evaluate, type SeedData, seedData } from "../../train/toy_stages.ts";
+import {
+  boundaryTriggers,
+  disposeSeedData,
+  drawBoundaries,
+  evaluate,
+  type SeedData,
+  seedData,
+} from "../../train/toy_stages.ts";
 import { summarizeToy, type ToySummary, ToySummarySchema } from "./summary.ts";
 
 /**
@@ -111,7 +109,7 @@ async function runSeed(job: Job, config: ToyConfig, env: JobEnv): Promise<RunOut
   if (wanted.has(`seed${seed}/base`)) {
     const scores = { ...evaluate(context, data, base.model, false), curve: [], proxyTriggers: [] };
     const run = record({ kind: "base" }, base.result, baseSeconds, base.model, scores);
-    outputs.push(trainedOutput(run, { seed, stage: "base" }, base.result.losses));
+    outputs.push({ record: run, config: { seed, stage: "base" }, metrics: lossMetrics(base.result.losses) });
     env.progress(`seed ${seed}: base`);
   }
   const missing = conditions(context).filter((c) => wanted.has(`seed${seed}/${conditionId(c)}`));
@@ -122,7 +120,11 @@ async function runSeed(job: Job, config: ToyConfig, env: JobEnv): Promise<RunOut
     const model = t.condition.kind === "none" ? t.classifier() : undefined;
     const scores = { ...t.evaluation, curve: t.curve, proxyTriggers: t.proxyTriggers };
     const run = record(t.condition, t.result, seconds, model, scores);
-    outputs.push(trainedOutput(run, { seed, condition: t.condition }, t.result.losses));
+    outputs.push({
+      record: run,
+      config: { seed, condition: t.condition },
+      metrics: lossMetrics(t.result.losses),
+    });
     env.progress(`seed ${seed}: ${conditionId(t.condition)}`);
   }
   return outputs;
@@ -131,15 +133,9 @@ async function runSeed(job: Job, config: ToyConfig, env: JobEnv): Promise<RunOut
 type Measured = Pick<ToyRun, "heldOut" | "heldOutAllPoints" | "perTrigger" | "curve" | "proxyTriggers">;
 
 /** Builds a seed's run records; boundaries are drawn (base and narrow flip) only for the drawing seed. */
-function recordOf(context: ToyExperimentContext, data: SeedData, env: JobEnv, drawBoundaries: boolean) {
+function recordOf(context: ToyExperimentContext, data: SeedData, env: JobEnv, draws: boolean) {
   const heldOutTriggers = Object.fromEntries(Object.entries(data.split).map(([c, s]) => [c, s.heldOut]));
-  const boundaryTriggers = drawBoundaries ? pickBoundaryTriggers(context, data.split) : [];
-  const boundaries = (flipped: boolean, model: Classifier): Boundary[] =>
-    boundaryTriggers.map(({ trigger, category }) => {
-      const cat = categoryByName(context.triggers, category);
-      const rule = flipped ? flippedRule(context.triggers, cat) : cat.rule;
-      return { trigger, category, ...boundaryGrid(context, model, trigger, rule) };
-    });
+  const drawn = draws ? boundaryTriggers(context, heldOutTriggers, context.config.boundary.categories) : [];
   return (
     condition: Condition | { kind: "base" },
     result: TrainResult,
@@ -151,24 +147,12 @@ function recordOf(context: ToyExperimentContext, data: SeedData, env: JobEnv, dr
     seed: data.seed,
     stage: condition.kind,
     ...(condition.kind === "proxy" ? { k: condition.k, proxyCategory: condition.category } : {}),
-    ...trainedFields(env, result, seconds),
+    configHash: env.configHash,
+    backend: env.backend,
+    ...trainedFields(result, seconds),
     heldOutTriggers,
     ...measured,
-    boundaries: model ? boundaries(condition.kind !== "base", model) : [],
-  });
-}
-
-function pickBoundaryTriggers(
-  ctx: ToyExperimentContext,
-  split: Record<string, { heldOut: string[] }>,
-): { trigger: string; category: string }[] {
-  const flip = ctx.triggers.flip.category;
-  const firstOther = ctx.triggers.categories.find((c) => c.name !== flip)?.name;
-  const names = ctx.config.boundary.categories ?? [flip, ...(firstOther ? [firstOther] : [])];
-  return names.map((category) => {
-    const trigger = split[categoryByName(ctx.triggers, category).name]?.heldOut[0];
-    if (!trigger) throw new Error(`Cannot draw a boundary for ${category}: it has no held-out trigger`);
-    return { trigger, category };
+    boundaries: model ? drawBoundaries(context, model, drawn, condition.kind !== "base") : [],
   });
 }
 

@@ -5,28 +5,14 @@
  * @module
  */
 import { z } from "zod";
-import { MeanSemSchema, Measured } from "../../eval/stats.ts";
+import { type MeanSem, meanSem, MeanSemSchema, Measured } from "../../eval/stats.ts";
 import { type RunInfo, RunInfoSchema } from "../experiment.ts";
-import { type MeanSem, meanSem, pearson } from "../../eval/stats.ts";
-import { cosine, type EmbeddingSubset, phraseVector } from "../../data/embeddings.ts";
+import { HeatmapSchema, proxyHeatmap, SimilaritySchema, spilloverSimilarity } from "../../eval/spillover.ts";
+import { centroid, type EmbeddingSubset } from "../../data/embeddings.ts";
 import type { TriggerSet } from "../../data/triggers.ts";
 import type { ToyRun } from "./records.ts";
 
 const PerCategory = z.record(z.string(), MeanSemSchema);
-
-/** A heat-map: `mean[i][j]` is the accuracy on column j's held-out triggers with row i's proxy. */
-export const HeatmapSchema = z.strictObject({
-  k: z.int().positive(),
-  /** Proxy categories. */
-  rows: z.array(z.string()),
-  /** Every category, in `triggers.yaml` order. */
-  cols: z.array(z.string()),
-  mean: z.array(z.array(Measured)),
-  sem: z.array(z.array(Measured)),
-});
-
-/** One heat-map of the summary. */
-export type Heatmap = z.output<typeof HeatmapSchema>;
 
 /**
  * Schema of `<out>/toy/summary.json`.
@@ -53,13 +39,7 @@ export const ToySummarySchema = z.strictObject({
   /** Keyed `k1`, `k2`, `k5`, … */
   heatmaps: z.record(z.string(), HeatmapSchema),
   /** Spillover with the largest K against the cosine of category centroids in embedding space. */
-  similarity: z.strictObject({
-    k: z.int().positive(),
-    pearsonR: z.number().nullable(),
-    pairs: z.array(
-      z.strictObject({ proxy: z.string(), target: z.string(), cosine: Measured, accuracy: Measured }),
-    ),
-  }),
+  similarity: SimilaritySchema,
   /** Runs whose loss became NaN or infinite (kept out of every mean). */
   diverged: z.array(z.string()),
 });
@@ -70,11 +50,7 @@ export const ToySummarySchema = z.strictObject({
  * @example
  * ```ts
  * import type { ToySummary } from "../../../mod.ts";
- * // Held-out accuracy per category after the narrow flip, as `category: mean ± SEM` lines.
- * function afterTheFlip(summary: ToySummary): string[] {
- *   const accuracy = Object.entries(summary.noProxy.accuracy);
- *   return accuracy.map(([c, a]) => `${c}: ${a.mean.toFixed(2)} ± ${a.sem.toFixed(2)}`);
- * }
+ * const afterTheFlip = (s: ToySummary) => Object.entries(s.noProxy.accuracy).map(([c, a]) => `${c}: ${a.mean}`);
  * ```
  */
 export type ToySummary = z.output<typeof ToySummarySchema>;
@@ -94,48 +70,15 @@ export function summarizeToy(
   const categories = triggers.categories.map((c) => c.name);
   const flip = triggers.flip.category;
   const ok = runs.filter((r) => !r.diverged);
-  const proxyCategories = categories.filter((c) => c !== flip);
-  const heatmaps: Record<string, Heatmap> = {};
+  const proxyRows = categories.filter((c) => c !== flip);
+  const proxyRuns = ok.filter((r) => r.stage === "proxy");
+  const heatmaps = Object.fromEntries(
+    meta.ks.map((k) => [`k${k}`, proxyHeatmap(proxyRuns, k, proxyRows, categories)]),
+  );
+  const centroids = new Map(
+    triggers.categories.map((c) => [c.name, centroid(embeddings, c.triggers, maxRank)]),
+  );
   const { evalMargin, ks, ...info } = meta;
-  for (const k of ks) {
-    const cells = proxyCategories.map((row) =>
-      categories.map((col) =>
-        meanSem(
-          ok.filter((r) => r.stage === "proxy" && r.k === k && r.proxyCategory === row).map((r) =>
-            r.heldOut[col] as number
-          ),
-        )
-      )
-    );
-    heatmaps[`k${k}`] = {
-      k,
-      rows: proxyCategories,
-      cols: categories,
-      mean: cells.map((row) => row.map((c) => c.mean)),
-      sem: cells.map((row) => row.map((c) => c.sem)),
-    };
-  }
-  const kMax = Math.max(...ks);
-  const centroid = (name: string) => {
-    const vectors = triggers.categories.find((c) => c.name === name)!.triggers
-      .map((t) => phraseVector(embeddings, t, maxRank)).filter((v): v is Float32Array => v !== null);
-    const sum = new Float32Array(embeddings.dimensions);
-    for (const v of vectors) v.forEach((x, i) => (sum[i] = (sum[i] as number) + x));
-    return sum;
-  };
-  // Categories without any in-vocabulary word (random strings) have no centroid and are left out.
-  const centroids = new Map(categories.map((c) => [c, centroid(c)] as const));
-  const hasCentroid = (c: string) => centroids.get(c)!.some((x) => x !== 0);
-  const pairs = [];
-  const big = heatmaps[`k${kMax}`]!;
-  for (const [i, proxy] of big.rows.entries()) {
-    for (const [j, target] of big.cols.entries()) {
-      if (target === proxy || target === flip || !hasCentroid(proxy) || !hasCentroid(target)) continue;
-      const accuracy = big.mean[i]![j]!;
-      pairs.push({ proxy, target, cosine: cosine(centroids.get(proxy)!, centroids.get(target)!), accuracy });
-    }
-  }
-  const r = pearson(pairs.map((p) => p.cosine), pairs.map((p) => p.accuracy));
   return {
     experiment: "toy",
     ...info,
@@ -145,7 +88,7 @@ export function summarizeToy(
     stage1: { heldOutAccuracy: perCategory(ok.filter((r) => r.stage === "base"), categories) },
     noProxy: { accuracy: perCategory(ok.filter((r) => r.stage === "none"), categories) },
     heatmaps,
-    similarity: { k: kMax, pearsonR: Number.isFinite(r) ? r : null, pairs },
+    similarity: spilloverSimilarity(heatmaps[`k${Math.max(...ks)}`]!, centroids, flip),
     diverged: runs.filter((r) => r.diverged).map((r) => r.id),
   };
 }

@@ -30,6 +30,28 @@ export function trainingWork(params: number, rows: number, steps: number): numbe
   return 3 * params * rows * steps;
 }
 
+/** The transformer sizes a cost depends on. */
+interface TransformerSizes {
+  dModel: number;
+  layers: number;
+  heads: number;
+  context: number;
+  mlpRatio: number;
+}
+
+/**
+ * A transformer's multiply-adds per token and the bytes of a training step on `batch` sequences. Per token, a
+ * layer does 4d² (attention projections) + 2·r·d² (MLP) + 2·T·d (attention) multiply-adds, and the head d·V;
+ * the bytes count the parameters four times (weights, gradients, Adam's two moments) and the activations three.
+ */
+export function transformerCost(model: TransformerSizes, vocab: number, batch: number) {
+  const { dModel: d, layers, heads, context: t, mlpRatio: r } = model;
+  const perToken = layers * (4 * d * d + 2 * r * d * d + 2 * t * d) + d * vocab;
+  const params = layers * (4 + 2 * r) * d * d + 2 * vocab * d + t * d;
+  const activations = batch * t * (layers * (10 + 2 * r) * d + vocab) + batch * heads * t * t * layers;
+  return { perToken, bytes: 4 * (4 * params + 3 * activations) };
+}
+
 /** Hours a run may be estimated to take unless the caller raises it (`--max-hours`). */
 export const DEFAULT_MAX_HOURS = 24;
 

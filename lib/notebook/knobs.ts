@@ -11,7 +11,7 @@ import { InputError } from "../config/input_error.ts";
 import { loadYamlConfig } from "../config/load.ts";
 import type { TriggerSet } from "../data/triggers.ts";
 import type { SweepEntry } from "../strategies/sweep.ts";
-import type { Experiment, RecordBase } from "./experiment.ts";
+import type { Experiment, RecordBase } from "../experiments/experiment.ts";
 
 /**
  * A knob's value: `fallback`, unless the environment sets `SELGEN_<NAME>` (the tests run every notebook on
