@@ -1,10 +1,14 @@
 /**
  * Picks and reports the TensorFlow.js backend.
  *
- * Order: `tfjs-node-gpu` > `tfjs-node` (only when the user installed them with their native binding) >
- * WASM > CPU. `SELGEN_BACKEND=tensorflow|wasm|cpu` overrides. tfjs is always loaded through the one
- * `@tensorflow/tfjs` entry point, so there is a single tfjs-core instance with gradients registered
- * (importing `tfjs-core` directly registers no gradients and no chained ops).
+ * Order: `tfjs-node-gpu` > `tfjs-node` (only when the user installed them with their native binding) > WASM >
+ * CPU. `SELGEN_BACKEND=tensorflow|webgpu|wasm|cpu` overrides. WebGPU (`@tensorflow/tfjs-backend-webgpu`, on
+ * whatever adapter Deno finds) is only ever chosen by name: under Deno it cannot read a tensor synchronously
+ * (`WEBGPU_SYNC_READS`), and selgen's training and evaluation do, so the experiments refuse it; the adapter it
+ * would use is named in the reason for the backend chosen instead. Deno exposes WebGPU only as an unstable API,
+ * enabled for this project in `deno.json`. tfjs is
+ * always loaded through the one `@tensorflow/tfjs` entry point, so there is a single tfjs-core instance with
+ * gradients registered (importing `tfjs-core` directly registers no gradients and no chained ops).
  *
  * @module
  */
@@ -12,7 +16,7 @@ import * as tf from "@tensorflow/tfjs";
 import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
 
 /** The backends selgen knows how to start, fastest first. */
-export const BACKENDS = ["tensorflow", "wasm", "cpu"] as const;
+export const BACKENDS = ["tensorflow", "webgpu", "wasm", "cpu"] as const;
 /** A tfjs backend name selgen can run on. */
 export type BackendName = typeof BACKENDS[number];
 
@@ -24,6 +28,13 @@ export interface BackendInfo {
   provider: string;
   /** Why this backend was chosen. */
   reason: string;
+  /** On webgpu, the adapter, e.g. `NVIDIA H200` or `llvmpipe (LLVM 15.0.6, 256 bits)`. */
+  adapter?: string;
+  /**
+   * What run records carry as their `backend` and config hashes include: the name, and on webgpu the adapter
+   * (`webgpu: llvmpipe (LLVM 15.0.6, 256 bits)`), since numbers differ from one GPU to another.
+   */
+  id: string;
 }
 
 const ROOT = new URL("../", import.meta.url);
@@ -55,6 +66,13 @@ export function initBackend(prefer?: BackendName): Promise<BackendInfo> {
   return chosen;
 }
 
+/** The backend name in a run record's `backend` (its `BackendInfo.id`): `webgpu: NVIDIA H200` → `webgpu`. */
+export function backendName(id: string): BackendName {
+  const name = id.split(":")[0]!;
+  if (!(BACKENDS as readonly string[]).includes(name)) throw new Error(`Cannot start the backend "${id}"`);
+  return name as BackendName;
+}
+
 /** The backend chosen by `initBackend`; throws if it has not run yet. */
 export async function backendInfo(): Promise<BackendInfo> {
   if (!chosen) throw new Error("Cannot report the backend: call initBackend() first");
@@ -77,7 +95,7 @@ async function start(prefer: BackendName | undefined): Promise<BackendInfo> {
       try {
         await import(pkg); // registers the "tensorflow" backend on the shared tfjs-core
         if (await tf.setBackend("tensorflow")) {
-          return { name: "tensorflow", provider: pkg, reason: `${pkg} is installed` };
+          return { name: "tensorflow", id: "tensorflow", provider: pkg, reason: `${pkg} is installed` };
         }
       } catch (error) {
         console.warn(`selgen: ${pkg} is installed but failed to load (${error}); trying the next backend`);
@@ -90,20 +108,80 @@ async function start(prefer: BackendName | undefined): Promise<BackendInfo> {
       );
     }
   }
+  let why = "no tfjs-node package installed";
+  if (prefer === "webgpu") {
+    const gpu = await startWebGpu();
+    if ("info" in gpu) return gpu.info;
+    throw new Error(`Cannot use the webgpu backend: ${gpu.why}`);
+  }
+  if (prefer === undefined) {
+    const adapter = await findAdapter();
+    if ("name" in adapter) {
+      why += `; WebGPU adapter ${adapter.name}${
+        adapter.software ? " (software)" : ""
+      } left unused (experiments cannot read tensors synchronously on it)`;
+    }
+  }
   if (prefer === undefined || prefer === "wasm") {
     setWasmPaths(new URL("node_modules/@tensorflow/tfjs-backend-wasm/dist/", ROOT).href);
     if (await tf.setBackend("wasm")) {
       patchWasmSlice();
       return {
         name: "wasm",
+        id: "wasm",
         provider: "@tensorflow/tfjs-backend-wasm",
-        reason: prefer ? "requested" : "no tfjs-node package installed",
+        reason: prefer ? "requested" : why,
       };
     }
     if (prefer === "wasm") throw new Error("Cannot use the wasm backend: it failed to initialise");
   }
   if (!(await tf.setBackend("cpu"))) throw new Error("Cannot use the cpu backend: it failed to initialise");
-  return { name: "cpu", provider: "@tensorflow/tfjs-backend-cpu", reason: prefer ? "requested" : "fallback" };
+  return {
+    name: "cpu",
+    id: "cpu",
+    provider: "@tensorflow/tfjs-backend-cpu",
+    reason: prefer ? "requested" : "fallback",
+  };
+}
+
+/** A software rasteriser posing as a GPU: correct, but slower than WASM for our sizes. */
+const SOFTWARE_ADAPTER = /llvmpipe|lavapipe|swiftshader|software|microsoft basic render/i;
+
+/**
+ * Why the experiments refuse the webgpu backend. tfjs-backend-webgpu 4.22 reads a tensor synchronously
+ * (`dataSync`) by drawing its buffer into an `OffscreenCanvas` 2-D context, which Deno does not have, and
+ * WebGPU itself maps buffers only asynchronously; selgen's training loop (its per-step losses), strategies and
+ * evaluations read synchronously. Async reads (`await tensor.data()`) work, which is what the parity tests use.
+ */
+export const WEBGPU_SYNC_READS = "selgen's training and evaluation read tensors synchronously, which " +
+  "tfjs-backend-webgpu cannot do under Deno (it reads through an OffscreenCanvas 2-D context, which Deno lacks); " +
+  "run on wasm (the default), or on tfjs-node-gpu on a CUDA machine";
+
+/** The adapter Deno finds (the one tfjs asks for: high performance), or why there is none. */
+async function findAdapter(): Promise<{ name: string; software: boolean } | { why: string }> {
+  if (!("gpu" in navigator)) {
+    return { why: 'Deno runs without WebGPU (deno.json enables it: "unstable": ["webgpu"])' };
+  }
+  const adapter = await navigator.gpu.requestAdapter({ powerPreference: "high-performance" });
+  if (!adapter) {
+    return { why: "Deno found no GPU adapter (a GPU needs its driver and the Vulkan loader, libvulkan1)" };
+  }
+  const info = adapter.info as GPUAdapterInfo & { isFallbackAdapter?: boolean };
+  const name = info.description || `${info.vendor} ${info.device}`.trim() || "unnamed adapter";
+  return { name, software: info.isFallbackAdapter === true || SOFTWARE_ADAPTER.test(name) };
+}
+
+/** Starts tfjs-backend-webgpu on the adapter Deno finds, software or not, or says why not. */
+async function startWebGpu(): Promise<{ info: BackendInfo } | { why: string }> {
+  const adapter = await findAdapter();
+  if ("why" in adapter) return adapter;
+  await import("@tensorflow/tfjs-backend-webgpu"); // registers the "webgpu" backend on the shared tfjs-core
+  if (!(await tf.setBackend("webgpu"))) {
+    return { why: `tfjs-backend-webgpu failed to start on ${adapter.name}` };
+  }
+  const { name } = adapter;
+  const provider = "@tensorflow/tfjs-backend-webgpu";
+  return { info: { name: "webgpu", id: `webgpu: ${name}`, adapter: name, provider, reason: "requested" } };
 }
 
 function hasNativeBinding(pkg: string): boolean {

@@ -36,7 +36,7 @@ Deno.test("an unknown SELGEN_BACKEND is refused with the allowed values", async 
   assert.notEqual(code, 0);
   assert.match(
     new TextDecoder().decode(stderr),
-    /SELGEN_BACKEND=gpu: allowed values are tensorflow, wasm, cpu/,
+    /SELGEN_BACKEND=gpu: allowed values are tensorflow, webgpu, wasm, cpu/,
   );
 });
 

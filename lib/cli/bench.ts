@@ -311,7 +311,7 @@ async function main(): Promise<void> {
   const config = await heatmapConfig();
   // One job per seed: more workers than seeds would idle.
   const workers = defaultWorkers(config.seeds.length);
-  console.error(`bench: backend ${backend.name}, ${workers} workers, ${navigator.hardwareConcurrency} cores`);
+  console.error(`bench: backend ${backend.id}, ${workers} workers, ${navigator.hardwareConcurrency} cores`);
 
   const scratch = await Deno.makeTempDir({ prefix: "selgen-bench-" });
   const rowsPerRun = await exportReferenceData(config, `${scratch}/reference`);
@@ -379,7 +379,7 @@ async function main(): Promise<void> {
     date: new Date().toISOString(),
     machine: {
       cores: navigator.hardwareConcurrency,
-      backend: backend.name,
+      backend: backend.id,
       deno: Deno.version.deno,
       workers,
     },
@@ -432,7 +432,7 @@ async function main(): Promise<void> {
     [
       `| ${
         report.date.slice(0, 10)
-      }, ${report.machine.cores} cores, ${backend.name} | seconds | examples/s | time ÷ batched |`,
+      }, ${report.machine.cores} cores, ${backend.id} | seconds | examples/s | time ÷ batched |`,
       "|---|---:|---:|---:|",
       `| toy heat-map set, batched (${workers} workers) | ${f(batched.seconds)} | ${
         f(report.toy.examplesPerSecond.batched, 0)

@@ -7,7 +7,8 @@
  * @module
  */
 import { z } from "zod";
-import { initBackend } from "../backend.ts";
+import { initBackend, WEBGPU_SYNC_READS } from "../backend.ts";
+import { InputError } from "../config/input_error.ts";
 import { parseConfig } from "../config/load.ts";
 import { writeJsonAtomic } from "../io/atomic.ts";
 import { checkFolder, claimFolder } from "../io/claim.ts";
@@ -109,7 +110,8 @@ export async function prepareExperiment<C, R extends RecordBase, S>(
   if (options.seeds) {
     config = parseConfig(experiment.configSchema, experiment.withSeeds(config, options.seeds), "--seeds");
   }
-  const backend = (await initBackend()).name;
+  const { id: backend, name } = await initBackend();
+  if (name === "webgpu") throw new InputError(`Cannot run ${experiment.name} on webgpu`, [WEBGPU_SYNC_READS]);
   const configHash = await experiment.hash(config, backend);
   const plan = await experiment.plan(config);
   const estimate = await experiment.estimate(config, plan);

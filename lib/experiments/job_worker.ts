@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { type BackendName, initBackend } from "../backend.ts";
+import { backendName, initBackend } from "../backend.ts";
 import { jobEnv, Memo, type WorkerReply, type WorkerRequest } from "./executors.ts";
 import { experimentByName } from "./registry.ts";
 
@@ -18,7 +18,7 @@ const memo = new Memo();
 scope.onmessage = async (event) => {
   const { experiment, config, job, spec } = event.data;
   try {
-    await initBackend(spec.backend as BackendName); // the parent's, so both give the same numbers
+    await initBackend(backendName(spec.backend)); // the parent's, so both give the same numbers
     const env = jobEnv(spec, memo, (note) => scope.postMessage({ type: "progress", note }));
     const outputs = await experimentByName(experiment).run(job, config as never, env);
     scope.postMessage({ type: "done", outputs });

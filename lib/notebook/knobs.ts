@@ -68,7 +68,7 @@ export async function runFolder<C, R extends RecordBase, S>(
   config: C,
   out: string,
 ): Promise<string> {
-  const backend = (await initBackend()).name;
+  const backend = (await initBackend()).id;
   const shipped = await loadYamlConfig(experiment.configSchema, experiment.defaultConfig);
   const [hash, shippedHash] = await Promise.all([
     experiment.hash(config, backend),
