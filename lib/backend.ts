@@ -5,10 +5,10 @@
  * CPU. `SELGEN_BACKEND=tensorflow|webgpu|wasm|cpu` overrides. WebGPU (`@tensorflow/tfjs-backend-webgpu`, on
  * whatever adapter Deno finds) is only ever chosen by name: under Deno it cannot read a tensor synchronously
  * (`WEBGPU_SYNC_READS`), and selgen's training and evaluation do, so the experiments refuse it; the adapter it
- * would use is named in the reason for the backend chosen instead. Deno exposes WebGPU only as an unstable API,
- * enabled for this project in `deno.json`. tfjs is
- * always loaded through the one `@tensorflow/tfjs` entry point, so there is a single tfjs-core instance with
- * gradients registered (importing `tfjs-core` directly registers no gradients and no chained ops).
+ * would use is named in the reason for the backend chosen instead. Deno exposes WebGPU only as an unstable
+ * API, enabled for this project in `deno.json`. tfjs is always loaded through the one `@tensorflow/tfjs` entry
+ * point, so there is a single tfjs-core instance with gradients registered (importing `tfjs-core` directly
+ * registers no gradients and no chained ops).
  *
  * @module
  */
