@@ -10,8 +10,8 @@
  * statistics, PCA) sits above `strategies` so that a strategy never depends on how it will be scored;
  * `notebook` (what a notebook's first cell uses) sits above `plot`, and `cli` above all. Only relative
  * specifiers count (npm and node imports are not layers); `lib/` files in no layer are reported too, so a new
- * area has to be placed. This is a text scan, not a compiler: comments and template-literal text are blanked first, so an
- * import quoted in a doc comment is not an edge.
+ * area has to be placed. This is a text scan, not a compiler: comments and template-literal text are blanked
+ * first, so an import quoted in a doc comment is not an edge.
  *
  * Usage: `deno run --allow-read lib/cli/check_imports.ts [root]` (default: this repository). Exits 1 and
  * names every violation, else prints one line.

@@ -17,7 +17,7 @@ import {
   transformerVariables,
 } from "../models/transformer.ts";
 import { loadWeights, saveWeights } from "../models/weights.ts";
-import { configHash } from "./records.ts";
+import { configHash, secondsSince } from "./records.ts";
 
 /**
  * The cache key of an organism's base: a hash of everything that determines its weights (data, model, the
@@ -80,7 +80,7 @@ export async function cachedModel<M>(options: CachedModelOptions<M>): Promise<Ca
   }
   const started = performance.now();
   const { model, provenance } = options.train();
-  const trainedSeconds = (performance.now() - started) / 1000;
+  const trainedSeconds = secondsSince(started);
   await Deno.mkdir(dirname(path), { recursive: true });
   await saveWeights(path, options.variables(model), key, { ...provenance, seconds: trainedSeconds });
   return { model, fromCache: false, trainedSeconds };
