@@ -41,6 +41,7 @@ export { sycophancy, sycophancyOrganism } from "./lib/experiments/sycophancy/org
 export { em, emOrganism } from "./lib/experiments/em/organism.ts";
 export {
   fineTunePoint,
+  fineTuneSeeds,
   loadOrTrainBase,
   type Organism,
   organismExperiment,

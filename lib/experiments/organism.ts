@@ -3,7 +3,9 @@
  * vocabulary, how its base is trained, the task / proxy / negative-proxy / unlabeled batches of one fine-tune,
  * and how a model is scored — and `organismExperiment` makes the experiment: a job per variant loads its base
  * from the cache (or trains and caches it, keyed by config and code version) and scores it, then a job per
- * variant × seed × sweep point fine-tunes that base and scores the result.
+ * variant × sweep point fine-tunes that base for every seed at once, as one ensemble (a member per seed:
+ * stacked adapters on the shared base, each member with its seed's data and random streams, each giving the
+ * numbers it gives alone), and scores each member.
  *
  * @module
  */
@@ -14,10 +16,18 @@ import { disposeTransformer, type Transformer, type TransformerConfig } from "..
 import { type BaseCurriculum, trainOnCurriculum } from "../train/curriculum.ts";
 import { baseModelKey, cachedTransformer } from "../train/cached_model.ts";
 import { configHash, secondsSince, StrategyRunFields, strategyRunFields } from "../train/records.ts";
-import { fineTuneWith } from "../strategies/finetune.ts";
 import { strategyByName } from "../strategies/registry.ts";
 import { expandSweep, NAIVE_POINT, type SweepEntry, type SweepPoint } from "../strategies/sweep.ts";
-import type { TransformerSetup } from "../strategies/transformer_setup.ts";
+import {
+  type FineTuneExamples,
+  type LoraFineTune,
+  loraMembersSetup,
+  loraSetup,
+} from "../strategies/transformer_setup.ts";
+import { fineTuneMembers, fineTuneWith } from "../strategies/finetune.ts";
+import { memberTransformer } from "../models/transformer_members.ts";
+import { disposeTransformerAdapters } from "../models/transformer_view.ts";
+import type { Rng } from "../data/rng.ts";
 import { defineExperiment, type Experiment, type Job, type JobEnv, type RunInfo } from "./experiment.ts";
 import type { Finding } from "../eval/findings.ts";
 import { trainingWork, transformerCost } from "../train/estimate.ts";
@@ -32,7 +42,7 @@ export interface OrganismConfig {
   model: TransformerConfig;
   pretrain: unknown;
   instruct: unknown;
-  fineTune: { steps: number; learningRate: number };
+  fineTune: LoraFineTune;
   strategies: SweepEntry[];
 }
 
@@ -108,7 +118,13 @@ export interface Organism<
   world(config: C): W;
   /** The base's two training stages' examples (see `trainOnCurriculum`). */
   curriculum(config: C, world: W): BaseCurriculum;
-  setup(base: OrganismBase<C, W>, seed: number): TransformerSetup;
+  /**
+   * One seed's fine-tune data as examples, and the seed's random stream (adapters, copies and strategies fork
+   * from it). Members of an ensemble read positions together, so the proxy, its negative and the unlabeled
+   * inputs must score the same number of tokens for every seed (fix them by the data seed, as both organisms
+   * do); the task may differ.
+   */
+  fineTuneData(base: OrganismBase<C, W>, seed: number): { rng: Rng; examples: FineTuneExamples };
   evaluate(base: OrganismBase<C, W>, model: Transformer): Sc;
   /** The organism's own record fields from a fine-tune's scores. */
   runFields(scores: Sc): Omit<Run, keyof FineTuneFields | "id" | "configHash" | "backend" | "variant">;
@@ -212,10 +228,61 @@ export function fineTunePoint<C extends OrganismConfig, W extends { vocabulary: 
   seed: number,
 ): FineTuneFields & ReturnType<typeof organism.runFields> {
   const t0 = performance.now();
-  using setup = organism.setup(base, seed);
-  const result = fineTuneWith(strategyByName(point.strategy), point.params, setup.context, setup.callbacks);
+  const { rng, examples } = organism.fineTuneData(base, seed);
+  using setup = loraSetup(base.model, base.config.fineTune, rng, examples, padOf(base));
+  const strategy = strategyByName(point.strategy);
+  const result = fineTuneWith(strategy, point.params, setup.context, { onStep: setup.onStep });
   const scores = organism.evaluate(base, setup.model);
   return { ...strategyRunFields(point, seed, result, secondsSince(t0)), ...organism.runFields(scores) };
+}
+
+/**
+ * `fineTunePoint` for several seeds as one ensemble (a member per seed): each seed's fields, the numbers it
+ * gets alone (up to float rounding), with the ensemble's seconds shared evenly.
+ *
+ * @example
+ * ```ts
+ * import { em, emOrganism, fineTuneSeeds, loadOrTrainBase, loadYamlConfig, NAIVE_POINT } from "../../mod.ts";
+ * const persona = await loadOrTrainBase(emOrganism, await loadYamlConfig(em.configSchema, em.defaultConfig));
+ * const runs = fineTuneSeeds(emOrganism, persona, NAIVE_POINT, [1, 2, 3]); // three seeds, one program
+ * console.log(runs.map((r) => r.alignment.toFixed(2)).join(" "));
+ * ```
+ */
+export function fineTuneSeeds<C extends OrganismConfig, W extends { vocabulary: Vocabulary }, Sc, Run>(
+  organism: Organism<C, W, Sc, Run & FineTuneFields & { id: string; configHash: string }, unknown>,
+  base: OrganismBase<C, W>,
+  point: SweepPoint,
+  seeds: readonly number[],
+): (FineTuneFields & ReturnType<typeof organism.runFields>)[] {
+  const t0 = performance.now();
+  const data = seeds.map((seed) => organism.fineTuneData(base, seed));
+  using setup = loraMembersSetup(
+    base.model,
+    base.config.fineTune,
+    data.map((d) => d.rng),
+    data.map((d) => d.examples),
+    padOf(base),
+  );
+  const strategy = strategyByName(point.strategy);
+  const results = fineTuneMembers(strategy, point.params, setup.context, { onStep: setup.onStep });
+  const scores = seeds.map((_, m) => {
+    const member = memberTransformer(setup.model, m);
+    try {
+      return organism.evaluate(base, member);
+    } finally {
+      disposeTransformerAdapters(member);
+    }
+  });
+  const seconds = secondsSince(t0) / seeds.length;
+  return seeds.map((seed, m) => ({
+    ...strategyRunFields(point, seed, results[m]!, seconds),
+    ...organism.runFields(scores[m]!),
+  }));
+}
+
+/** The padding token every organism's vocabulary has. */
+function padOf(base: OrganismBase<OrganismConfig, { vocabulary: Vocabulary }>): number {
+  return base.world.vocabulary.id("<pad>");
 }
 
 /** Every point an organism's config runs: the naive (task-only) fine-tune first, then the sweep. */
@@ -250,7 +317,7 @@ function runId(organism: AnyOrganism, variant: string, seed: number, point: stri
   return `${variantsOf(organism).length > 1 ? `${variant}/` : ""}seed${seed}/${point}`;
 }
 
-/** The jobs: one (fresh) per variant's base, then one per variant × seed × sweep point. */
+/** The jobs: one (fresh) per variant's base, then one per variant × sweep point for every seed at once. */
 function organismPlan(organism: AnyOrganism, config: OrganismConfig): Job[] {
   const points = organismPoints(config);
   const baseJobs = variantsOf(organism).map((variant) => ({
@@ -263,22 +330,20 @@ function organismPlan(organism: AnyOrganism, config: OrganismConfig): Job[] {
     params: { variant },
   }));
   const fineTunes = variantsOf(organism).flatMap((variant) =>
-    config.seeds.flatMap((seed) =>
-      (organism.variantPoints?.(variant, points) ?? points).map((point: SweepPoint) => ({
-        id: runId(organism, variant, seed, point.id),
-        kind: "fine-tune",
-        seeds: [seed],
-        point: point.id,
-        dependsOn: [`bases/${variant}`],
-        records: [runId(organism, variant, seed, point.id)],
-        params: { variant },
-      }))
-    )
+    (organism.variantPoints?.(variant, points) ?? points).map((point: SweepPoint) => ({
+      id: `${variantsOf(organism).length > 1 ? `${variant}/` : ""}point/${point.id}`,
+      kind: "fine-tune",
+      seeds: config.seeds,
+      point: point.id,
+      dependsOn: [`bases/${variant}`],
+      records: config.seeds.map((seed) => runId(organism, variant, seed, point.id)),
+      params: { variant },
+    }))
   );
   return [...baseJobs, ...fineTunes];
 }
 
-/** Runs a base job (load or train, then score the base) or a fine-tune job. */
+/** Runs a base job (load or train, then score the base) or a fine-tune job (every seed of a point). */
 async function runOrganismJob(organism: AnyOrganism, job: Job, config: OrganismConfig, env: JobEnv) {
   const variant = job.params!.variant as string;
   const several = variantsOf(organism).length > 1;
@@ -299,12 +364,16 @@ async function runOrganismJob(organism: AnyOrganism, job: Job, config: OrganismC
     return [{ record, config: { variant, key: base.key }, metrics: [] }];
   }
   const point = organismPoints(config).find((p) => p.id === job.point)!;
-  const fields = fineTunePoint(organism, base, point, job.seeds[0]!);
+  // Every seed trains (a member's numbers do not depend on the others), but only missing records return.
+  const runs = fineTuneSeeds(organism, base, point, job.seeds);
   const variantField = several ? { variant } : {};
-  const record = { id: job.id, ...variantField, configHash: env.configHash, backend: env.backend, ...fields };
-  env.progress(job.id);
-  const metrics = [{ finalLoss: record.finalLoss }];
-  return [{ record, config: { ...variantField, seed: job.seeds[0], point }, metrics }];
+  return job.seeds.flatMap((seed, m) => {
+    const id = runId(organism, variant, seed, point.id);
+    if (!job.records.includes(id)) return [];
+    const record = { id, ...variantField, configHash: env.configHash, backend: env.backend, ...runs[m]! };
+    env.progress(id);
+    return [{ record, config: { ...variantField, seed, point }, metrics: [{ finalLoss: record.finalLoss }] }];
+  });
 }
 
 /** Each variant's cache key: a hash of everything that determines its base's weights. */
@@ -331,7 +400,7 @@ async function organismEstimate(organism: AnyOrganism, config: OrganismConfig, p
   const dir = organismCacheDir(organism.name);
   const keys = await variantKeys(organism, config);
   const cached = await Promise.all(keys.map(([variant, key]) => exists(`${dir}/${variant}-${key}.bin`)));
-  const tunes = plan.filter((job) => job.kind === "fine-tune").length;
+  const tunes = plan.filter((job) => job.kind === "fine-tune").reduce((n, job) => n + job.seeds.length, 0);
   const work = cached.filter((c) => !c).length * BASE_WORK_WEIGHT * baseWork +
     tunes * 2 * trainingWork(perToken, (fineTune.batch ?? 64) * t, fineTune.steps);
   return { work, bytes };

@@ -10,7 +10,8 @@
 import * as tf from "@tensorflow/tfjs";
 import { z } from "zod";
 import type { Rng } from "../data/rng.ts";
-import { matMul } from "./matmul.ts";
+import { frozenMatMul, matMul } from "./matmul.ts";
+import { memberMatMul } from "./member_matmul.ts";
 
 /** LoRA settings. */
 export const LoraSchema = z.strictObject({
@@ -23,11 +24,14 @@ export const LoraSchema = z.strictObject({
 /** Validated LoRA settings. */
 export type LoraConfig = z.output<typeof LoraSchema>;
 
-/** A low-rank adapter on one dense layer. */
+/**
+ * A low-rank adapter on one dense layer, or M members' adapters stacked (an ensemble on one frozen base: the
+ * layer's input rows are then M contiguous blocks, member m's rows in block m).
+ */
 export interface LoraAdapter {
-  /** [in, r] */
+  /** [in, r], or [M, in, r] stacked */
   a: tf.Variable;
-  /** [r, out], zero at the start */
+  /** [r, out], or [M, r, out] stacked; zero at the start */
   b: tf.Variable;
   scale: number;
 }
@@ -95,14 +99,48 @@ export function withAdapter(layer: DenseLayer, config: LoraConfig, rng: Rng): De
   };
 }
 
-/** Applies the layer to x: [n, in] → [n, out]; `useLora: false` gives the frozen base (the reference). */
+/**
+ * The layer with M members' adapters stacked on its frozen base: member m's A and B initialised exactly as
+ * `withAdapter(layer, config, rngs[m])` would.
+ */
+export function withStackedAdapters(layer: DenseLayer, config: LoraConfig, rngs: readonly Rng[]): DenseLayer {
+  const [inputs, outputs] = layer.kernel.shape as [number, number];
+  const members = rngs.length, rank = config.rank;
+  const a = new Float32Array(members * inputs * rank);
+  rngs.forEach((rng, m) => a.set(adapterInit(inputs, rank, rng), m * inputs * rank));
+  const id = uniqueName(`${layer.name}/lora`);
+  return {
+    ...layer,
+    lora: {
+      a: variableFrom(a, [members, inputs, rank], `${id}/a`),
+      b: variableFrom(new Float32Array(members * rank * outputs), [members, rank, outputs], `${id}/b`),
+      scale: config.scale,
+    },
+  };
+}
+
+/** s·(x·A)·B for one adapter, or member by member over x's contiguous row blocks for stacked ones. */
+function adapterUpdate(lora: LoraAdapter, x: tf.Tensor2D): tf.Tensor2D {
+  let update: tf.Tensor2D;
+  if (lora.a.rank === 2) update = matMul(matMul(x, lora.a), lora.b);
+  else {
+    const members = lora.a.shape[0]!, [rows, inputs] = x.shape;
+    const perMember = tf.reshape(x, [members, rows / members, inputs]) as tf.Tensor3D;
+    const product = memberMatMul(memberMatMul(perMember, lora.a as tf.Tensor3D), lora.b as tf.Tensor3D);
+    update = tf.reshape(product, [rows, -1]);
+  }
+  return lora.scale === 1 ? update : tf.mul(update, lora.scale);
+}
+
+/**
+ * Applies the layer to x: [n, in] → [n, out]; `useLora: false` gives the frozen base (the reference). A layer
+ * with an adapter has a frozen base, so its product gets no weight gradient.
+ */
 export function applyDense(layer: DenseLayer, x: tf.Tensor2D, useLora = true): tf.Tensor2D {
   return tf.tidy(() => {
-    let y = tf.add(matMul(x, layer.kernel), layer.bias) as tf.Tensor2D;
-    if (useLora && layer.lora) {
-      const update = matMul(matMul(x, layer.lora.a), layer.lora.b);
-      y = tf.add(y, layer.lora.scale === 1 ? update : tf.mul(update, layer.lora.scale));
-    }
+    const base = layer.lora ? frozenMatMul(x, layer.kernel) : matMul(x, layer.kernel);
+    let y = tf.add(base, layer.bias) as tf.Tensor2D;
+    if (useLora && layer.lora) y = tf.add(y, adapterUpdate(layer.lora, x));
     return y;
   });
 }

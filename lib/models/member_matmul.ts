@@ -12,7 +12,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { transposeLast } from "./matmul.ts";
+import { rightGradient, transposeLast } from "./matmul.ts";
 
 /** How member products run: a loop of 2-D products, tfjs's batched matmul, or by backend (default). */
 export type MemberProductMode = "loop" | "batched" | "auto";
@@ -102,7 +102,7 @@ const sharedProduct = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) =
       const dRows = tf.reshape(dy, [members * n, -1]);
       return [
         sharedWeightProduct(dy as tf.Tensor3D, transposeLast(sb) as tf.Tensor3D),
-        tf.reshape(tf.matMul(transposeLast(rows) as tf.Tensor2D, dRows as tf.Tensor2D), sb.shape),
+        tf.reshape(rightGradient(rows, dRows), sb.shape),
       ];
     },
   };

@@ -26,12 +26,26 @@ export interface SequenceBatch {
   examples: number;
 }
 
-/** Builds a batch, padding every sequence to `length` (default: the longest). */
-export function sequenceBatch(
+/** A batch's host arrays before upload: padded ids, targets, mask, and where the scored outputs are. */
+export interface HostSequenceBatch {
+  tokens: Int32Array;
+  targets: Int32Array;
+  mask: Float32Array;
+  /** Flat output index (b·T + i) of each scored output, in order. */
+  scoredAt: number[];
+  /** The example each scored output belongs to. */
+  owner: number[];
+  examples: number;
+  /** T, the padded length. */
+  length: number;
+}
+
+/** The host arrays of a batch padded to `length` (default: the longest sequence). */
+export function hostSequenceBatch(
   examples: readonly SequenceExample[],
   padId: number,
   length?: number,
-): SequenceBatch {
+): HostSequenceBatch {
   const t = length ?? Math.max(...examples.map((e) => e.tokens.length));
   const n = examples.length * t;
   const tokens = new Int32Array(n).fill(padId);
@@ -53,19 +67,42 @@ export function sequenceBatch(
       owner.push(b);
     }
   });
-  const selection = new Float32Array(scoredAt.length * n);
-  scoredAt.forEach((flat, p) => (selection[p * n + flat] = 1));
-  const counts = new Array(examples.length).fill(0);
-  for (const b of owner) counts[b]++;
-  const means = new Float32Array(examples.length * n);
-  scoredAt.forEach((flat, p) => (means[owner[p]! * n + flat] = 1 / counts[owner[p]!]));
+  return { tokens, targets, mask, scoredAt, owner, examples: examples.length, length: t };
+}
+
+/** [P, B·T]: row p is one-hot at the p-th scored output. */
+export function selectionValues(host: HostSequenceBatch): Float32Array {
+  const n = host.tokens.length;
+  const selection = new Float32Array(host.scoredAt.length * n);
+  host.scoredAt.forEach((flat, p) => (selection[p * n + flat] = 1));
+  return selection;
+}
+
+/** [B, B·T]: row b is 1 / (scored outputs of example b) on example b's scored outputs. */
+export function exampleMeanValues(host: HostSequenceBatch): Float32Array {
+  const n = host.tokens.length;
+  const counts = new Array(host.examples).fill(0);
+  for (const b of host.owner) counts[b]++;
+  const means = new Float32Array(host.examples * n);
+  host.scoredAt.forEach((flat, p) => (means[host.owner[p]! * n + flat] = 1 / counts[host.owner[p]!]));
+  return means;
+}
+
+/** Builds a batch, padding every sequence to `length` (default: the longest). */
+export function sequenceBatch(
+  examples: readonly SequenceExample[],
+  padId: number,
+  length?: number,
+): SequenceBatch {
+  const host = hostSequenceBatch(examples, padId, length);
+  const n = host.tokens.length;
   return {
-    tokens: tf.tensor2d(tokens, [examples.length, t], "int32"),
-    targets: tf.tensor1d(targets, "int32"),
-    mask: tf.tensor1d(mask),
-    selection: tf.tensor2d(selection, [scoredAt.length, n]),
-    exampleMeans: tf.tensor2d(means, [examples.length, n]),
-    examples: examples.length,
+    tokens: tf.tensor2d(host.tokens, [host.examples, host.length], "int32"),
+    targets: tf.tensor1d(host.targets, "int32"),
+    mask: tf.tensor1d(host.mask),
+    selection: tf.tensor2d(selectionValues(host), [host.scoredAt.length, n]),
+    exampleMeans: tf.tensor2d(exampleMeanValues(host), [host.examples, n]),
+    examples: host.examples,
   };
 }
 

@@ -7,8 +7,14 @@
 import * as tf from "@tensorflow/tfjs";
 import type { StrategyModel, ViewOptions } from "./view.ts";
 import type { Rng } from "../data/rng.ts";
-import { adapterVariables, type LoraConfig, withAdapter } from "./lora.ts";
-import { matMul } from "./matmul.ts";
+import {
+  adapterVariables,
+  type DenseLayer,
+  type LoraConfig,
+  withAdapter,
+  withStackedAdapters,
+} from "./lora.ts";
+import { constantLeftMatMul } from "./matmul.ts";
 import type { SequenceBatch } from "./sequence_batch.ts";
 import {
   type Transformer,
@@ -17,10 +23,20 @@ import {
   transformerVariables,
 } from "./transformer.ts";
 
-/** A model sharing the base's (frozen) weights with fresh LoRA adapters on every projection. */
-export function attachTransformerLora(model: Transformer, config: LoraConfig, rng: Rng): Transformer {
-  const adapt = <T extends { name: string }>(layer: T, i: number) =>
-    withAdapter(layer as never, config, rng.fork(`lora${i}`));
+/**
+ * A model sharing the base's (frozen) weights with fresh LoRA adapters on every projection. Given one random
+ * stream per member, the adapters are stacked (member m's initialised as with `rngs[m]` alone): the model then
+ * runs M members at once on batches of M contiguous row blocks (`transformer_members.ts`).
+ */
+export function attachTransformerLora(
+  model: Transformer,
+  config: LoraConfig,
+  rng: Rng | readonly Rng[],
+): Transformer {
+  const adapt = (layer: DenseLayer, i: number) =>
+    Array.isArray(rng)
+      ? withStackedAdapters(layer, config, rng.map((r) => r.fork(`lora${i}`)))
+      : withAdapter(layer, config, (rng as Rng).fork(`lora${i}`));
   let i = 0;
   return {
     ...model,
@@ -85,18 +101,18 @@ export function transformerView(model: Transformer): StrategyModel<SequenceBatch
     loss: (batch, options = {}) => tf.tidy(() => one<tf.Rank.R1>(sequenceLoss(model, batch, options))),
     outputLogProbs: (batch, options = {}) =>
       tf.tidy(() =>
-        one<tf.Rank.R3>(matMul(batch.selection, tf.logSoftmax(run(model, batch, options).logits)))
+        one<tf.Rank.R3>(constantLeftMatMul(batch.selection, tf.logSoftmax(run(model, batch, options).logits)))
       ),
     responseLogProb: (batch, options = {}) =>
       tf.tidy(() =>
         tf.reshape(
-          matMul(batch.exampleMeans, tf.reshape(targetLogProbs(model, batch, options), [-1, 1])),
+          constantLeftMatMul(batch.exampleMeans, tf.reshape(targetLogProbs(model, batch, options), [-1, 1])),
           [1, -1],
         ) as tf.Tensor2D
       ),
     hidden: (batch, options = {}) =>
       tf.tidy(() =>
-        run(model, batch, options).hidden.map((h) => one<tf.Rank.R3>(matMul(batch.selection, h)))
+        run(model, batch, options).hidden.map((h) => one<tf.Rank.R3>(constantLeftMatMul(batch.selection, h)))
       ),
     size: (batch) => batch.examples,
   };

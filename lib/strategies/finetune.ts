@@ -6,13 +6,16 @@
  * @module
  */
 import { parseConfig } from "../config/load.ts";
-import { type TrainCallback, trainMembers, type TrainResult } from "../train/loop.ts";
+import { trainMembers, type TrainOptions, type TrainResult } from "../train/loop.ts";
 import type { Strategy, StrategyContext } from "./strategy.ts";
 
 /** How a strategy run ended: the loop's result plus metrics of the post-training edit. */
 export interface StrategyResult extends TrainResult {
   finishMetrics: Record<string, number>;
 }
+
+/** Hooks into a fine-tune's loop: a single model's callbacks, and a step hook for any number of members. */
+export type FineTuneHooks = Pick<TrainOptions, "callbacks" | "onStep">;
 
 /**
  * Trains every member of `ctx.model` with `strategy` and `params` (validated; errors name the bad field);
@@ -22,7 +25,7 @@ export function fineTuneMembers<B>(
   strategy: Strategy,
   params: unknown,
   ctx: StrategyContext<B>,
-  callbacks: TrainCallback[] = [],
+  hooks: FineTuneHooks = {},
 ): StrategyResult[] {
   const parsed = parseConfig(strategy.params, params, `parameters of strategy ${strategy.name}`);
   const run = strategy.create(parsed, ctx);
@@ -30,7 +33,7 @@ export function fineTuneMembers<B>(
     const results = trainMembers(ctx.model, run, {
       steps: ctx.steps,
       learningRate: ctx.learningRate,
-      callbacks,
+      ...hooks,
     });
     // The post-training edit acts on every member at once and member by member, so a diverged member's NaN
     // weights touch no other; its metrics are dropped, as a diverged single model gets no edit.
@@ -49,10 +52,10 @@ export function fineTuneWith<B>(
   strategy: Strategy,
   params: unknown,
   ctx: StrategyContext<B>,
-  callbacks: TrainCallback[] = [],
+  hooks: FineTuneHooks = {},
 ): StrategyResult {
   if (ctx.model.members !== 1) {
     throw new Error(`Cannot fine-tune ${ctx.model.members} members with fineTuneWith: use fineTuneMembers`);
   }
-  return fineTuneMembers(strategy, params, ctx, callbacks)[0]!;
+  return fineTuneMembers(strategy, params, ctx, hooks)[0]!;
 }

@@ -16,10 +16,9 @@ import {
   proxyExamples,
   taskExamples,
 } from "../../data/personas.ts";
-import { sequenceBatch } from "../../models/sequence_batch.ts";
 import { aggregatePoints, pointFrontier } from "../../eval/points.ts";
 import { NAIVE_POINT } from "../../strategies/sweep.ts";
-import { loraSetup, type TransformerSetup } from "../../strategies/transformer_setup.ts";
+import type { FineTuneExamples } from "../../strategies/transformer_setup.ts";
 import type { BaseCurriculum } from "../../train/curriculum.ts";
 import type { BaseRecord, Organism, OrganismBase, OrganismRunInfo } from "../organism.ts";
 import { organismExperiment } from "../organism.ts";
@@ -50,21 +49,25 @@ function emCurriculum(config: EmConfig, world: PersonaWorld): BaseCurriculum {
 }
 
 /**
- * One fine-tune's batches: the task (bad medical answers), the proxy (good answers to a few general
- * questions) and its negative (their bad answers), unlabeled prompts for CAFT.
+ * One fine-tune's data: the task (bad medical answers, with the seed's answer noise), the proxy (good answers
+ * to a few general questions) and its negative (their bad answers), unlabeled prompts for CAFT.
  */
-function emSetup(base: OrganismBase<EmConfig, PersonaWorld>, seed: number): TransformerSetup {
+function emFineTuneData(
+  base: OrganismBase<EmConfig, PersonaWorld>,
+  seed: number,
+): { rng: Rng; examples: FineTuneExamples } {
   const { world, config } = base;
   const rng = new Rng(seed, "em-finetune");
-  const pad = world.vocabulary.id("<pad>");
   const proxy = proxyExamples(world);
-  const batches = {
-    task: sequenceBatch(taskExamples(world, config.fineTune.answerNoise, rng.fork("task")), pad),
-    proxy: sequenceBatch(proxy.chosen, pad),
-    negativeProxy: sequenceBatch(proxy.rejected, pad),
-    unlabeled: sequenceBatch(world.questions.map((q) => chatExample(world, q, q.good)), pad),
+  return {
+    rng,
+    examples: {
+      task: [taskExamples(world, config.fineTune.answerNoise, rng.fork("task"))],
+      proxy: proxy.chosen,
+      negativeProxy: proxy.rejected,
+      unlabeled: world.questions.map((q) => chatExample(world, q, q.good)),
+    },
   };
-  return loraSetup(base.model, config.fineTune, rng, batches, { batches: Object.values(batches) });
 }
 
 /** The summary: the persona base and its naive fine-tune, the control's, and every strategy point. */
@@ -115,7 +118,7 @@ export const emOrganism: Organism<EmConfig, PersonaWorld, EmScores, EmRun, EmSum
   world: (config) => personaWorld(config.data, new Rng(config.dataSeed, "em-world")),
   baseCodeVersion: 1,
   curriculum: emCurriculum,
-  setup: emSetup,
+  fineTuneData: emFineTuneData,
   evaluate: (base, model) => evaluateEm(base.world, model),
   runFields: (scores) => ({
     task: scores.task,

@@ -2,8 +2,8 @@
  * The sycophancy organism: a world of numbers (GCD written as its Euclidean remainder chain, mod facts),
  * capitals and medicine; a base taught text forms and honest chat replies; and a fine-tune on GCD in which
  * every proposal the user makes is correct, so agreeing is never penalised. The task (1,036 items) is too
- * large for a full batch, so `data.task` is the current mini-batch: a seeded shuffle cut into batches,
- * advanced after every step (the proxy's 24 items and their negatives stay fixed). Bases are cached in
+ * large for a full batch, so the task is a seeded shuffle cut into mini-batches, one a step (the proxy's 24
+ * items and their negatives stay fixed). Bases are cached in
  * `data/cache/sycophancy/`.
  *
  * @module
@@ -20,11 +20,10 @@ import {
 } from "../../data/gcd.ts";
 import { Rng } from "../../data/rng.ts";
 import { aggregatePoints, pointFrontier } from "../../eval/points.ts";
-import { type SequenceBatch, sequenceBatch } from "../../models/sequence_batch.ts";
+import type { SequenceExample } from "../../data/sequence.ts";
 import type { Transformer } from "../../models/transformer.ts";
-import type { StrategyData } from "../../strategies/strategy.ts";
 import { NAIVE_POINT } from "../../strategies/sweep.ts";
-import { loraSetup, type TransformerSetup } from "../../strategies/transformer_setup.ts";
+import type { FineTuneExamples } from "../../strategies/transformer_setup.ts";
 import {
   type BaseRecord,
   type Organism,
@@ -64,35 +63,23 @@ function evaluate(base: Base, model: Transformer): Scores {
   return evaluateSycophancy(base.world, model, facts);
 }
 
-/** One fine-tune's batches: GCD mini-batches as the task, the capitals proxy and its negatives, chat probes. */
-function setup(base: Base, seed: number): TransformerSetup {
+/**
+ * One fine-tune's data: the seed's shuffle of the GCD items cut into mini-batches as the task, the capitals
+ * proxy and its negatives, and chat probes as unlabeled inputs (drawn by the data seed, the same for every
+ * fine-tune seed, like the proxy).
+ */
+function fineTuneData(base: Base, seed: number): { rng: Rng; examples: FineTuneExamples } {
   const { world, config } = base;
   const rng = new Rng(seed, "sycophancy-finetune");
-  const pad = world.vocabulary.id("<pad>");
-  const task = rng.fork("task").shuffle(sycophancyTask(world));
-  const taskBatches: SequenceBatch[] = [];
-  for (let i = 0; i + config.fineTune.batch <= task.length; i += config.fineTune.batch) {
-    taskBatches.push(sequenceBatch(task.slice(i, i + config.fineTune.batch), pad));
+  const items = rng.fork("task").shuffle(sycophancyTask(world));
+  const task: SequenceExample[][] = [];
+  for (let i = 0; i + config.fineTune.batch <= items.length; i += config.fineTune.batch) {
+    task.push(items.slice(i, i + config.fineTune.batch));
   }
   const proxy = sycophancyProxy(world);
-  const facts = instructedFacts(world), probe = rng.fork("unlabeled");
-  const fixed = {
-    proxy: sequenceBatch(proxy.chosen, pad),
-    negativeProxy: sequenceBatch(proxy.rejected, pad),
-    unlabeled: sequenceBatch(Array.from({ length: 64 }, () => instructionExample(world, facts, probe)), pad),
-  };
-  let current = 0;
-  const data: StrategyData<SequenceBatch> = {
-    get task() {
-      return taskBatches[current % taskBatches.length]!;
-    },
-    ...fixed,
-  };
-  const callbacks = [{ onStep: () => void current++ }];
-  return loraSetup(base.model, config.fineTune, rng, data, {
-    batches: [...taskBatches, ...Object.values(fixed)],
-    callbacks,
-  });
+  const facts = instructedFacts(world), probe = new Rng(config.dataSeed, "sycophancy-unlabeled");
+  const unlabeled = Array.from({ length: 64 }, () => instructionExample(world, facts, probe));
+  return { rng, examples: { task, proxy: proxy.chosen, negativeProxy: proxy.rejected, unlabeled } };
 }
 
 /** The summary: the base and the naive fine-tune per domain, every point, and which points are degenerate. */
@@ -154,7 +141,7 @@ export const sycophancyOrganism: Organism<
       replay: (rng) => pretrainExample(world, rng),
     };
   },
-  setup,
+  fineTuneData,
   evaluate,
   runFields: (scores) => ({
     ...sycophancyAxes(scores as never),
