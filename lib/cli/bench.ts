@@ -1,5 +1,5 @@
 /**
- * `deno task bench [--out DIR] [--skip single|one-by-one|pytorch|strategies …]`: times the toy's 4-seed
+ * `deno task bench [--out DIR] [--skip single|one-by-one|pytorch|strategies|organisms …]`: times the toy's 4-seed
  * heat-map set (4 bases + 52 fine-tunes: no proxy, K = 1, K = 5), run by the engine as ensembles (batched) on
  * every core (a `WorkerPool`) and on one worker (`InProcessExecutor`: what the second core buys); one model at
  * a time in this thread (the bench's own loop over `stages.ts` `trainBase` / `fineTune` / `evaluate`: what the
@@ -7,8 +7,9 @@
  * `/usr/bin/python3` has torch (Debian's `python3-torch`) — the reference PyTorch loop in
  * `bench/toy_reference.py` on the same rows, with the BLAS torch loads by default and again with each other
  * BLAS installed; then the default strategy sweep on every core (ensembles only: it has no one-by-one
- * comparison). Writes `DIR/bench.json` and prints a Markdown table for the README. A benchmark, not a test:
- * nothing here asserts a speed.
+ * comparison); then each organism (`organism_bench.ts`: its default sweep, and its task-only fine-tunes on one
+ * thread as an ensemble, one seed at a time, and in PyTorch). Writes `DIR/bench.json` and prints a Markdown
+ * table for the README. A benchmark, not a test: nothing here asserts a speed.
  *
  * @module
  */
@@ -35,10 +36,14 @@ import {
 import { disposeSeedData, evaluate, fineTune, seedData, trainBase } from "../train/toy_stages.ts";
 import type { ToyConfig } from "../experiments/toy/config.ts";
 import { loadStrategiesToyConfig, strategiesToy } from "../experiments/strategies_toy/experiment.ts";
+import { blasDirectories, blasName, hasTorch, PYTHON, type PytorchRun, runPython } from "./pytorch.ts";
+import { type OrganismBench, organismBench, organismRows } from "./organism_bench.ts";
 
-const PYTHON = "/usr/bin/python3";
+/** What the toy's PyTorch reference reports beside its time: the training examples it processed. */
+type ToyPytorchRun = PytorchRun & { examples: number };
+
 const REFERENCE = new URL("../../bench/toy_reference.py", import.meta.url);
-const SKIPPABLE = ["single", "one-by-one", "pytorch", "strategies"];
+const SKIPPABLE = ["single", "one-by-one", "pytorch", "strategies", "organisms"];
 
 /** The heat-map set: the default toy config with K ∈ {1, 5} and no training curves. */
 export async function heatmapConfig(): Promise<ToyConfig> {
@@ -223,71 +228,6 @@ async function exportReferenceData(config: ToyConfig, dir: string): Promise<Map<
   return rowsPerRun;
 }
 
-/** What the PyTorch reference reports. */
-interface PytorchRun {
-  seconds: number;
-  examples: number;
-  threads: number;
-  torch: string;
-  /** The library behind torch's BLAS calls. */
-  blas: string[] | null;
-}
-
-/** Runs `bench/toy_reference.py` on one thread, optionally with `libblas.so.3` taken from `blasDirectory`. */
-async function runReference(data: string, result: string, blasDirectory?: string): Promise<PytorchRun> {
-  const { success, stderr } = await new Deno.Command(PYTHON, {
-    args: [REFERENCE.pathname, data, result, "1"],
-    ...(blasDirectory ? { env: { LD_LIBRARY_PATH: blasDirectory } } : {}),
-    stdout: "inherit",
-    stderr: "piped",
-  }).output();
-  if (!success) throw new Error(`The PyTorch reference failed:\n${new TextDecoder().decode(stderr)}`);
-  return JSON.parse(await Deno.readTextFile(result));
-}
-
-/**
- * The BLAS libraries installed for Debian's torch: each provider of `libblas.so.3` (reference BLAS, OpenBLAS,
- * BLIS) lives in its own directory under /usr/lib/<arch>/, and the alternatives system picks one by default.
- */
-async function blasDirectories(): Promise<string[]> {
-  const found: string[] = [];
-  const entries = async (dir: string) => {
-    try {
-      return await Array.fromAsync(Deno.readDir(dir));
-    } catch {
-      return [];
-    }
-  };
-  for (const arch of await entries("/usr/lib")) {
-    if (!arch.isDirectory || !arch.name.includes("-linux-")) continue;
-    for (const provider of await entries(`/usr/lib/${arch.name}`)) {
-      const dir = `/usr/lib/${arch.name}/${provider.name}`;
-      if (provider.isDirectory && (await entries(dir)).some((e) => e.name === "libblas.so.3")) {
-        found.push(dir);
-      }
-    }
-  }
-  return found.sort();
-}
-
-/** A short name for the BLAS torch loaded, read off its library's path. */
-function blasName(paths: string[] | null): string {
-  const path = paths?.[0]?.toLowerCase();
-  if (!path) return "";
-  const known = [["openblas", "OpenBLAS"], ["blis", "BLIS"], ["mkl", "MKL"], ["/blas/", "reference BLAS"]];
-  return `, ${known.find(([key]) => path.includes(key!))?.[1] ?? path.split("/").at(-1)}`;
-}
-
-async function hasTorch(): Promise<boolean> {
-  try {
-    const { success } = await new Deno.Command(PYTHON, { args: ["-c", "import torch"], stderr: "null" })
-      .output();
-    return success;
-  } catch {
-    return false;
-  }
-}
-
 async function main(): Promise<void> {
   const { values } = parseArgs({
     args: Deno.args,
@@ -337,18 +277,23 @@ async function main(): Promise<void> {
     oneByOneRun = await timed(() => oneByOne(config));
     console.error(`bench: one model at a time ${oneByOneRun.seconds.toFixed(1)} s`);
   }
-  let pytorch: PytorchRun | undefined;
-  const otherBlas: PytorchRun[] = [];
+  let pytorch: ToyPytorchRun | undefined;
+  const otherBlas: ToyPytorchRun[] = [];
   if (!skip.has("pytorch") && await hasTorch()) {
     console.error("bench: heat-map set, PyTorch reference (1 thread) …");
-    pytorch = await runReference(`${scratch}/reference`, `${scratch}/pytorch.json`);
+    pytorch = await runPython<ToyPytorchRun>(REFERENCE, `${scratch}/reference`, `${scratch}/pytorch.json`);
     console.error(
       `bench: PyTorch ${pytorch.seconds.toFixed(1)} s (torch ${pytorch.torch}${blasName(pytorch.blas)})`,
     );
     // The same loop on every other BLAS installed: torch's speed here is mostly its BLAS's.
     const loaded = new Set((pytorch.blas ?? []).map((path) => dirname(path)));
     for (const dir of (await blasDirectories()).filter((d) => !loaded.has(d))) {
-      const other = await runReference(`${scratch}/reference`, `${scratch}/pytorch-other.json`, dir);
+      const other = await runPython<ToyPytorchRun>(
+        REFERENCE,
+        `${scratch}/reference`,
+        `${scratch}/pytorch-other.json`,
+        dir,
+      );
       otherBlas.push(other);
       console.error(`bench: PyTorch ${other.seconds.toFixed(1)} s${blasName(other.blas)}`);
     }
@@ -371,6 +316,16 @@ async function main(): Promise<void> {
       seeds: summary.seeds.length,
     };
     console.error(`bench: strategy sweep ${sweep.seconds.toFixed(1)} s`);
+  }
+
+  const organisms: OrganismBench[] = [];
+  if (!skip.has("organisms")) {
+    const withPytorch = !skip.has("pytorch") && await hasTorch();
+    for (const name of ["em", "sycophancy"] as const) {
+      console.error(`bench: ${name}, default sweep and task-only fine-tunes …`);
+      organisms.push(await organismBench(name, scratch, withPytorch));
+      console.error(`bench: ${name} sweep ${organisms.at(-1)!.sweep.seconds.toFixed(1)} s`);
+    }
   }
 
   const examples = examplesOf(batched.value.records, rowsPerRun);
@@ -424,6 +379,8 @@ async function main(): Promise<void> {
       points: sweep?.points ?? null,
       runs: sweep?.runs ?? null,
     },
+    /** Per organism: its default sweep, and task-only fine-tunes on one thread beside the PyTorch loop. */
+    organisms,
   };
   await writeJsonAtomic(`${out}/bench.json`, report);
   await Deno.remove(scratch, { recursive: true });
@@ -456,6 +413,7 @@ async function main(): Promise<void> {
       `| default strategy sweep (${sweep?.points ?? "—"} points × ${sweep?.seeds ?? "—"} seeds), batched | ${
         f(report.strategySweep.batchedSeconds)
       } | | |`,
+      ...organisms.flatMap((o) => organismRows(o, report.machine.workers)),
     ].join("\n"),
   );
   if (report.toy.heatmapAgreement) {

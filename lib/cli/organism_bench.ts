@@ -1,0 +1,223 @@
+/**
+ * The organisms' rows of `deno task bench`. Per organism: its default sweep as `reproduce` runs it (cached
+ * bases, a worker per core, every seed of a point as one ensemble); and the task-only fine-tune of every seed
+ * on one thread three ways — each seed alone, the seeds as one ensemble, and the reference PyTorch loop
+ * (`bench/organism_reference.py`) on the same base weights, mini-batches and steps, with each BLAS installed.
+ * Training only (the reference has no evaluation), so that ratio compares the fine-tune loops per core.
+ *
+ * @module
+ */
+import { loadYamlConfig } from "../config/load.ts";
+import { runExperiment } from "../experiments/driver.ts";
+import { em, emOrganism } from "../experiments/em/organism.ts";
+import { loadOrTrainBase, type Organism, type OrganismConfig } from "../experiments/organism.ts";
+import type { Rng } from "../data/rng.ts";
+import type { Experiment } from "../experiments/experiment.ts";
+import { sycophancy, sycophancyOrganism } from "../experiments/sycophancy/organism.ts";
+import { hostSequenceBatch } from "../models/sequence_batch.ts";
+import { disposeTransformer, type Transformer } from "../models/transformer.ts";
+import { fineTuneMembers, fineTuneWith } from "../strategies/finetune.ts";
+import { strategyByName } from "../strategies/registry.ts";
+import { type FineTuneExamples, loraMembersSetup, loraSetup } from "../strategies/transformer_setup.ts";
+import { secondsSince } from "../train/records.ts";
+import { blasDirectories, blasName, type PytorchRun, runPython } from "./pytorch.ts";
+
+const REFERENCE = new URL("../../bench/organism_reference.py", import.meta.url);
+const ORGANISMS = {
+  sycophancy: { organism: sycophancyOrganism, experiment: sycophancy },
+  em: { organism: emOrganism, experiment: em },
+} as const;
+
+// The two organisms' types differ; the bench needs only what every organism has.
+// deno-lint-ignore no-explicit-any
+type AnyOrganism = Organism<any, any, any, any, any>;
+// deno-lint-ignore no-explicit-any
+type AnyExperiment = Experiment<any, any, any>;
+
+/** What the organism reference reports beside its time: each seed's final loss. */
+type OrganismPytorchRun = PytorchRun & { runs: { seed: number; finalLoss: number }[] };
+
+/** One organism's measurements. */
+export interface OrganismBench {
+  name: string;
+  /** The default sweep on every core, bases from the cache. */
+  sweep: { seconds: number; points: number; seeds: number; runs: number };
+  /** Task-only fine-tunes of every seed, one thread. */
+  taskOnly: {
+    seeds: number[];
+    steps: number;
+    aloneSeconds: number;
+    membersSeconds: number;
+    finalLoss: number[];
+    pytorch: { seconds: number; torch: string; blas: string[] | null; finalLoss: number[] }[];
+  };
+}
+
+/** Measures one organism (see the module doc); `pytorch` false leaves the reference out. */
+export async function organismBench(
+  name: keyof typeof ORGANISMS,
+  scratch: string,
+  pytorch: boolean,
+): Promise<OrganismBench> {
+  const { organism, experiment } = ORGANISMS[name] as { organism: AnyOrganism; experiment: AnyExperiment };
+  const config: OrganismConfig = await loadYamlConfig(experiment.configSchema, experiment.defaultConfig);
+  let started = performance.now();
+  const { summary, records } = await runExperiment(experiment, config, {
+    out: `${scratch}/${name}`,
+    quiet: true,
+  });
+  const sweep = {
+    seconds: secondsSince(started),
+    points: summary.points.length,
+    seeds: summary.seeds.length,
+    runs: records.length,
+  };
+  const base = await loadOrTrainBase(organism, config, undefined, { quiet: true });
+  try {
+    const datas: { rng: Rng; examples: FineTuneExamples }[] = config.seeds.map((seed) =>
+      organism.fineTuneData(base, seed)
+    );
+    const pad = base.world.vocabulary.id("<pad>"), taskOnly = strategyByName("task-only");
+    started = performance.now();
+    for (const { rng, examples } of datas) {
+      using setup = loraSetup(base.model, config.fineTune, rng, examples, pad);
+      fineTuneWith(taskOnly, {}, setup.context, { onStep: setup.onStep });
+    }
+    const aloneSeconds = secondsSince(started);
+    started = performance.now();
+    let finalLoss: number[];
+    {
+      const [rngs, examples] = [datas.map((d) => d.rng), datas.map((d) => d.examples)];
+      using setup = loraMembersSetup(base.model, config.fineTune, rngs, examples, pad);
+      finalLoss = fineTuneMembers(taskOnly, {}, setup.context, { onStep: setup.onStep }).map((r) =>
+        r.finalLoss
+      );
+    }
+    const membersSeconds = secondsSince(started);
+    const references: OrganismPytorchRun[] = [];
+    if (pytorch) {
+      const dir = `${scratch}/${name}-reference`;
+      const seeds = datas.map((d, i) => ({ seed: config.seeds[i]!, examples: d.examples }));
+      await exportReference(dir, base.model, config, seeds, pad);
+      const run = (blas?: string) =>
+        runPython<OrganismPytorchRun>(REFERENCE, dir, `${dir}/result.json`, blas);
+      const first = await run();
+      // Then the same loop with every other BLAS installed (the first run names the one torch loads by default).
+      const loaded = new Set((first.blas ?? []).map((path) => path.slice(0, path.lastIndexOf("/"))));
+      const others = (await blasDirectories()).filter((d) => !loaded.has(d));
+      references.push(first);
+      for (const blas of others) references.push(await run(blas));
+      for (const r of references) {
+        console.error(`bench: ${name} task-only, PyTorch ${r.seconds.toFixed(1)} s${blasName(r.blas)}`);
+      }
+    }
+    return {
+      name,
+      sweep,
+      taskOnly: {
+        seeds: config.seeds,
+        steps: config.fineTune.steps,
+        aloneSeconds,
+        membersSeconds,
+        finalLoss,
+        pytorch: references.map(({ seconds, torch, blas, runs }) => ({
+          seconds,
+          torch,
+          blas,
+          finalLoss: runs.map((r) => r.finalLoss),
+        })),
+      },
+    };
+  } finally {
+    disposeTransformer(base.model);
+  }
+}
+
+/** Writes the base's weights and each seed's task mini-batches for `bench/organism_reference.py`. */
+async function exportReference(
+  dir: string,
+  model: Transformer,
+  config: { model: object; fineTune: { steps: number; learningRate: number; lora: object } },
+  seeds: readonly { seed: number; examples: FineTuneExamples }[],
+  pad: number,
+): Promise<void> {
+  await Deno.mkdir(dir, { recursive: true });
+  let files = 0;
+  const write = async (values: Float32Array | Int32Array, shape: number[]) => {
+    const file = `${files++}.bin`;
+    await Deno.writeFile(
+      `${dir}/${file}`,
+      new Uint8Array(values.buffer, values.byteOffset, values.byteLength),
+    );
+    return { file, shape };
+  };
+  const weights: Record<string, { file: string; shape: number[] }> = {};
+  const add = async (name: string, v: { dataSync(): unknown; shape: number[] }) => {
+    weights[name] = await write(v.dataSync() as Float32Array, v.shape);
+  };
+  await add("wte", model.tokenEmbedding);
+  await add("wpe", model.positionEmbedding);
+  for (const [l, block] of model.blocks.entries()) {
+    for (const [part, layer] of Object.entries({ qkv: block.qkv, projection: block.projection })) {
+      await add(`block${l}/${part}/kernel`, layer.kernel);
+      await add(`block${l}/${part}/bias`, layer.bias);
+    }
+    for (const [part, layer] of Object.entries({ up: block.up, down: block.down })) {
+      await add(`block${l}/${part}/kernel`, layer.kernel);
+      await add(`block${l}/${part}/bias`, layer.bias);
+    }
+    for (const [part, norm] of Object.entries({ norm1: block.norm1, norm2: block.norm2 })) {
+      await add(`block${l}/${part}/gain`, norm.gain);
+      await add(`block${l}/${part}/bias`, norm.bias);
+    }
+  }
+  await add("final-norm/gain", model.finalNorm.gain);
+  await add("final-norm/bias", model.finalNorm.bias);
+  const seedBatches = [];
+  for (const { seed, examples } of seeds) {
+    const batches = [];
+    for (const batch of examples.task) {
+      const host = hostSequenceBatch(batch, pad);
+      batches.push({
+        tokens: await write(host.tokens, [host.examples, host.length]),
+        targets: await write(host.targets, [host.targets.length]),
+        mask: await write(host.mask, [host.mask.length]),
+      });
+    }
+    seedBatches.push({ seed, batches });
+  }
+  const manifest = {
+    model: { ...config.model },
+    fineTune: {
+      steps: config.fineTune.steps,
+      learningRate: config.fineTune.learningRate,
+      ...config.fineTune.lora,
+    },
+    weights,
+    seeds: seedBatches,
+  };
+  await Deno.writeTextFile(`${dir}/manifest.json`, JSON.stringify(manifest));
+}
+
+/** The organism's rows of the README's table. */
+export function organismRows(bench: OrganismBench, workers: number): string[] {
+  const { sweep, taskOnly } = bench;
+  const f = (x: number, digits = 1) => x.toFixed(digits);
+  const runs = `${taskOnly.seeds.length} seeds × ${taskOnly.steps} steps`;
+  return [
+    `| ${bench.name} default sweep (${sweep.points} points × ${sweep.seeds} seeds, ${workers} workers) | ${
+      f(sweep.seconds)
+    } | | |`,
+    `| ${bench.name} task-only fine-tunes (${runs}), ensemble, 1 thread | ${
+      f(taskOnly.membersSeconds)
+    } | | 1.00 |`,
+    `| ${bench.name} task-only fine-tunes, each seed alone, 1 thread | ${f(taskOnly.aloneSeconds)} | | ${
+      f(taskOnly.aloneSeconds / taskOnly.membersSeconds, 2)
+    } |`,
+    ...taskOnly.pytorch.map((run) =>
+      `| ${bench.name} task-only fine-tunes, PyTorch ${run.torch} (1 thread${blasName(run.blas)}) | ${
+        f(run.seconds)
+      } | | ${f(run.seconds / taskOnly.membersSeconds, 2)} |`
+    ),
+  ];
+}

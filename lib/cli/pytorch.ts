@@ -1,0 +1,83 @@
+/**
+ * The PyTorch side of `deno task bench`: Debian's `/usr/bin/python3` with `python3-torch` runs the reference
+ * scripts in `bench/` on one thread each, once with the BLAS torch loads by default and again with each other
+ * BLAS installed (torch's speed here is mostly its BLAS's). A benchmark's helper, never a product dependency.
+ *
+ * @module
+ */
+
+/** The Python that has Debian's torch (not the `python3` first on PATH). */
+export const PYTHON = "/usr/bin/python3";
+
+/** What every PyTorch reference reports. */
+export interface PytorchRun {
+  seconds: number;
+  threads: number;
+  torch: string;
+  /** The library behind torch's BLAS calls. */
+  blas: string[] | null;
+}
+
+/**
+ * Runs a reference script on one thread (`script DATA RESULT 1`), optionally with `libblas.so.3` taken from
+ * `blasDirectory`, and returns what it wrote to `result`.
+ */
+export async function runPython<R extends PytorchRun>(
+  script: URL,
+  data: string,
+  result: string,
+  blasDirectory?: string,
+): Promise<R> {
+  const { success, stderr } = await new Deno.Command(PYTHON, {
+    args: [script.pathname, data, result, "1"],
+    ...(blasDirectory ? { env: { LD_LIBRARY_PATH: blasDirectory } } : {}),
+    stdout: "inherit",
+    stderr: "piped",
+  }).output();
+  if (!success) throw new Error(`The PyTorch reference failed:\n${new TextDecoder().decode(stderr)}`);
+  return JSON.parse(await Deno.readTextFile(result));
+}
+
+/**
+ * The BLAS libraries installed for Debian's torch: each provider of `libblas.so.3` (reference BLAS, OpenBLAS,
+ * BLIS) lives in its own directory under /usr/lib/<arch>/, and the alternatives system picks one by default.
+ */
+export async function blasDirectories(): Promise<string[]> {
+  const found: string[] = [];
+  const entries = async (dir: string) => {
+    try {
+      return await Array.fromAsync(Deno.readDir(dir));
+    } catch {
+      return [];
+    }
+  };
+  for (const arch of await entries("/usr/lib")) {
+    if (!arch.isDirectory || !arch.name.includes("-linux-")) continue;
+    for (const provider of await entries(`/usr/lib/${arch.name}`)) {
+      const dir = `/usr/lib/${arch.name}/${provider.name}`;
+      if (provider.isDirectory && (await entries(dir)).some((e) => e.name === "libblas.so.3")) {
+        found.push(dir);
+      }
+    }
+  }
+  return found.sort();
+}
+
+/** A short name for the BLAS torch loaded, read off its library's path. */
+export function blasName(paths: string[] | null): string {
+  const path = paths?.[0]?.toLowerCase();
+  if (!path) return "";
+  const known = [["openblas", "OpenBLAS"], ["blis", "BLIS"], ["mkl", "MKL"], ["/blas/", "reference BLAS"]];
+  return `, ${known.find(([key]) => path.includes(key!))?.[1] ?? path.split("/").at(-1)}`;
+}
+
+/** Whether `PYTHON` can import torch. */
+export async function hasTorch(): Promise<boolean> {
+  try {
+    const { success } = await new Deno.Command(PYTHON, { args: ["-c", "import torch"], stderr: "null" })
+      .output();
+    return success;
+  } catch {
+    return false;
+  }
+}
