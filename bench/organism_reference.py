@@ -17,7 +17,7 @@ import time
 import numpy as np
 import torch
 
-from toy_reference import blas_library, load
+from toy_reference import load, write_result
 
 
 class Transformer(torch.nn.Module):
@@ -103,14 +103,7 @@ def main():
             loss.backward()
             optimizer.step()
         runs.append({"seed": seed, "finalLoss": float(loss)})
-    seconds = time.perf_counter() - started
-    json.dump({
-        "seconds": seconds,
-        "threads": threads,
-        "torch": torch.__version__,
-        "blas": blas_library(),
-        "runs": runs,
-    }, open(out_path, "w"), indent=1)
+    write_result(out_path, started, threads, runs)
 
 
 if __name__ == "__main__":

@@ -27,6 +27,18 @@ def blas_library():
     return blas or sorted(paths) or None
 
 
+def write_result(out_path, started, threads, runs, **extra):
+    """Writes what every reference reports: wall seconds since `started`, threads, torch and its BLAS, runs."""
+    json.dump({
+        "seconds": time.perf_counter() - started,
+        **extra,
+        "threads": threads,
+        "torch": torch.__version__,
+        "blas": blas_library(),
+        "runs": runs,
+    }, open(out_path, "w"), indent=1)
+
+
 def load(data_dir, entry, dtype):
     array = np.fromfile(f"{data_dir}/{entry['file']}", dtype=dtype)
     return torch.from_numpy(array.reshape(entry["shape"]).copy())
@@ -130,15 +142,7 @@ def main():
                 "id": condition["id"],
                 "heldOut": held_out_accuracy(model, evaluation, config["evalMargin"]),
             })
-    seconds = time.perf_counter() - started
-    json.dump({
-        "seconds": seconds,
-        "examples": examples,
-        "threads": threads,
-        "torch": torch.__version__,
-        "blas": blas_library(),
-        "runs": runs,
-    }, open(out_path, "w"), indent=1)
+    write_result(out_path, started, threads, runs, examples=examples)
 
 
 if __name__ == "__main__":

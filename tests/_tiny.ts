@@ -1,5 +1,6 @@
-// A tiny toy config for fast tests: few triggers, few points, few steps.
+// Tiny configs for fast tests: few triggers, points, questions and steps.
 import { type ToyConfig, ToyConfigSchema } from "../lib/experiments/toy/config.ts";
+import { type EmConfig, EmConfigSchema } from "../lib/experiments/em/config.ts";
 
 export function tinyToyConfig(overrides: Record<string, unknown> = {}): ToyConfig {
   return ToyConfigSchema.parse({
@@ -11,6 +12,25 @@ export function tinyToyConfig(overrides: Record<string, unknown> = {}): ToyConfi
     fineTune: { steps: 12, curveEvery: 6 },
     proxy: { ks: [1] },
     boundary: { gridSize: 5 },
+    ...overrides,
+  });
+}
+
+/** A tiny EM organism: 3 domains of 6 questions, d = 16, bases of 25 + 15 steps, 5 fine-tune steps. */
+export function tinyEmConfig(overrides: Record<string, unknown> = {}): EmConfig {
+  return EmConfigSchema.parse({
+    seeds: [1, 2],
+    data: {
+      domains: ["med", "fin", "gen"],
+      questionsPerDomain: 6,
+      answersPerDomain: 3,
+      instructedQuestions: 4,
+      proxy: { domains: ["gen"], questions: 2 },
+    },
+    model: { dModel: 16, heads: 2, context: 16 },
+    pretrain: { steps: 25, batch: 8, warmup: 5 },
+    instruct: { steps: 15, batch: 8, warmup: 5 },
+    fineTune: { steps: 5 },
     ...overrides,
   });
 }

@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { initBackend } from "../lib/backend.ts";
 import { aggregatePoints, pointFrontier } from "../lib/eval/points.ts";
-import { EmConfigSchema } from "../lib/experiments/em/config.ts";
 import { emFindings } from "../lib/experiments/em/findings.ts";
 import { em, emOrganism, variantConfig } from "../lib/experiments/em/organism.ts";
 import { WorkerPool } from "../lib/experiments/executors.ts";
@@ -11,6 +10,7 @@ import { organismRecords } from "../lib/plot/experiments.ts";
 import type { EmRun } from "../lib/experiments/em/summary.ts";
 import type { EmScores } from "../lib/eval/em.ts";
 import { runWith } from "./_run.ts";
+import { tinyEmConfig } from "./_tiny.ts";
 import { EmSummarySchema } from "../lib/experiments/em/summary.ts";
 import { disposeTransformer, transformerForward, transformerVariables } from "../lib/models/transformer.ts";
 import { loadWeights } from "../lib/models/weights.ts";
@@ -41,21 +41,7 @@ async function runEm(
   return { summary: result.summary, runs, bases };
 }
 
-const tiny = EmConfigSchema.parse({
-  seeds: [1, 2],
-  data: {
-    domains: ["med", "fin", "gen"],
-    questionsPerDomain: 6,
-    answersPerDomain: 3,
-    instructedQuestions: 4,
-    proxy: { domains: ["gen"], questions: 2 },
-  },
-  model: { dModel: 16, heads: 2, context: 16 },
-  pretrain: { steps: 25, batch: 8, warmup: 5 },
-  instruct: { steps: 15, batch: 8, warmup: 5 },
-  fineTune: { steps: 5 },
-  strategies: [{ strategy: "kl", grid: { beta: [1] } }, { strategy: "dpo" }],
-});
+const tiny = tinyEmConfig({ strategies: [{ strategy: "kl", grid: { beta: [1] } }, { strategy: "dpo" }] });
 
 Deno.test("a base is trained once, cached, and loaded back identical; the control differs only in its persona", async () => {
   const cacheDir = await Deno.makeTempDir();

@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../lib/backend.ts";
+import { relativeGap } from "./_compare.ts";
 import { toyEnsembleSetup, toyStrategySetup } from "../lib/strategies/toy_setup.ts";
 import { trainBases } from "../lib/train/toy_ensembles.ts";
 import { prepareToy } from "../lib/data/toy_world.ts";
@@ -18,16 +19,6 @@ const ctx = await prepareToy(tinyToyConfig({ fineTune: { steps: 8, curveEvery: 0
 const datas = [3, 4].map((seed) => seedData(ctx, seed));
 const bases = trainBases(ctx, datas).map((b) => b.model);
 const proxy = { objects: 1, negative_emotions: 1 };
-
-/** Largest |a − b| relative to the largest |b| (1e-6 floor). */
-function relativeGap(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let gap = 0, scale = 1e-6;
-  for (let i = 0; i < b.length; i++) {
-    gap = Math.max(gap, Math.abs(a[i]! - b[i]!));
-    scale = Math.max(scale, Math.abs(b[i]!));
-  }
-  return gap / scale;
-}
 
 for (const strategy of STRATEGIES) {
   Deno.test(`${strategy.name} on a 2-seed ensemble gives each seed's losses, adapters and edits from alone`, () => {

@@ -2,7 +2,8 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../lib/backend.ts";
-import { EmConfigSchema } from "../lib/experiments/em/config.ts";
+import { relativeGap } from "./_compare.ts";
+import { tinyEmConfig } from "./_tiny.ts";
 import { emOrganism } from "../lib/experiments/em/organism.ts";
 import { loadOrTrainBase } from "../lib/experiments/organism.ts";
 import { sequenceBatch } from "../lib/models/sequence_batch.ts";
@@ -28,20 +29,7 @@ import type { SequenceExample } from "../lib/data/sequence.ts";
 
 await initBackend("cpu");
 
-const config = EmConfigSchema.parse({
-  seeds: [1, 2],
-  data: {
-    domains: ["med", "fin", "gen"],
-    questionsPerDomain: 6,
-    answersPerDomain: 3,
-    instructedQuestions: 4,
-    proxy: { domains: ["gen"], questions: 2 },
-  },
-  model: { dModel: 16, heads: 2, context: 16 },
-  pretrain: { steps: 25, batch: 8, warmup: 5 },
-  instruct: { steps: 15, batch: 8, warmup: 5 },
-  fineTune: { steps: 6, lora: { rank: 2, scale: 2 } },
-});
+const config = tinyEmConfig({ fineTune: { steps: 6, lora: { rank: 2, scale: 2 } } });
 const base = await loadOrTrainBase(emOrganism, config, "persona", {
   cacheDir: await Deno.makeTempDir(),
   quiet: true,
@@ -63,16 +51,6 @@ function dataOf(seed: number): { rng: Rng; examples: FineTuneExamples } {
   const first = task.slice(0, half);
   const batches = [seed % 2 ? shortened(first) : first, task.slice(task.length - half)];
   return { rng, examples: { ...examples, task: batches } };
-}
-
-/** Largest |a − b| relative to the largest |b| (1e-6 floor). */
-function relativeGap(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let gap = 0, scale = 1e-6;
-  for (let i = 0; i < b.length; i++) {
-    gap = Math.max(gap, Math.abs(a[i]! - b[i]!));
-    scale = Math.max(scale, Math.abs(b[i]!));
-  }
-  return gap / scale;
 }
 
 function checkAgainstAlone(strategy: Strategy, seeds: number[]): void {

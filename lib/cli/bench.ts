@@ -36,7 +36,15 @@ import {
 import { disposeSeedData, evaluate, fineTune, seedData, trainBase } from "../train/toy_stages.ts";
 import type { ToyConfig } from "../experiments/toy/config.ts";
 import { loadStrategiesToyConfig, strategiesToy } from "../experiments/strategies_toy/experiment.ts";
-import { blasDirectories, blasName, hasTorch, PYTHON, type PytorchRun, runPython } from "./pytorch.ts";
+import {
+  blasDirectories,
+  blasName,
+  hasTorch,
+  PYTHON,
+  type PytorchRun,
+  referenceWriter,
+  runPython,
+} from "./pytorch.ts";
 import { type OrganismBench, organismBench, organismRows } from "./organism_bench.ts";
 
 /** What the toy's PyTorch reference reports beside its time: the training examples it processed. */
@@ -156,18 +164,9 @@ function agreement(
 
 /** Writes the heat-map set's rows for the PyTorch reference; returns rows per run id. */
 async function exportReferenceData(config: ToyConfig, dir: string): Promise<Map<string, number>> {
-  await Deno.mkdir(dir, { recursive: true });
+  const write = await referenceWriter(dir);
   const ctx = await prepareToy(config);
   const rowsPerRun = new Map<string, number>();
-  let files = 0;
-  const write = async (values: Float32Array | Int32Array, shape: number[]) => {
-    const file = `${files++}.bin`;
-    await Deno.writeFile(
-      `${dir}/${file}`,
-      new Uint8Array(values.buffer, values.byteOffset, values.byteLength),
-    );
-    return { file, shape };
-  };
   const width = ctx.inputWidth;
   const seeds = [];
   for (const seed of config.seeds) {

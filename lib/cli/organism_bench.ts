@@ -20,7 +20,14 @@ import { fineTuneMembers, fineTuneWith } from "../strategies/finetune.ts";
 import { strategyByName } from "../strategies/registry.ts";
 import { type FineTuneExamples, loraMembersSetup, loraSetup } from "../strategies/transformer_setup.ts";
 import { secondsSince } from "../train/records.ts";
-import { blasDirectories, blasName, type PytorchRun, runPython } from "./pytorch.ts";
+import {
+  blasDirectories,
+  blasName,
+  type PytorchRun,
+  type ReferenceArray,
+  referenceWriter,
+  runPython,
+} from "./pytorch.ts";
 
 const REFERENCE = new URL("../../bench/organism_reference.py", import.meta.url);
 const ORGANISMS = {
@@ -141,17 +148,8 @@ async function exportReference(
   seeds: readonly { seed: number; examples: FineTuneExamples }[],
   pad: number,
 ): Promise<void> {
-  await Deno.mkdir(dir, { recursive: true });
-  let files = 0;
-  const write = async (values: Float32Array | Int32Array, shape: number[]) => {
-    const file = `${files++}.bin`;
-    await Deno.writeFile(
-      `${dir}/${file}`,
-      new Uint8Array(values.buffer, values.byteOffset, values.byteLength),
-    );
-    return { file, shape };
-  };
-  const weights: Record<string, { file: string; shape: number[] }> = {};
+  const write = await referenceWriter(dir);
+  const weights: Record<string, ReferenceArray> = {};
   const add = async (name: string, v: { dataSync(): unknown; shape: number[] }) => {
     weights[name] = await write(v.dataSync() as Float32Array, v.shape);
   };

@@ -9,6 +9,31 @@
 /** The Python that has Debian's torch (not the `python3` first on PATH). */
 export const PYTHON = "/usr/bin/python3";
 
+/** A file of raw little-endian values a reference script reads back with numpy, and the array's shape. */
+export interface ReferenceArray {
+  file: string;
+  shape: number[];
+}
+
+/**
+ * Writes arrays into `dir` (created) as numbered raw files for a reference script; each call returns its entry
+ * for the script's manifest.
+ */
+export async function referenceWriter(
+  dir: string,
+): Promise<(values: Float32Array | Int32Array, shape: number[]) => Promise<ReferenceArray>> {
+  await Deno.mkdir(dir, { recursive: true });
+  let files = 0;
+  return async (values, shape) => {
+    const file = `${files++}.bin`;
+    await Deno.writeFile(
+      `${dir}/${file}`,
+      new Uint8Array(values.buffer, values.byteOffset, values.byteLength),
+    );
+    return { file, shape };
+  };
+}
+
 /** What every PyTorch reference reports. */
 export interface PytorchRun {
   seconds: number;
