@@ -204,7 +204,7 @@ export function transformerForward(
   const positions = tf.slice(model.positionEmbedding, [0, 0], [length, d]);
   // Embedding lookup as one-hot · E: tf.gather's gradient needs UnsortedSegmentSum, which WASM lacks (and its
   // forward is slower there: 2.9 ms for 480 rows of 64).
-  const ids = tf.reshape(tokens, [-1]) as tf.Tensor1D, frozen = model.blocks.some((b) => b.qkv.lora);
+  const ids = tf.reshape(tokens, [-1]) as tf.Tensor1D;
   const looked = constantLeftMatMul(tf.oneHot(ids, model.vocabSize), model.tokenEmbedding);
   const embedded = tf.reshape(looked, [batch, length, d]);
   let h = tf.reshape(tf.add(embedded, positions), [batch * length, d]) as tf.Tensor2D; // broadcast: tf.tile is slow
@@ -231,7 +231,7 @@ export function transformerForward(
   });
   // Under LoRA the tied embedding is frozen: no weight gradient, and its transpose back is itself.
   const normed = layerNorm(h, model.finalNorm), embedding = model.tokenEmbedding;
-  const logits = frozen
+  const logits = model.blocks.some((b) => b.qkv.lora)
     ? frozenMatMul(normed, tf.transpose(embedding), embedding)
     : matMul(normed, tf.transpose(embedding));
   return { logits, hidden };
