@@ -55,21 +55,13 @@ export function memberSequenceBatch(
   const hosts = members.map((e) => hostSequenceBatch(e, padId, length));
   const positions = hosts.map((h) => h.scoredAt.length);
   const m = members.length, n = examples * length;
-  const joined = <A extends Int32Array | Float32Array>(make: (size: number) => A, part: (i: number) => A) => {
-    const out = make(m * part(0).length);
-    hosts.forEach((_, i) => out.set(part(i), i * part(0).length));
-    return out;
-  };
+  const int32 = (k: number) => new Int32Array(k), float32 = (k: number) => new Float32Array(k);
   const uniform = positions.every((p) => p === positions[0]);
   return {
     members: m,
-    tokens: tf.tensor2d(
-      joined((k) => new Int32Array(k), (i) => hosts[i]!.tokens),
-      [m * examples, length],
-      "int32",
-    ),
-    targets: tf.tensor1d(joined((k) => new Int32Array(k), (i) => hosts[i]!.targets), "int32"),
-    mask: tf.tensor1d(joined((k) => new Float32Array(k), (i) => hosts[i]!.mask)),
+    tokens: tf.tensor2d(concatenated(hosts.map((h) => h.tokens), int32), [m * examples, length], "int32"),
+    targets: tf.tensor1d(concatenated(hosts.map((h) => h.targets), int32), "int32"),
+    mask: tf.tensor1d(concatenated(hosts.map((h) => h.mask), float32)),
     counts: tf.tensor1d(positions),
     selection: uniform ? constantOf(hosts.map(selectionValues), [m, positions[0]!, n]) : null,
     positions,
@@ -78,10 +70,23 @@ export function memberSequenceBatch(
   };
 }
 
+/** The parts one after another. */
+function concatenated<A extends Int32Array | Float32Array>(
+  parts: readonly A[],
+  make: (size: number) => A,
+): A {
+  const out = make(parts.reduce((n, p) => n + p.length, 0));
+  let offset = 0;
+  for (const p of parts) {
+    out.set(p, offset);
+    offset += p.length;
+  }
+  return out;
+}
+
+/** Per-member constant matrices stacked as [M, rows, cols], ready to multiply per-member activations. */
 function constantOf(parts: Float32Array[], shape: [number, number, number]): ConstantInput {
-  const values = new Float32Array(shape[0] * shape[1] * shape[2]);
-  parts.forEach((p, i) => values.set(p, i * p.length));
-  const tensor = tf.tensor3d(values, shape);
+  const tensor = tf.tensor3d(concatenated(parts, (k) => new Float32Array(k)), shape);
   const constant = constantInput(tensor); // a copy: the constant keeps its own
   tensor.dispose();
   return constant;
