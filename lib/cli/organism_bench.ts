@@ -156,11 +156,8 @@ async function exportReference(
   await add("wte", model.tokenEmbedding);
   await add("wpe", model.positionEmbedding);
   for (const [l, block] of model.blocks.entries()) {
-    for (const [part, layer] of Object.entries({ qkv: block.qkv, projection: block.projection })) {
-      await add(`block${l}/${part}/kernel`, layer.kernel);
-      await add(`block${l}/${part}/bias`, layer.bias);
-    }
-    for (const [part, layer] of Object.entries({ up: block.up, down: block.down })) {
+    const { qkv, projection, up, down } = block;
+    for (const [part, layer] of Object.entries({ qkv, projection, up, down })) {
       await add(`block${l}/${part}/kernel`, layer.kernel);
       await add(`block${l}/${part}/bias`, layer.bias);
     }

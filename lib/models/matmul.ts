@@ -52,7 +52,7 @@ export function matMul<R extends tf.Rank = tf.Rank.R2>(a: tf.Tensor, b: tf.Tenso
 /**
  * a·w where w is frozen (a base kernel under LoRA): only a gets a gradient, da = dy·wᵀ, so a fine-tune never
  * pays for the base's weight gradient (a custom gradient returns every input's, needed or not). Pass `wT` when
- * the transpose is at hand (a tied embedding). Never use it for a weight that trains: its gradient is zero.
+ * the transpose is at hand (a tied embedding). Never use it for a weight that trains: it gets no gradient.
  */
 export function frozenMatMul<R extends tf.Rank = tf.Rank.R2>(
   a: tf.Tensor,

@@ -14,8 +14,9 @@ import type { SequenceExample } from "../data/sequence.ts";
 import { adapterVariables, type DenseLayer, uniqueName } from "./lora.ts";
 import { type ConstantInput, constantInput } from "./member_matmul.ts";
 import { exampleMeanValues, hostSequenceBatch, selectionValues } from "./sequence_batch.ts";
-import { type Transformer, transformerDenseLayers, transformerForward } from "./transformer.ts";
-import type { StrategyModel, ViewOptions } from "./view.ts";
+import { type Transformer, transformerDenseLayers } from "./transformer.ts";
+import { run, targetLogProbs } from "./transformer_view.ts";
+import type { StrategyModel } from "./view.ts";
 
 /** M members' batches as one: member m's B sequences are rows m·B … (m + 1)·B − 1. */
 export interface MemberSequenceBatch {
@@ -99,13 +100,6 @@ export function disposeMemberSequenceBatch(batch: MemberSequenceBatch): void {
   batch.exampleMeans.dispose();
 }
 
-function run(model: Transformer, batch: MemberSequenceBatch, options: ViewOptions) {
-  return transformerForward(model, batch.tokens, {
-    useLora: !options.reference,
-    ...(options.ablation ? { ablation: options.ablation as (tf.Tensor2D | tf.Tensor3D | null)[] } : {}),
-  });
-}
-
 /** [M, B·T, width] from every member's rows [M·B·T, width]. */
 function perMember(x: tf.Tensor2D, members: number): tf.Tensor3D {
   return tf.reshape(x, [members, -1, x.shape[1]]);
@@ -119,12 +113,6 @@ function selectionOf(batch: MemberSequenceBatch): ConstantInput {
     );
   }
   return batch.selection;
-}
-
-/** log p(target) at every output of every member, [M·B·T]. */
-function targetLogProbs(model: Transformer, batch: MemberSequenceBatch, options: ViewOptions): tf.Tensor1D {
-  const logProbs = tf.logSoftmax(run(model, batch, options).logits);
-  return tf.sum(tf.mul(logProbs, tf.oneHot(batch.targets, model.vocabSize)), 1) as tf.Tensor1D;
 }
 
 /**

@@ -61,10 +61,11 @@ export function disposeTransformerAdapters(model: Transformer): void {
   for (const v of adapterVariables(transformerDenseLayers(model))) v.dispose();
 }
 
-function run(model: Transformer, batch: SequenceBatch, options: ViewOptions) {
+/** The forward pass a view's options ask for: the frozen reference, or the adapters, with any ablation. */
+export function run(model: Transformer, batch: { tokens: tf.Tensor2D }, options: ViewOptions) {
   return transformerForward(model, batch.tokens, {
     useLora: !options.reference,
-    ...(options.ablation ? { ablation: options.ablation as (tf.Tensor2D | null)[] } : {}),
+    ...(options.ablation ? { ablation: options.ablation as (tf.Tensor2D | tf.Tensor3D | null)[] } : {}),
   });
 }
 
@@ -74,7 +75,11 @@ function one<R extends tf.Rank>(t: tf.Tensor): tf.Tensor<R> {
 }
 
 /** log p(target) at every output position, [B·T] (meaningful where the batch's mask is 1). */
-function targetLogProbs(model: Transformer, batch: SequenceBatch, options: ViewOptions): tf.Tensor1D {
+export function targetLogProbs(
+  model: Transformer,
+  batch: { tokens: tf.Tensor2D; targets: tf.Tensor1D },
+  options: ViewOptions,
+): tf.Tensor1D {
   const logProbs = tf.logSoftmax(run(model, batch, options).logits);
   return tf.sum(tf.mul(logProbs, tf.oneHot(batch.targets, model.vocabSize)), 1) as tf.Tensor1D;
 }
