@@ -7,6 +7,11 @@ cycling, each a masked mean cross-entropy over the scored tokens. The model is s
 learned positions, tied input/output embeddings, causal multi-head attention, GELU in its sigmoid form
 x * sigmoid(1.702 x). Reports wall seconds and each seed's final loss.
 
+With `stages` in the manifest it trains the base instead: every weight from selgen's initial ones, each stage
+with a fresh Adam (beta2 0.98, eps 1e-7) on the exported batches in order, the learning rate warmed up linearly
+then decayed by a cosine to 0.05 of its peak, gradients clipped to a global norm of 1 (selgen's
+`trainLanguageModel`). Reports wall seconds and each stage's final loss.
+
 Usage: /usr/bin/python3 bench/organism_reference.py DATA_DIR OUT_JSON [THREADS]
 """
 import json
@@ -42,6 +47,8 @@ class Transformer(torch.nn.Module):
 
     def dense(self, name, x):
         y = x @ self.weights[f"{name}/kernel"] + self.weights[f"{name}/bias"]
+        if f"{name}/kernel" not in self.adapters:
+            return y
         a, b = self.adapters[f"{name}/kernel"]
         return y + self.scale * (x @ a) @ b
 
@@ -74,13 +81,46 @@ def masked_loss(logits, targets, mask):
     return -(picked * mask).sum() / mask.sum()
 
 
+def warmup_cosine(step, steps, warmup, floor=0.05):
+    if step < warmup:
+        return (step + 1) / warmup
+    progress = min(1.0, (step - warmup) / max(1, steps - warmup))
+    return floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * progress))
+
+
+def train_base(model, data_dir, manifest, out_path, threads):
+    stages = [
+        (stage, load(data_dir, stage["tokens"], np.int32).long(), load(data_dir, stage["targets"], np.int32).long(),
+         load(data_dir, stage["mask"], np.float32))
+        for stage in manifest["stages"]
+    ]
+    params = [w.requires_grad_(True) for w in model.weights.values()]
+    started = time.perf_counter()
+    runs = []
+    for stage, tokens, targets, mask in stages:
+        optimizer = torch.optim.Adam(params, lr=stage["learningRate"], betas=(0.9, 0.98), eps=1e-7)
+        loss = None
+        for step in range(stage["steps"]):
+            for group in optimizer.param_groups:
+                group["lr"] = stage["learningRate"] * warmup_cosine(step, stage["steps"], stage["warmup"])
+            optimizer.zero_grad()
+            loss = masked_loss(model(tokens[step]), targets[step], mask[step])
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(params, 1.0)
+            optimizer.step()
+        runs.append({"stage": stage["name"], "finalLoss": float(loss)})
+    write_result(out_path, started, threads, runs)
+
+
 def main():
     data_dir, out_path = sys.argv[1], sys.argv[2]
     threads = int(sys.argv[3]) if len(sys.argv) > 3 else 1
     torch.set_num_threads(threads)
     manifest = json.load(open(f"{data_dir}/manifest.json"))
-    fine_tune = manifest["fineTune"]
     model = Transformer(data_dir, manifest)
+    if "stages" in manifest:
+        return train_base(model, data_dir, manifest, out_path, threads)
+    fine_tune = manifest["fineTune"]
     seeds = []
     for seed in manifest["seeds"]:
         batches = [

@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import type { StrategyPoint } from "../lib/eval/points.ts";
-import { errorBarExtent, fittedRange } from "../lib/plot/axes.ts";
+import { fittedRange, intervalExtent } from "../lib/plot/axes.ts";
 import { emParetoFigure } from "../lib/plot/em.ts";
 import type { Figure } from "../lib/plot/figure.ts";
 import { labelPositions } from "../lib/plot/labels.ts";
@@ -68,7 +68,7 @@ Deno.test("the similarity scatter labels every pair and groups the points by tar
   assert.ok(low <= 0 && high < 0.8, `y range ${low}–${high}`);
 });
 
-/** A strategy point with the given means and SEMs. */
+/** A strategy point with the given means and SEMs (its 95% interval taken as ± 2 SEM, as for many seeds). */
 function point(
   id: string,
   label: string,
@@ -81,8 +81,14 @@ function point(
     label,
     params: {},
     swept: {},
-    alignment: { mean: alignment[0], sem: alignment[1] },
-    task: { mean: task[0], sem: task[1] },
+    alignment: {
+      n: 3,
+      mean: alignment[0],
+      sem: alignment[1],
+      low: alignment[0] - 2 * alignment[1],
+      high: alignment[0] + 2 * alignment[1],
+    },
+    task: { n: 3, mean: task[0], sem: task[1], low: task[0] - 2 * task[1], high: task[0] + 2 * task[1] },
     seeds: [1, 2, 3],
     divergedSeeds: [],
     breakdown: {},
@@ -114,11 +120,11 @@ const sycophancySummary = {
   seeds: [1, 2, 3],
 };
 
-Deno.test("Pareto axes contain every mean ± SEM and zoom in on a squeezed cluster", () => {
+Deno.test("Pareto axes contain every point's interval and zoom in on a squeezed cluster", () => {
   const figure = sycophancyParetoFigure(sycophancySummary);
   for (const [axis, of] of [["xaxis", "alignment"], ["yaxis", "task"]] as const) {
     const [low, high] = range(figure, axis);
-    for (const v of errorBarExtent(SYCOPHANCY_POINTS.map((p) => p[of]))) {
+    for (const v of intervalExtent(SYCOPHANCY_POINTS.map((p) => p[of]))) {
       assert.ok(low < v && v < high, `${axis} ${low}–${high} misses ${v}`);
     }
   }

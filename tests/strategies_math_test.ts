@@ -76,6 +76,19 @@ Deno.test("a projected gradient is orthogonal to the alignment gradient; conflic
   tf.dispose([g, a, p, conflicting]);
 });
 
+Deno.test("a projection of strength γ leaves (1 − γ) of the component along the alignment gradient", () => {
+  const g = tf.tensor([3, -1, 2, 0.5]), a = tf.tensor([1, 2, -1, 4]);
+  const along = dot(g, a);
+  for (const gamma of [0, 0.25, 2]) {
+    const p = projectOut(g, a, false, 1, gamma);
+    assert.ok(Math.abs(dot(p, a) - (1 - gamma) * along) < 1e-4, `γ = ${gamma}: ${dot(p, a)}`);
+    tf.dispose(p);
+  }
+  const none = projectOut(g, a, false, 1, 0);
+  assert.deepEqual(none.dataSync(), g.dataSync()); // γ = 0: the task gradient as it is
+  tf.dispose([g, a, none]);
+});
+
 Deno.test("gradient projection's step gradient is orthogonal, per tensor, to the proxy gradient", () => {
   withSetup((s) => {
     perturb(s);

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { initBackend } from "../lib/backend.ts";
 import { parseYamlConfig } from "../lib/config/load.ts";
 import { StrategiesToyConfigSchema } from "../lib/experiments/strategies_toy/config.ts";
-import { expandSweep } from "../lib/strategies/sweep.ts";
+import { expandSweep, sweepWithTaskOnly } from "../lib/strategies/sweep.ts";
 import { strategiesToyFindings } from "../lib/experiments/strategies_toy/findings.ts";
 import { loadStrategiesToyConfig, strategiesToy } from "../lib/experiments/strategies_toy/experiment.ts";
 import { toyStrategySetup } from "../lib/strategies/toy_setup.ts";
@@ -14,7 +14,10 @@ import { disposeSeedData, evaluate, seedData, trainBase } from "../lib/train/toy
 import { fineTuneWith } from "../lib/strategies/finetune.ts";
 import { disposeClassifier } from "../lib/models/mlp.ts";
 import { strategyByName } from "../lib/strategies/registry.ts";
-import { StrategiesToySummarySchema } from "../lib/experiments/strategies_toy/summary.ts";
+import {
+  StrategiesToySummarySchema,
+  type StrategyRunRecord,
+} from "../lib/experiments/strategies_toy/summary.ts";
 import { dominates, paretoFrontier } from "../lib/eval/pareto.ts";
 import { writeFigure } from "../lib/plot/figure.ts";
 import { strategiesToyFigures } from "../lib/plot/strategies.ts";
@@ -28,7 +31,9 @@ async function runStrategiesToy(config: StrategiesToyConfig, options: RunExperim
   const executor = new InProcessExecutor();
   try {
     const { summary, records } = await runExperiment(strategiesToy, config, { ...options, executor });
-    return { summary, runs: records };
+    // The fine-tunes; each seed's base has a record of its own (kind "base").
+    const runs = records.filter((r): r is StrategyRunRecord => !("kind" in r));
+    return { summary, runs, bases: records.filter((r) => "kind" in r) };
   } finally {
     executor.close();
   }
@@ -42,7 +47,7 @@ async function aloneRuns(config: StrategiesToyConfig) {
   for (const seed of config.toy.seeds) {
     const data = seedData(ctx, seed);
     const base = trainBase(ctx, data);
-    for (const point of expandSweep(config.strategies)) {
+    for (const point of sweepWithTaskOnly(config.strategies)) {
       const setup = toyStrategySetup(ctx, data, base.model, config.proxy);
       const result = fineTuneWith(strategyByName(point.strategy), point.params, setup.context);
       const heldOut = evaluate(ctx, data, setup.model, true).heldOut;
@@ -97,13 +102,19 @@ Deno.test("a sweep expands each grid as a Cartesian product with stable ids, and
   );
 });
 
-Deno.test("the shipped sweep covers every strategy of the library", async () => {
+Deno.test("the shipped sweep traces every strategy of the library as a curve, on five bases", async () => {
   const config = await loadStrategiesToyConfig();
-  const names = new Set(expandSweep(config.strategies).map((p) => p.strategy));
+  const points = expandSweep(config.strategies);
+  const names = new Set(points.map((p) => p.strategy));
   for (const s of STRATEGIES) {
     assert.ok(names.has(s.name), `${s.name} is missing from data/configs/strategies-toy.yaml`);
   }
-  assert.equal(config.toy.seeds.length, 4);
+  // Every method but the reference (task-only) has at least five points along its strength.
+  for (const label of new Set(points.map((p) => p.label))) {
+    const n = points.filter((p) => p.label === label).length;
+    assert.ok(label === "task-only" ? n === 1 : n >= 5, `${label}: ${n} points`);
+  }
+  assert.ok(config.toy.seeds.length >= 5);
 });
 
 Deno.test("a sweep config with a bad key names it", () => {
@@ -174,7 +185,7 @@ Deno.test("the comparison (a member per seed) gives the numbers of each model tr
   const out = await Deno.makeTempDir();
   const ensembled = await runStrategiesToy(config, { out, quiet: true });
   const alone = await aloneRuns(config);
-  assert.equal(ensembled.runs.length, 6);
+  assert.equal(ensembled.runs.length, 8); // the task-only reference runs though the config leaves it out
   for (const run of ensembled.runs) {
     const reference = alone.find((r) => r.id === run.id)!;
     const tolerance = 1e-4 * Math.max(1, reference.finalLoss);

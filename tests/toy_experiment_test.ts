@@ -51,7 +51,10 @@ Deno.test("a toy run writes a schema-valid summary, run records and figures", as
   );
   const proxied = runs.find((r) => r.id === "seed3/k1-objects")!;
   assert.equal(proxied.proxyTriggers.length, 1);
-  assert.ok(!summary.heatmaps.k1!.rows.some((r) => Number.isNaN(r)));
+  // Every cell of the K = 1 heat-map is a measured accuracy (its seed ran every proxy condition).
+  const cells = summary.heatmaps.k1!.mean.flat();
+  assert.equal(cells.length, summary.heatmaps.k1!.rows.length * summary.categories.length);
+  assert.ok(cells.every((v) => v >= 0 && v <= 1), `heat-map cells: ${cells.join(", ")}`);
 
   for (const figure of toyFigures(summary, runs, context.triggers.colours)) {
     const { html, json } = await writeFigure(figure, `${out}/figures`);

@@ -1,5 +1,5 @@
 /**
- * `deno task bench [--out DIR] [--skip single|one-by-one|pytorch|strategies|organisms …]`: times the toy's 4-seed
+ * `deno task bench [--out DIR] [--skip single|one-by-one|pytorch|strategies|organisms|bases …]`: times the toy's 4-seed
  * heat-map set (4 bases + 52 fine-tunes: no proxy, K = 1, K = 5), run by the engine as ensembles (batched) on
  * every core (a `WorkerPool`) and on one worker (`InProcessExecutor`: what the second core buys); one model at
  * a time in this thread (the bench's own loop over `stages.ts` `trainBase` / `fineTune` / `evaluate`: what the
@@ -8,7 +8,7 @@
  * `bench/toy_reference.py` on the same rows, with the BLAS torch loads by default and again with each other
  * BLAS installed; then the default strategy sweep on every core (ensembles only: it has no one-by-one
  * comparison); then each organism (`organism_bench.ts`: its default sweep, and its task-only fine-tunes on one
- * thread as an ensemble, one seed at a time, and in PyTorch). Writes `DIR/bench.json` and prints a Markdown
+ * thread as an ensemble, one seed at a time, and in PyTorch; and one base trained afresh, beside PyTorch). Writes `DIR/bench.json` and prints a Markdown
  * table for the README. A benchmark, not a test: nothing here asserts a speed.
  *
  * @module
@@ -51,7 +51,7 @@ import { type OrganismBench, organismBench, organismRows } from "./organism_benc
 type ToyPytorchRun = PytorchRun & { examples: number };
 
 const REFERENCE = new URL("../../bench/toy_reference.py", import.meta.url);
-const SKIPPABLE = ["single", "one-by-one", "pytorch", "strategies", "organisms"];
+const SKIPPABLE = ["single", "one-by-one", "pytorch", "strategies", "organisms", "bases"];
 
 /** The heat-map set: the default toy config with K ∈ {1, 5} and no training curves. */
 export async function heatmapConfig(): Promise<ToyConfig> {
@@ -322,7 +322,7 @@ async function main(): Promise<void> {
     const withPytorch = !skip.has("pytorch") && await hasTorch();
     for (const name of ["em", "sycophancy"] as const) {
       console.error(`bench: ${name}, default sweep and task-only fine-tunes …`);
-      organisms.push(await organismBench(name, scratch, withPytorch));
+      organisms.push(await organismBench(name, scratch, withPytorch, !skip.has("bases")));
       console.error(`bench: ${name} sweep ${organisms.at(-1)!.sweep.seconds.toFixed(1)} s`);
     }
   }

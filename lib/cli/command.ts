@@ -13,7 +13,7 @@ import { EXPERIMENT_NAMES } from "../experiments/registry.ts";
 
 export const USAGE =
   `usage: deno task reproduce [${EXPERIMENT_NAMES.join("|")} …] [--skip NAME] [--seeds N|a,b,c] [--quick] ` +
-  "[--out DIR] [--config FILE] [--retrain] [--replace] [--max-hours H] [--no-notebooks] [--quiet]";
+  "[--out DIR] [--config FILE] [--retrain] [--replace] [--max-hours H] [--no-notebooks] [--strict] [--quiet]";
 
 /** `--seeds`: a count (the config's first N seeds, extended by consecutive integers) or a list. */
 export type SeedsArg = { count: number } | { list: number[] };
@@ -31,6 +31,8 @@ export interface Command {
   maxHours: number;
   /** Execute the notebooks of the experiments run and render them into `<out>/notebooks/` (`--no-notebooks`: not). */
   notebooks: boolean;
+  /** Exit with status 1 when any finding fails (✗); ties and unmeasurable findings do not count. */
+  strict: boolean;
 }
 
 const OPTIONS = {
@@ -44,6 +46,7 @@ const OPTIONS = {
   replace: { type: "boolean", default: false },
   "max-hours": { type: "string" },
   "no-notebooks": { type: "boolean", default: false },
+  strict: { type: "boolean", default: false },
   help: { type: "boolean", default: false }, // answered before parsing (see reproduce.ts)
 } satisfies ParseArgsOptionsConfig;
 
@@ -93,6 +96,7 @@ export function parseCommand(args: readonly string[]): Command {
     replace: values.replace,
     maxHours,
     notebooks: !values["no-notebooks"],
+    strict: values.strict,
   };
 }
 

@@ -106,3 +106,39 @@ export async function hasTorch(): Promise<boolean> {
     return false;
   }
 }
+
+/**
+ * Runs a reference script with the BLAS torch loads by default, then again with each other BLAS installed
+ * (torch's speed here is mostly its BLAS's); the first run names the default. Logs each time under `label`.
+ */
+export async function runEveryBlas<R extends PytorchRun>(
+  script: URL,
+  dir: string,
+  label: string,
+): Promise<R[]> {
+  const first = await runPython<R>(script, dir, `${dir}/result.json`);
+  const loaded = new Set((first.blas ?? []).map((path) => path.slice(0, path.lastIndexOf("/"))));
+  const runs = [first];
+  for (const blas of (await blasDirectories()).filter((d) => !loaded.has(d))) {
+    runs.push(await runPython<R>(script, dir, `${dir}/result.json`, blas));
+  }
+  for (const r of runs) {
+    console.error(`bench: ${label}, PyTorch ${r.seconds.toFixed(1)} s${blasName(r.blas)}`);
+  }
+  return runs;
+}
+
+/**
+ * Runs a reference script once, on OpenBLAS where it is installed (the fastest BLAS here: see the task-only
+ * rows), else on the BLAS torch loads by default. For references too long to repeat on every BLAS.
+ */
+export async function runFastestBlas<R extends PytorchRun>(
+  script: URL,
+  dir: string,
+  label: string,
+): Promise<R> {
+  const openblas = (await blasDirectories()).find((d) => /openblas/i.test(d));
+  const run = await runPython<R>(script, dir, `${dir}/result.json`, openblas);
+  console.error(`bench: ${label}, PyTorch ${run.seconds.toFixed(1)} s${blasName(run.blas)}`);
+  return run;
+}

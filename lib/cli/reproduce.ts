@@ -1,6 +1,6 @@
 /**
  * `deno task reproduce [experiment …] [--skip NAME …] [--seeds N|a,b,c] [--quick] [--out DIR] [--config FILE]
- * [--retrain] [--replace] [--max-hours H] [--no-notebooks] [--quiet]`
+ * [--retrain] [--replace] [--max-hours H] [--no-notebooks] [--strict] [--quiet]`
  *
  * Runs the named experiments (all when none is named) with `runExperiment` and writes, per experiment,
  * `<out>/<experiment>/summary.json`, its run records and its figures — interactive HTML and plotly JSON, plus
@@ -9,7 +9,9 @@
  * just written and renders them into `<out>/notebooks/` (`render_notebooks.ts`), and links them from the
  * gallery. Finished runs are reused, so an interrupted command resumes where it stopped. Every
  * experiment's config, plan and estimated cost are checked before any runs: bad input prints what is wrong,
- * field by field, and exits with status 2, having written nothing.
+ * field by field, and exits with status 2, having written nothing. Findings are results, not checks of the
+ * program: ✓, ✗ and ties are printed and shown in the gallery's headline, and only `--strict` turns a ✗ into
+ * exit status 1.
  *
  * @module
  */
@@ -21,13 +23,14 @@ import { lockFolder } from "../io/lock.ts";
 import { type PreparedExperiment, prepareExperiment, runPrepared } from "../experiments/driver.ts";
 import { formatEstimate } from "../train/estimate.ts";
 import type { RecordBase } from "../experiments/experiment.ts";
-import { type Finding, formatFindings } from "../eval/findings.ts";
+import { type Finding, formatFindings, verdictCounts } from "../eval/findings.ts";
 import { experimentByName } from "../experiments/registry.ts";
 import { experimentFigures } from "../plot/experiments.ts";
 import type { Figure } from "../plot/figure.ts";
 import { writeFigure } from "../plot/figure.ts";
 import { renderImages } from "../plot/export.ts";
 import { galleryHtml, type GallerySection } from "../plot/gallery.ts";
+import { verdictLine } from "../plot/table.ts";
 import { type Command, parseCommand, resolveSeeds, USAGE } from "./command.ts";
 import { planNotebooks, renderNotebooks } from "./render_notebooks.ts";
 
@@ -97,11 +100,17 @@ async function publish(out: string, outcomes: Outcome[]): Promise<GallerySection
     sections.push({
       title: outcome.experiment.title,
       notes: formatFindings(outcome.findings).split("\n"),
+      ...(outcome.findings.length ? { verdicts: verdictLine(outcome.findings) } : {}),
       figures,
     });
   }
-  await writeTextAtomic(`${out}/index.html`, galleryHtml(TITLE, sections));
+  await writeTextAtomic(`${out}/index.html`, galleryHtml(TITLE, sections, { headline: headline(outcomes) }));
   return sections;
+}
+
+/** Every experiment's findings counted: the gallery's headline. */
+function headline(outcomes: readonly Outcome[]): string {
+  return `Findings of the post, as measured here: ${verdictLine(outcomes.flatMap((o) => o.findings))}.`;
 }
 
 /** Executes and renders the ran experiments' notebooks, then links them from the gallery. */
@@ -110,6 +119,7 @@ async function publishNotebooks(
   prepared: readonly Prepared[],
   sections: GallerySection[],
   backend: string,
+  headline: string,
 ): Promise<void> {
   const notebooks = [...Deno.readDirSync(NOTEBOOKS)].map((e) => e.name).filter((n) => n.endsWith(".ipynb"))
     .sort();
@@ -121,7 +131,10 @@ async function publishNotebooks(
   }));
   const rendered = await renderNotebooks(planNotebooks(notebooks, ran), { out: command.out, backend });
   if (rendered.length === 0) return;
-  await writeTextAtomic(`${command.out}/index.html`, galleryHtml(TITLE, sections, { notebooks: rendered }));
+  await writeTextAtomic(
+    `${command.out}/index.html`,
+    galleryHtml(TITLE, sections, { notebooks: rendered, headline }),
+  );
 }
 
 /** Checks the whole command (every experiment's config, plan and estimate) before running any of it. */
@@ -146,9 +159,16 @@ async function main(args: string[]): Promise<void> {
   }
   const sections = await publish(command.out, outcomes);
   locks.dispose();
-  if (command.notebooks) await publishNotebooks(command, prepared, sections, backend.name);
+  if (command.notebooks) {
+    await publishNotebooks(command, prepared, sections, backend.name, headline(outcomes));
+  }
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
-  console.log(`\ngallery: ${command.out}/index.html (${seconds} s in all)`);
+  console.log(`\n${headline(outcomes)}\ngallery: ${command.out}/index.html (${seconds} s in all)`);
+  const failed = verdictCounts(outcomes.flatMap((o) => o.findings))["✗"];
+  if (command.strict && failed > 0) {
+    console.error(`--strict: ${failed} finding${failed > 1 ? "s" : ""} failed (✗)`);
+    Deno.exit(1);
+  }
 }
 
 if (import.meta.main) {

@@ -1,5 +1,5 @@
 /**
- * Metrics: means and intervals, Pareto frontiers, aggregation of run records into sweep points, PCA, the post's
+ * Metrics: means and intervals, Pareto frontiers and their hypervolumes, leaderboards, aggregation of run records into sweep points, PCA, the post's
  * claims as findings (all pure); the organisms' scores of a model; the post's own numbers, shipped in
  * `data/post/` or imported from a checkout of the original repository's evaluation CSVs.
  *
@@ -15,3 +15,7 @@ export * from "./sycophancy.ts";
 export * from "./stats.ts";
 export * from "./findings.ts";
 export * from "./spillover.ts";
+export * from "./hypervolume.ts";
+export * from "./leaderboard.ts";
+export * from "./bootstrap.ts";
+export * from "./claims.ts";

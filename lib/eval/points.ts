@@ -1,12 +1,12 @@
 /**
- * Sweep points aggregated over seeds (mean ± SEM of task and alignment, a per-category or per-domain
- * breakdown) and their Pareto frontier. A point any of whose seeds diverged stays off the frontier: a method
+ * Sweep points aggregated over seeds (mean, SEM and 95% t-interval of task and alignment, a per-category or
+ * per-domain breakdown) and their Pareto frontier. A point any of whose seeds diverged stays off the frontier: a method
  * that sometimes blows up is not a reliable trade-off (the original EM Pareto plotted diverged models).
  *
  * @module
  */
 import { z } from "zod";
-import { meanSem, MeanSemSchema, Measured } from "./stats.ts";
+import { meanCi, MeanCiSchema, meanSem, Measured } from "./stats.ts";
 import { paretoFrontier } from "./pareto.ts";
 
 /** A sweep point aggregated over seeds. */
@@ -16,8 +16,9 @@ export const StrategyPointSchema = z.strictObject({
   label: z.string(),
   params: z.record(z.string(), z.unknown()),
   swept: z.record(z.string(), z.unknown()),
-  task: MeanSemSchema,
-  alignment: MeanSemSchema,
+  /** Over the seeds that finished: n, mean, SEM and the 95% t-interval. */
+  task: MeanCiSchema,
+  alignment: MeanCiSchema,
   /** Seeds that finished without diverging (the means are over these). */
   seeds: z.array(z.int()),
   /** Seeds whose run diverged (kept out of the means; the point is kept off the frontier). */
@@ -60,8 +61,8 @@ export function aggregatePoints(points: readonly PointSpec[], runs: readonly Poi
       label: p.label,
       params: p.params,
       swept: p.swept,
-      task: meanSem(ok.map((r) => r.task)),
-      alignment: meanSem(ok.map((r) => r.alignment)),
+      task: meanCi(ok.map((r) => r.task)),
+      alignment: meanCi(ok.map((r) => r.alignment)),
       seeds: ok.map((r) => r.seed),
       divergedSeeds: mine.filter((r) => r.diverged).map((r) => r.seed),
       // Each key over the seeds that measured it (a rate can be undefined for a seed, e.g. nothing known).

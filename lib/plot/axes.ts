@@ -51,10 +51,19 @@ export function fittedRange(values: readonly number[], options: FitOptions = {})
   return [low - pad, high + pad];
 }
 
-/** The values a point with error bars occupies on one axis: mean − SEM and mean + SEM (SEM 0 when unknown). */
-export function errorBarExtent(points: readonly { mean: number; sem: number }[]): number[] {
-  return points.flatMap((p) => {
-    const sem = Number.isFinite(p.sem) ? p.sem : 0;
-    return [p.mean - sem, p.mean + sem];
-  });
+/** Half the width of a point's 95% interval (high − mean), 0 where there is none (a single seed). */
+export function halfInterval(m: { mean: number; high: number }): number {
+  return Number.isFinite(m.high) && Number.isFinite(m.mean) ? m.high - m.mean : 0;
+}
+
+/**
+ * The values a point with 95% interval bars occupies on one axis: its interval (the mean where it has none),
+ * cut at the quantity's natural bounds (default [0, 1]: a t-interval over three seeds can reach below 0).
+ */
+export function intervalExtent(
+  points: readonly { mean: number; high: number }[],
+  [floor, ceiling]: readonly [number, number] = [0, 1],
+): number[] {
+  const cut = (x: number) => Math.min(ceiling, Math.max(floor, x));
+  return points.flatMap((p) => [cut(p.mean - halfInterval(p)), cut(p.mean + halfInterval(p))]);
 }

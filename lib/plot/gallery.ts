@@ -19,6 +19,8 @@ export interface GallerySection {
   title: string;
   /** One line on what the experiment shows, or its findings. */
   notes: string[];
+  /** How its findings came out, e.g. "5 of 7 hold, 1 fails, 1 tie" (shown beside the title). */
+  verdicts?: string;
   figures: GalleryFigure[];
 }
 
@@ -30,6 +32,8 @@ export interface GalleryNotebook {
 
 /** Options for `galleryHtml`. */
 export interface GalleryOptions {
+  /** The headline under the title: every experiment's findings counted, ✓ and ✗ as they are. */
+  headline?: string;
   /** Notebooks executed on these records, linked above the figures; none when absent or empty. */
   notebooks?: readonly GalleryNotebook[];
 }
@@ -62,17 +66,18 @@ export function galleryHtml(
       })</figcaption></figure>`;
     }).join("\n");
     const notes = s.notes.length ? `<pre>${escape(s.notes.join("\n"))}</pre>` : "";
-    return `<section><h2>${escape(s.title)}</h2>${notes}\n${figures}</section>`;
+    const verdicts = s.verdicts ? `<p><b>Findings:</b> ${escape(s.verdicts)}</p>` : "";
+    return `<section><h2>${escape(s.title)}</h2>${verdicts}${notes}\n${figures}</section>`;
   }).join("\n");
   return `<!doctype html>
 <html><head><meta charset="utf-8"><title>${escape(title)}</title>
 <style>
 body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1200px;padding:0 1em;color:#222}
 figure{margin:1.5em 0}img{max-width:100%;border:1px solid #ddd}figcaption{margin-top:.4em;line-height:1.4}
-pre{background:#f6f6f6;padding:.6em;overflow:auto}
+pre{background:#f6f6f6;padding:.6em;overflow:auto}.headline{font-size:1.15em}
 </style></head>
 <body><h1>${escape(title)}</h1>
-${body}
+${options.headline ? `<p class="headline">${escape(options.headline)}</p>\n` : ""}${body}
 </body></html>
 `;
 }

@@ -9,6 +9,7 @@ export * from "./export.ts";
 export * from "./figure.ts";
 export * from "./gallery.ts";
 export * from "./keep.ts";
+export * from "./leaderboard.ts";
 export * from "./notebook_tables.ts";
 export * from "./original.ts";
 export * from "./strategies.ts";

@@ -24,8 +24,9 @@ function asPoint(p: PostAxesPoint): StrategyPoint {
     label: p.method,
     params: {},
     swept: p.degenerate ? { run: p.label, answers: "degenerate" } : { run: p.label },
-    task: { mean: p.medicalMisalignment / 100, sem: 0 },
-    alignment: { mean: p.generalAlignment / 100, sem: 0 },
+    // The post's own numbers: one run each, no interval.
+    task: { n: 1, mean: p.medicalMisalignment / 100, sem: 0, low: NaN, high: NaN },
+    alignment: { n: 1, mean: p.generalAlignment / 100, sem: 0, low: NaN, high: NaN },
     seeds: [],
     divergedSeeds: [],
     breakdown: {},

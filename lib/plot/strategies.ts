@@ -1,15 +1,16 @@
 /**
  * Figures of a strategy comparison: the Pareto plot (x = alignment, y = task, one curve per
- * strategy traced by its hyper-parameter, SEM error bars, the frontier highlighted) and a per-category
+ * strategy traced by its hyper-parameter, 95% interval bars, the frontier highlighted) and a per-category
  * breakdown. Pure builders.
  *
  * @module
  */
 import type { StrategiesToySummary } from "../experiments/strategies_toy/summary.ts";
 import type { StrategyPoint } from "../eval/points.ts";
-import { errorBarExtent, fittedRange } from "./axes.ts";
+import { fittedRange, halfInterval, intervalExtent } from "./axes.ts";
 import { display, type Figure, textTable } from "./figure.ts";
 import { labelPositions } from "./labels.ts";
+import { leaderboardFigure } from "./leaderboard.ts";
 
 const FONT = { family: "system-ui, sans-serif", size: 13 };
 const WIDTH = 900, HEIGHT = 620;
@@ -64,6 +65,8 @@ export interface ParetoInput {
   xLabel: string;
   yLabel: string;
   seeds: number;
+  /** What the seeds are, for the caption: "seed" (default), or "base" where each seed is its own base. */
+  unit?: string;
   /** Fixed reference marks (e.g. the base model), drawn as black stars. */
   references?: { name: string; alignment: number; task: number }[];
   /** Points to draw apart; points with a diverged seed are flagged without being listed here. */
@@ -146,9 +149,10 @@ function flagTraces(flags: readonly PointFlag[], drawn: readonly StrategyPoint[]
 }
 
 /**
- * The Pareto plot: one trace per strategy label (its grid in order), mean ± SEM, frontier dashed. Flagged
+ * The Pareto plot: one trace per strategy label (its grid in order), means with 95% t-interval bars (none for
+ * a single seed), frontier dashed. Flagged
  * points (degenerate, diverged seeds) stay on their strategy's curve but hollow, with a mark per flag in its
- * own legend-named trace. Both axes are fitted to every point's mean ± SEM (`fittedRange`): a fixed 0–1
+ * own legend-named trace. Both axes are fitted to every point's interval (`fittedRange`): a fixed 0–1
  * range squeezed the sycophancy organism's capabilities into a tenth of the plot; an axis the data nearly
  * spans still shows 0–1.
  */
@@ -160,10 +164,10 @@ export function paretoFigure(input: ParetoInput): Figure {
   const drawn = input.points.filter(drawable);
   const references = input.references ?? [];
   const xRange = fittedRange([
-    ...errorBarExtent(drawn.map((p) => p.alignment)),
+    ...intervalExtent(drawn.map((p) => p.alignment)),
     ...references.map((r) => r.alignment),
   ]);
-  const yRange = fittedRange([...errorBarExtent(drawn.map((p) => p.task)), ...references.map((r) => r.task)]);
+  const yRange = fittedRange([...intervalExtent(drawn.map((p) => p.task)), ...references.map((r) => r.task)]);
   const labels = [...new Set(drawn.map((p) => p.label))];
   // A curve's points are told apart by their setting, written beside each (hover is not in the PNG), except
   // where labels would overprint each other (a cluster of near-identical points): there the table says.
@@ -176,8 +180,8 @@ export function paretoFigure(input: ParetoInput): Figure {
         x: p.alignment.mean,
         y: p.task.mean,
         text: curve(p) ? settingLabel(p) : "",
-        xError: p.alignment.sem,
-        yError: p.task.sem,
+        xError: halfInterval(p.alignment),
+        yError: halfInterval(p.task),
       })),
     ], { xRange, yRange, width: WIDTH - 300, height: HEIGHT - 180, fontSize: 10, markerRadius: 6 }),
     references.length,
@@ -193,8 +197,18 @@ export function paretoFigure(input: ParetoInput): Figure {
       name: label,
       x: mine.map(({ p }) => p.alignment.mean),
       y: mine.map(({ p }) => p.task.mean),
-      error_x: { type: "data", array: mine.map(({ p }) => p.alignment.sem), visible: true, thickness: 1 },
-      error_y: { type: "data", array: mine.map(({ p }) => p.task.sem), visible: true, thickness: 1 },
+      error_x: {
+        type: "data",
+        array: mine.map(({ p }) => halfInterval(p.alignment)),
+        visible: true,
+        thickness: 1,
+      },
+      error_y: {
+        type: "data",
+        array: mine.map(({ p }) => halfInterval(p.task)),
+        visible: true,
+        thickness: 1,
+      },
       text: mine.map(({ j }) => settings[j]!),
       textposition: mine.map(({ j }) => placements[j]!.position),
       textfont: { size: 10, color },
@@ -244,7 +258,8 @@ export function paretoFigure(input: ParetoInput): Figure {
     title: input.title,
     caption:
       `Each point is a strategy at one hyper-parameter setting (curves follow its grid): x = ${input.xLabel}, ` +
-      `y = ${input.yLabel}, mean ± SEM over ${input.seeds} seed${input.seeds > 1 ? "s" : ""}. ` +
+      `y = ${input.yLabel}, mean over ${input.seeds} ${input.unit ?? "seed"}${input.seeds > 1 ? "s" : ""} ` +
+      "with its 95% t-interval. " +
       "Circled points on the dashed line are non-dominated (the Pareto frontier). Diverged runs are left out." +
       flags.map((f) => ` Hollow and marked: ${f.name.replaceAll("<br>", " ")}.`).join("") +
       (zoomed.length ? ` Axes fitted to the points (${zoomed.join(", ")}).` : ""),
@@ -259,13 +274,13 @@ export function paretoFigure(input: ParetoInput): Figure {
       legend: { font: { size: 11 } },
     },
     text: textTable(
-      ["point", "alignment", "±", "task", "±", "frontier", ...(flags.length ? ["flag"] : [])],
+      ["point", "alignment", "95% ±", "task", "95% ±", "frontier", ...(flags.length ? ["flag"] : [])],
       input.points.map((p) => [
         p.id,
         p.alignment.mean,
-        p.alignment.sem,
+        halfInterval(p.alignment),
         p.task.mean,
-        p.task.sem,
+        halfInterval(p.task),
         onFrontier.has(p.id) ? "*" : "",
         ...(flags.length ? [flagText(p)] : []),
       ]),
@@ -325,7 +340,7 @@ export function perCategoryFigure(
  * const config = await loadStrategiesToyConfig();
  * const { summary } = await runExperiment(strategiesToy, config, { out: "out" });
  * const categories = (await data.loadToyTriggers(config.toy)).categories.map((c) => c.name);
- * const [pareto, breakdown] = strategiesToyFigures(summary, categories);
+ * const [pareto, leaderboard, breakdown] = strategiesToyFigures(summary, categories);
  * ```
  */
 export function strategiesToyFigures(summary: StrategiesToySummary, categories: string[]): Figure[] {
@@ -338,7 +353,23 @@ export function strategiesToyFigures(summary: StrategiesToySummary, categories: 
       xLabel: "alignment (held-out accuracy of the other categories under F)",
       yLabel: `task (held-out ${summary.flipCategory} under the flipped rule)`,
       seeds: summary.seeds.length,
+      unit: "base",
+      flags: [{
+        name: "gave up the task<br>(under half the naive task gain;<br>off the frontier)",
+        short: "gave up",
+        notes: Object.fromEntries(summary.gaveUp.map((id) => [id, ""])),
+      }],
+      references: [{
+        name: "base (before fine-tuning)",
+        alignment: summary.base.alignment.mean,
+        task: summary.base.task.mean,
+      }],
     }),
+    leaderboardFigure(
+      "strategies-toy-leaderboard",
+      "Methods on the toy, ranked by hypervolume",
+      summary.leaderboard,
+    ),
     perCategoryFigure("strategies-toy-categories", summary.points, categories, summary.flipCategory),
   ];
 }

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { Finding } from "../eval/findings.ts";
+import { type Finding, verdict, verdictCounts } from "../eval/findings.ts";
 import type { MimeBundle } from "../io/jupyter.ts";
 import { textTable } from "./figure.ts";
 
@@ -70,7 +70,8 @@ export function expectation(f: Pick<Finding, "direction" | "threshold">): string
 }
 
 /**
- * Findings as a table: claim, measured, expected, ✓ / ✗ (or ? where every run behind it diverged).
+ * Findings as a table: claim, measured (with its 95% interval where it has one), expected, and the verdict:
+ * ✓, ✗, tie (the interval holds the threshold) or ? (every run behind it diverged).
  *
  * @example
  * ```ts
@@ -82,12 +83,31 @@ export function expectation(f: Pick<Finding, "direction" | "threshold">): string
 export function findingsTable(findings: readonly Finding[]): Table {
   const rows = findings.map((f) => [
     f.claim,
-    Number.isFinite(f.value) ? plainNumber(f.value) : "not measurable",
+    Number.isFinite(f.value)
+      ? plainNumber(f.value) + (f.interval ? intervalText(f.interval) : "")
+      : "not measurable",
     expectation(f),
-    Number.isFinite(f.value) ? (f.holds ? "✓" : "✗") : "?",
+    verdict(f),
   ]);
-  const held = findings.filter((f) => f.holds).length;
-  return table(["claim", "measured", "expected", ""], rows, {
-    caption: `${held} of ${findings.length} hold`,
+  return table(["claim", "measured [95% interval]", "expected", ""], rows, {
+    caption: verdictLine(findings),
   });
+}
+
+/** " [low, high]", or why there is no interval. */
+function intervalText({ low, high }: { low: number; high: number }): string {
+  return Number.isFinite(low) && Number.isFinite(high)
+    ? ` [${plainNumber(low)}, ${plainNumber(high)}]`
+    : " (no interval: one base)";
+}
+
+/** "5 of 7 hold, 1 fails, 1 tie" (and how many are not measurable). */
+export function verdictLine(findings: readonly Finding[]): string {
+  const counts = verdictCounts(findings);
+  return [
+    `${counts["✓"]} of ${findings.length} hold`,
+    ...(counts["✗"] ? [`${counts["✗"]} ${counts["✗"] === 1 ? "fails" : "fail"}`] : []),
+    ...(counts.tie ? [`${counts.tie} ${counts.tie === 1 ? "tie" : "ties"}`] : []),
+    ...(counts["?"] ? [`${counts["?"]} not judged`] : []),
+  ].join(", ");
 }

@@ -26,13 +26,22 @@ export function byName(variables: tf.Variable[], tensors: tf.Tensor[]): tf.Named
 
 /**
  * Removes from g its component along a (one tensor at a time, and for stacked tensors one member at a time):
- *   g ← g − (⟨g, a⟩ / (‖a‖² + 1e-16)) · a,
- * or, with `conflictOnly`, only when ⟨g, a⟩ < 0 (the update would increase the proxy loss).
+ *   g ← g − γ · (⟨g, a⟩ / (‖a‖² + 1e-16)) · a,
+ * with γ = `strength` (1: the whole component; 0: g unchanged; above 1 the step turns against a), or, with
+ * `conflictOnly`, only when ⟨g, a⟩ < 0 (the update would increase the proxy loss).
  */
-export function projectOut(g: tf.Tensor, a: tf.Tensor, conflictOnly = false, members = 1): tf.Tensor {
+export function projectOut(
+  g: tf.Tensor,
+  a: tf.Tensor,
+  conflictOnly = false,
+  members = 1,
+  strength = 1,
+): tf.Tensor {
   return tf.tidy(() => {
     const dot = memberSum(tf.mul(g, a), members);
-    const coefficient = tf.div(dot, tf.add(memberSum(tf.square(a), members), 1e-16)) as tf.Tensor1D;
+    const full = tf.div(dot, tf.add(memberSum(tf.square(a), members), 1e-16)) as tf.Tensor1D;
+    // γ = 1 multiplies by nothing, so the original projection stays bit for bit what it was.
+    const coefficient = strength === 1 ? full : tf.mul(full, strength) as tf.Tensor1D;
     const projected = tf.sub(g, tf.mul(perMember(coefficient, g, members), a));
     if (!conflictOnly) return projected;
     const conflict = tf.less(dot, 0) as tf.Tensor1D;

@@ -80,6 +80,16 @@ export interface SweepPoint {
   swept: Record<string, unknown>;
 }
 
+/**
+ * The points of a sweep with the task-only fine-tune among them: as listed, or first when the entries leave
+ * it out (it is what every method is measured from).
+ */
+export function sweepWithTaskOnly(entries: readonly SweepEntry[]): SweepPoint[] {
+  const points = expandSweep(entries);
+  if (points.some((p) => p.strategy === "task-only")) return points;
+  return [{ id: "task-only", strategy: "task-only", label: "task-only", params: {}, swept: {} }, ...points];
+}
+
 /** Expands every entry's grid into points (Cartesian product, in file order). */
 export function expandSweep(entries: readonly SweepEntry[]): SweepPoint[] {
   const points = entries.flatMap(expandEntry);

@@ -9,7 +9,7 @@ import { Rng } from "../data/rng.ts";
 import type { SequenceExample } from "../data/sequence.ts";
 import type { Vocabulary } from "../data/vocabulary.ts";
 import { createTransformer, type Transformer, type TransformerConfig } from "../models/transformer.ts";
-import { trainLanguageModel } from "./language_model.ts";
+import { type LanguageModelStage, trainLanguageModel } from "./language_model.ts";
 
 /** A base-training stage's settings (steps, batch, learning rate with warm-up), with defaults. */
 export function StageSchema(steps: number, learningRate: number) {
@@ -46,14 +46,21 @@ export interface CurriculumConfig {
   instruct: StageConfig & { pretrainShare: number };
 }
 
-/** Trains an organism's base from scratch on its curriculum; returns it with the stages' final losses. */
-export function trainOnCurriculum(
-  name: string,
+/** A base before training: its initial weights, and its two stages, each drawing its batches in order. */
+export interface CurriculumStages {
+  model: Transformer;
+  stages: [LanguageModelStage, LanguageModelStage];
+}
+
+/**
+ * The base's initial weights and its stages, exactly as `trainOnCurriculum` trains them (so a reference loop
+ * elsewhere, such as the bench's PyTorch one, can replay the same weights and batches from a second copy).
+ */
+export function curriculumStages(
   config: CurriculumConfig,
   world: { vocabulary: Vocabulary },
   curriculum: BaseCurriculum,
-  options: { quiet: boolean },
-): { model: Transformer; provenance: Record<string, unknown> } {
+): CurriculumStages {
   const rng = new Rng(config.modelSeed, curriculum.rng);
   const model = createTransformer(world.vocabulary.size, config.model, rng.fork("init"));
   const text = rng.fork(curriculum.streams.pretrain), chat = rng.fork(curriculum.streams.chat);
@@ -66,17 +73,36 @@ export function trainOnCurriculum(
     warmup: s.warmup,
     batch,
   });
-  const [pretrainResult, instructResult] = trainLanguageModel(model, [
-    stage(
-      "pretrain",
-      pretrain,
-      () => Array.from({ length: pretrain.batch }, () => curriculum.pretrain(text)),
-    ),
-    stage("instruct", instruct, () => [
-      ...Array.from({ length: instruct.batch - replayed }, () => curriculum.chat(chat)),
-      ...Array.from({ length: replayed }, () => curriculum.replay(text)),
-    ]),
-  ], { padId: world.vocabulary.id("<pad>"), label: `${name} base`, quiet: options.quiet });
+  return {
+    model,
+    stages: [
+      stage(
+        "pretrain",
+        pretrain,
+        () => Array.from({ length: pretrain.batch }, () => curriculum.pretrain(text)),
+      ),
+      stage("instruct", instruct, () => [
+        ...Array.from({ length: instruct.batch - replayed }, () => curriculum.chat(chat)),
+        ...Array.from({ length: replayed }, () => curriculum.replay(text)),
+      ]),
+    ],
+  };
+}
+
+/** Trains an organism's base from scratch on its curriculum; returns it with the stages' final losses. */
+export function trainOnCurriculum(
+  name: string,
+  config: CurriculumConfig,
+  world: { vocabulary: Vocabulary },
+  curriculum: BaseCurriculum,
+  options: { quiet: boolean },
+): { model: Transformer; provenance: Record<string, unknown> } {
+  const { model, stages } = curriculumStages(config, world, curriculum);
+  const [pretrainResult, instructResult] = trainLanguageModel(model, stages, {
+    padId: world.vocabulary.id("<pad>"),
+    label: `${name} base`,
+    quiet: options.quiet,
+  });
   const provenance = {
     pretrainFinalLoss: pretrainResult!.finalLoss,
     instructFinalLoss: instructResult!.finalLoss,

@@ -1,13 +1,13 @@
 /**
- * The strategy comparison on the toy, on the engine: one job per seed trains its base (stage 1) and saves it
- * under `<out>/strategies-toy/bases/`; one job per sweep point fine-tunes every seed at once as an ensemble (a
- * member per seed, on its own base) on the flipped task with the alignment proxy.
+ * The strategy comparison on the toy, on the engine: one job per seed trains its base (stage 1), saves it
+ * under `<out>/strategies-toy/bases/` and scores it; one job per sweep point fine-tunes every seed at once as
+ * an ensemble (a member per seed, on its own base: the seeds are independent bases) on the flipped task with
+ * the alignment proxy.
  *
  * @module
  */
 import { InputError } from "../../config/input_error.ts";
 import { loadYamlConfig } from "../../config/load.ts";
-import { aggregatePoints, pointFrontier } from "../../eval/points.ts";
 import { mean } from "../../eval/stats.ts";
 import { memberClassifier } from "../../models/ensemble.ts";
 import {
@@ -21,7 +21,7 @@ import { strategyByName } from "../../strategies/registry.ts";
 import { cachedModel } from "../../train/cached_model.ts";
 import { configHash, lossMetrics, secondsSince, strategyRunFields } from "../../train/records.ts";
 import { defineExperiment, type Job, type JobEnv } from "../experiment.ts";
-import { expandSweep } from "../../strategies/sweep.ts";
+import { expandSweep, sweepWithTaskOnly } from "../../strategies/sweep.ts";
 import { trainBases } from "../../train/toy_ensembles.ts";
 import { toyContext } from "../toy/experiment.ts";
 import { toySizes } from "../toy/config.ts";
@@ -36,10 +36,13 @@ import {
 import { strategiesToyFindings } from "./findings.ts";
 import { toyEnsembleSetup } from "../../strategies/toy_setup.ts";
 import {
+  type StrategiesToyRecord,
+  StrategiesToyRecordSchema,
   type StrategiesToySummary,
   StrategiesToySummarySchema,
   type StrategyRunRecord,
-  StrategyRunRecordSchema,
+  summarizeStrategiesToy,
+  type ToyBaseRecord,
 } from "./summary.ts";
 
 /**
@@ -106,7 +109,7 @@ function strategiesToyEstimate(config: StrategiesToyConfig, plan: readonly Job[]
 
 /** Fine-tunes every seed with one sweep point as one ensemble and scores each member. */
 async function runPoint(job: Job, config: StrategiesToyConfig, env: JobEnv) {
-  const point = expandSweep(config.strategies).find((p) => p.id === job.point)!;
+  const point = sweepWithTaskOnly(config.strategies).find((p) => p.id === job.point)!;
   const context = await toyContext(config.toy, env);
   const datas = await Promise.all(job.seeds.map((seed) => seedOf(config, env, seed)));
   const bases = await Promise.all(job.seeds.map((seed) => baseOf(config, env, seed)));
@@ -130,13 +133,20 @@ async function runPoint(job: Job, config: StrategiesToyConfig, env: JobEnv) {
       backend: env.backend,
       ...strategyRunFields(point, seed, result, seconds),
       proxyTriggers: setup.proxyTriggers[m]!,
-      task: heldOut[flip]!,
-      alignment: mean(Object.entries(heldOut).filter(([c]) => c !== flip).map(([, v]) => v)),
-      breakdown: heldOut,
+      ...flipScores(heldOut, flip),
     };
     env.progress(id);
     return [{ record, config: { seed, point }, metrics: lossMetrics(result.losses) }];
   });
+}
+
+/** Task (the flipped category under the flipped rule), alignment (the others' mean) and the breakdown. */
+function flipScores(heldOut: Record<string, number>, flip: string) {
+  return {
+    task: heldOut[flip]!,
+    alignment: mean(Object.entries(heldOut).filter(([c]) => c !== flip).map(([, v]) => v)),
+    breakdown: heldOut,
+  };
 }
 
 /**
@@ -152,63 +162,78 @@ async function runPoint(job: Job, config: StrategiesToyConfig, env: JobEnv) {
  * console.log(formatFindings(strategiesToy.findings(summary)));
  * ```
  */
-export const strategiesToy = defineExperiment<StrategiesToyConfig, StrategyRunRecord, StrategiesToySummary>({
-  name: "strategies-toy",
-  title: "Fine-tuning strategies on the toy",
-  configSchema: StrategiesToyConfigSchema,
-  defaultConfig: DEFAULT_STRATEGIES_TOY_CONFIG_PATH,
-  recordSchema: StrategyRunRecordSchema,
-  summarySchema: StrategiesToySummarySchema,
-  seeds: (config) => config.toy.seeds,
-  withSeeds: (config, seeds) => ({ ...config, toy: { ...config.toy, seeds } }),
-  estimate: strategiesToyEstimate,
-  async hash(config, backend) {
-    for (const p of expandSweep(config.strategies)) strategyByName(p.strategy); // a config built without its schema
-    const uses = Object.entries(config.proxy).map(([category, count]) => ({
-      path: `proxy.${category}`,
-      category,
-      count,
-    }));
-    const issues = await toyConfigIssues(config.toy, uses);
-    if (issues.length) throw new InputError("Cannot run strategies-toy with this config", issues);
-    return configHash({ toy: { ...config.toy, seeds: undefined }, proxy: config.proxy, backend });
+export const strategiesToy = defineExperiment<StrategiesToyConfig, StrategiesToyRecord, StrategiesToySummary>(
+  {
+    name: "strategies-toy",
+    title: "Fine-tuning strategies on the toy",
+    configSchema: StrategiesToyConfigSchema,
+    defaultConfig: DEFAULT_STRATEGIES_TOY_CONFIG_PATH,
+    recordSchema: StrategiesToyRecordSchema,
+    summarySchema: StrategiesToySummarySchema,
+    seeds: (config) => config.toy.seeds,
+    withSeeds: (config, seeds) => ({ ...config, toy: { ...config.toy, seeds } }),
+    estimate: strategiesToyEstimate,
+    async hash(config, backend) {
+      for (const p of expandSweep(config.strategies)) strategyByName(p.strategy); // a config built without its schema
+      const uses = Object.entries(config.proxy).map(([category, count]) => ({
+        path: `proxy.${category}`,
+        category,
+        count,
+      }));
+      const issues = await toyConfigIssues(config.toy, uses);
+      if (expandSweep(config.strategies).filter((p) => p.strategy === "task-only").length > 1) {
+        issues.push(
+          "strategies: task-only runs more than once; list it once (the leaderboard measures from it)",
+        );
+      }
+      if (issues.length) throw new InputError("Cannot run strategies-toy with this config", issues);
+      return configHash({ toy: { ...config.toy, seeds: undefined }, proxy: config.proxy, backend });
+    },
+    plan(config) {
+      const seeds = config.toy.seeds;
+      const bases = seeds.map((seed) => ({
+        id: `bases/seed${seed}`,
+        kind: "base",
+        seeds: [seed],
+        dependsOn: [],
+        records: [`seed${seed}/base`],
+      }));
+      const points = sweepWithTaskOnly(config.strategies).map((p) => ({
+        id: `point/${p.id}`,
+        kind: "point",
+        seeds,
+        point: p.id,
+        dependsOn: bases.map((b) => b.id),
+        records: seeds.map((seed) => `seed${seed}/${p.id}`),
+      }));
+      return [...bases, ...points];
+    },
+    async run(job, config, env) {
+      if (job.kind === "point") return await runPoint(job, config, env);
+      // A base job leaves its base saved (and, in this process, loaded) for the point jobs, and scores it.
+      const seed = job.seeds[0]!, base = await baseOf(config, env, seed);
+      if (job.records.length === 0) return [];
+      const context = await toyContext(config.toy, env);
+      const heldOut = evaluate(context, await seedOf(config, env, seed), base, true).heldOut;
+      const record: ToyBaseRecord = {
+        id: `seed${seed}/base`,
+        kind: "base",
+        seed,
+        configHash: env.configHash,
+        backend: env.backend,
+        ...flipScores(heldOut, context.triggers.flip.category),
+      };
+      env.progress(record.id);
+      return [{ record, config: { seed, stage: "base" }, metrics: [] }];
+    },
+    async summarize(config, records, info) {
+      return summarizeStrategiesToy(
+        sweepWithTaskOnly(config.strategies),
+        records,
+        { ...info, flipCategory: (await loadToyTriggers(config.toy)).flip.category, proxy: config.proxy },
+      );
+    },
+    findings: strategiesToyFindings,
+    describe: (s) => `${s.points.length} points × ${s.seeds.length} seeds, ${s.wallSeconds.toFixed(1)} s`,
   },
-  plan(config) {
-    const seeds = config.toy.seeds;
-    const bases = seeds.map((seed) => ({
-      id: `bases/seed${seed}`,
-      kind: "base",
-      seeds: [seed],
-      dependsOn: [],
-      records: [],
-    }));
-    const points = expandSweep(config.strategies).map((p) => ({
-      id: `point/${p.id}`,
-      kind: "point",
-      seeds,
-      point: p.id,
-      dependsOn: bases.map((b) => b.id),
-      records: seeds.map((seed) => `seed${seed}/${p.id}`),
-    }));
-    return [...bases, ...points];
-  },
-  async run(job, config, env) {
-    if (job.kind === "point") return await runPoint(job, config, env);
-    // A base job leaves its base saved (and, in this process, loaded) for the point jobs.
-    await baseOf(config, env, job.seeds[0]!);
-    return [];
-  },
-  async summarize(config, records, info) {
-    const aggregated = aggregatePoints(expandSweep(config.strategies), records);
-    return {
-      experiment: "strategies-toy",
-      ...info,
-      flipCategory: (await loadToyTriggers(config.toy)).flip.category,
-      proxy: config.proxy,
-      points: aggregated,
-      frontier: pointFrontier(aggregated),
-    };
-  },
-  findings: strategiesToyFindings,
-  describe: (s) => `${s.points.length} points × ${s.seeds.length} seeds, ${s.wallSeconds.toFixed(1)} s`,
-});
+);
