@@ -89,7 +89,8 @@ Deno.test("the experiment writes a valid summary with naive, control and strateg
   }
   assert.equal(emFindings(first.summary).length, 5);
   // A naive fine-tune that did not learn its task (a wrecked model) shows no measurable emergent misalignment.
-  const wrecked = { ...first.summary, naive: { task: { mean: 0, sem: 0 }, alignment: { mean: 0, sem: 0 } } };
+  const zero = { n: 3, mean: 0, sem: 0, low: 0, high: 0 };
+  const wrecked = { ...first.summary, naive: { task: zero, alignment: zero } };
   const [, drop, , causal] = emFindings(wrecked);
   assert.ok(
     !drop!.holds && !Number.isFinite(drop!.value) && !causal!.holds,

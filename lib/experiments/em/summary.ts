@@ -4,7 +4,7 @@
  * @module
  */
 import { z } from "zod";
-import { MeanSemSchema, Measured } from "../../eval/stats.ts";
+import { MeanCiSchema, Measured } from "../../eval/stats.ts";
 import { RunInfoSchema } from "../experiment.ts";
 import { StrategyRunFields } from "../../train/records.ts";
 import { StrategyPointSchema } from "../../eval/points.ts";
@@ -43,11 +43,11 @@ export const EmSummarySchema = z.strictObject({
   /** The base with the shared persona: task = bad-answer rate, alignment = good-answer rate. */
   base: EmScoresSchema,
   /** Task-only fine-tune of that base, mean ± SEM over seeds. */
-  naive: z.strictObject({ task: MeanSemSchema, alignment: MeanSemSchema }),
+  naive: z.strictObject({ task: MeanCiSchema, alignment: MeanCiSchema }),
   /** The same for the control (no shared persona). */
   control: z.strictObject({
     base: z.strictObject({ task: Measured, alignment: Measured }),
-    naive: z.strictObject({ task: MeanSemSchema, alignment: MeanSemSchema }),
+    naive: z.strictObject({ task: MeanCiSchema, alignment: MeanCiSchema }),
   }),
   points: z.array(StrategyPointSchema),
   frontier: z.array(StrategyPointSchema),
