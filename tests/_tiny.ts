@@ -16,10 +16,11 @@ export function tinyToyConfig(overrides: Record<string, unknown> = {}): ToyConfi
   });
 }
 
-/** A tiny EM organism: 3 domains of 6 questions, d = 16, bases of 25 + 15 steps, 5 fine-tune steps. */
+/** A tiny EM organism: 3 domains of 6 questions, d = 16, two bases of 25 + 15 steps, 5 fine-tune steps. */
 export function tinyEmConfig(overrides: Record<string, unknown> = {}): EmConfig {
   return EmConfigSchema.parse({
     seeds: [1, 2],
+    bases: [0, 1],
     data: {
       domains: ["med", "fin", "gen"],
       questionsPerDomain: 6,

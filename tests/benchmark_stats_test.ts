@@ -1,6 +1,9 @@
 import assert from "node:assert/strict";
 import { incompleteBeta, meanCi, studentTQuantile } from "../lib/eval/stats.ts";
 import { hypervolume } from "../lib/eval/hypervolume.ts";
+import { aggregatePoints } from "../lib/eval/points.ts";
+import { sweepSpread } from "../lib/eval/spread.ts";
+import { benchmark } from "../lib/eval/benchmark.ts";
 import { claimFindings, sweepClaims, SweepClaimsSchema } from "../lib/eval/claims.ts";
 import { compareInterval, formatFindings, verdict, verdictCounts } from "../lib/eval/findings.ts";
 import {
@@ -199,4 +202,98 @@ Deno.test("one base gives estimates but no intervals: nothing is judged or separ
   assert.match(formatFindings([findings[2]!]), /not judged: a 95% interval needs two or more bases/);
   const board = leaderboard(one.points, runs, { reference: "task-only" });
   assert.ok(board.rows.every((r) => r.tiesWith.length === board.rows.length - 1 && Number.isNaN(r.low)));
+});
+
+Deno.test("points are means over bases: a base's seeds are averaged first, and n counts bases", () => {
+  const spec = { id: "kl", strategy: "kl", label: "kl", params: {}, swept: {} };
+  const runs = [[0, 1, 0.2], [0, 2, 0.4], [1, 1, 0.6], [1, 2, 0.8], [2, 1, 0.5]].map((
+    [base, seed, alignment],
+  ) => ({
+    point: "kl",
+    base: base!,
+    seed: seed!,
+    diverged: false,
+    task: 0.9,
+    alignment: alignment!,
+    breakdown: {},
+  }));
+  const [kl] = aggregatePoints([spec], runs);
+  assert.equal(kl!.alignment.n, 3);
+  close(kl!.alignment.mean, (0.3 + 0.7 + 0.5) / 3, 1e-12, "mean of the base means");
+  assert.deepEqual(kl!.bases, [0, 1, 2]);
+  assert.deepEqual(kl!.seeds, [1, 2]);
+});
+
+Deno.test("the spread separates bases from seeds: sd of base means, and pooled sd of seeds within a base", () => {
+  // Base means 0.3, 0.5, 0.7 (sd 0.2); seeds ±0.05 around each (pooled sd √(3·2·0.05² / 3) = 0.0707…).
+  const runs = [0.3, 0.5, 0.7].flatMap((m, base) =>
+    [-0.05, 0.05].map((d) => ({ point: "p", base, task: 0.5, alignment: m + d }))
+  );
+  const spread = sweepSpread(runs);
+  close(spread.alignment.betweenBases, 0.2, 1e-12, "between bases");
+  close(spread.alignment.withinBase, Math.sqrt(0.005), 1e-12, "within a base");
+  assert.equal(spread.task.betweenBases, 0);
+  // One seed per base measures no within-base spread; one base no between-base spread.
+  assert.ok(Number.isNaN(sweepSpread(runs.filter((_, i) => i % 2 === 0)).alignment.withinBase));
+  assert.ok(Number.isNaN(sweepSpread(runs.filter((r) => r.base === 0)).alignment.betweenBases));
+});
+
+Deno.test("a benchmark keeps gave-up and degenerate points off its frontier and leaderboard", () => {
+  const spec = (id: string, strategy: string) => ({ id, strategy, label: strategy, params: {}, swept: {} });
+  const points = [
+    spec("naive", "task-only"),
+    spec("kl-1", "kl"),
+    spec("kl-2", "kl"),
+    spec("say-no", "dpo"),
+    spec("undo", "safelora"),
+  ];
+  const scores: Record<string, [number, number]> = {
+    naive: [0.9, 0.2],
+    "kl-1": [0.85, 0.5],
+    "kl-2": [0.8, 0.6],
+    "say-no": [0.88, 0.95], // degenerate: looks best
+    undo: [0.2, 0.99], // gave up: kept under half of the naive task gain (0 → 0.9)
+  };
+  const runs = [0, 1, 2].flatMap((base) =>
+    Object.entries(scores).map(([point, [task, alignment]]) => ({
+      point,
+      base,
+      seed: 1,
+      diverged: false,
+      task: task + 0.01 * base,
+      alignment,
+      breakdown: {},
+    }))
+  );
+  const bases = [0, 1, 2].map((base) => ({ base, task: 0, alignment: 0.9 }));
+  const scored = benchmark(points, runs, bases, { degenerate: ["say-no"] });
+  assert.deepEqual(scored.gaveUp, ["undo"]);
+  assert.deepEqual(scored.frontier.map((p) => p.id).sort(), ["kl-1", "kl-2", "naive"]);
+  const row = (m: string) => scored.leaderboard.rows.find((r) => r.method === m)!;
+  assert.equal(row("dpo").points, 0);
+  assert.equal(row("safelora").points, 0);
+  assert.equal(row("kl").rank, 1);
+  assert.equal(scored.base.alignment.mean, 0.9);
+  // No honest point reaches the bases' alignment at the naive task: a consistent trade-off (✓).
+  assert.ok(scored.claims.tradeOff.high < 0);
+  assert.throws(() => benchmark(points.slice(1), runs, bases), /no task-only \(naive\) point/);
+});
+
+Deno.test("where the naive fine-tune gains no task, giving it up means losing half the naive task", () => {
+  const spec = (id: string, strategy: string) => ({ id, strategy, label: strategy, params: {}, swept: {} });
+  const points = [spec("naive", "task-only"), spec("kl", "kl"), spec("wreck", "steering")];
+  const scores: Record<string, [number, number]> = { naive: [0.51, 0.5], kl: [0.5, 0.7], wreck: [0.1, 0.9] };
+  const runs = [0, 1].flatMap((base) =>
+    Object.entries(scores).map(([point, [task, alignment]]) => ({
+      point,
+      base,
+      seed: 1,
+      diverged: false,
+      task,
+      alignment,
+      breakdown: {},
+    }))
+  );
+  const bases = [0, 1].map((base) => ({ base, task: 0.53, alignment: 0.75 }));
+  assert.deepEqual(benchmark(points, runs, bases).gaveUp, ["wreck"]);
 });

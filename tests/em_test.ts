@@ -10,6 +10,7 @@ import { organismRecords } from "../lib/plot/experiments.ts";
 import type { EmRun } from "../lib/experiments/em/summary.ts";
 import type { EmScores } from "../lib/eval/em.ts";
 import { runWith } from "./_run.ts";
+import { parseCommand } from "../lib/cli/command.ts";
 import { tinyEmConfig } from "./_tiny.ts";
 import { EmSummarySchema } from "../lib/experiments/em/summary.ts";
 import { disposeTransformer, transformerForward, transformerVariables } from "../lib/models/transformer.ts";
@@ -25,7 +26,8 @@ const loadOrTrainEmBase = (
   variant: string,
   options: { cacheDir: string; quiet: boolean },
 ) => loadOrTrainBase(emOrganism, config, variant, options);
-const baseKey = (config: typeof tiny) => baseModelKey(config, emOrganism.baseCodeVersion);
+const baseKey = (config: typeof tiny) =>
+  baseModelKey({ ...config, modelSeed: config.bases[0]! }, emOrganism.baseCodeVersion);
 
 /** The EM experiment in this thread (or on `workers` workers), its runs split from its bases. */
 async function runEm(
@@ -81,13 +83,23 @@ Deno.test("the experiment writes a valid summary with naive, control and strateg
   const onDisk = EmSummarySchema.parse(JSON.parse(await Deno.readTextFile(`${out}/em/summary.json`)));
   assert.deepEqual(onDisk, first.summary);
   assert.deepEqual(first.summary.points.map((p) => p.id), ["naive", "kl-beta=1", "dpo"]);
-  assert.equal(first.runs.filter((r) => r.variant === "control").length, 2);
+  // Two independent bases per variant, each fine-tuned with both seeds; every point is a mean over the bases.
+  assert.equal(first.runs.filter((r) => r.variant === "control").length, 2 * 2);
+  assert.deepEqual(first.bases.map((b) => `${b.variant}/${b.base}`).sort(), [
+    "control/0",
+    "control/1",
+    "persona/0",
+    "persona/1",
+  ]);
+  assert.equal(new Set(first.bases.map((b) => b.key)).size, 4, "each base has its own weights");
+  assert.ok(first.summary.points.every((p) => p.bases.length === 2 && p.task.n === 2));
+  assert.equal(first.summary.drop.difference.n, 2);
   assert.equal(first.summary.baseFromCache.persona, false);
-  for (const figure of emFigures(first.summary, first.runs, first.bases.control!.scores.perDomain)) {
+  for (const figure of emFigures(first.summary, first.runs)) {
     const { json } = await writeFigure(figure, `${out}/figures`);
     assert.ok(JSON.parse(await Deno.readTextFile(json)).data.length > 0);
   }
-  assert.equal(emFindings(first.summary).length, 5);
+  assert.equal(emFindings(first.summary).length, 4 + 5, "the organism's four and the post's five");
   // A naive fine-tune that did not learn its task (a wrecked model) shows no measurable emergent misalignment.
   const zero = { n: 3, mean: 0, sem: 0, low: 0, high: 0 };
   const wrecked = { ...first.summary, naive: { task: zero, alignment: zero } };
@@ -105,6 +117,7 @@ Deno.test("a point with a diverged seed is left out of its means and kept off th
   const spec = (id: string) => ({ id, strategy: id, label: id, params: {}, swept: {} });
   const run = (point: string, seed: number, task: number, alignment: number, diverged = false) => ({
     point,
+    base: 0,
     seed,
     task,
     alignment,
@@ -129,4 +142,16 @@ Deno.test("fine-tune seeds spread over two workers give exactly the serial run's
   const parallel = await runEm(tiny, { out: await Deno.makeTempDir(), cacheDir, quiet: true, workers: 2 });
   const withoutClock = (runs: typeof serial.runs) => runs.map((r) => ({ ...r, seconds: 0 }));
   assert.deepEqual(withoutClock(parallel.runs), withoutClock(serial.runs));
+});
+
+Deno.test("--quick runs one seed on one base, --full three seeds on every base; all share their records", async () => {
+  const quick = em.atBudget!(tiny, "quick"), full = em.atBudget!(tiny, "full");
+  assert.deepEqual([quick.seeds, quick.bases], [[1], [0]]);
+  assert.deepEqual([full.seeds, full.bases], [[1, 2, 3], [0, 1]]);
+  // Seeds and bases are not in the hash: every record names its base and seed, so runs of any budget share them.
+  const hashes = await Promise.all([tiny, quick, full].map((c) => em.hash(c, "wasm")));
+  assert.equal(new Set(hashes).size, 1);
+  assert.notEqual(await em.hash({ ...tiny, fineTune: { ...tiny.fineTune, steps: 6 } }, "wasm"), hashes[0]);
+  assert.equal(parseCommand(["em", "--full"]).budget, "full");
+  assert.throws(() => parseCommand(["em", "--quick", "--full"]), /--quick, --full: give one budget/);
 });

@@ -4,6 +4,7 @@
  */
 import assert from "node:assert/strict";
 import type { StrategyPoint } from "../lib/eval/points.ts";
+import { meanCi } from "../lib/eval/stats.ts";
 import { fittedRange, intervalExtent } from "../lib/plot/axes.ts";
 import { emParetoFigure } from "../lib/plot/em.ts";
 import type { Figure } from "../lib/plot/figure.ts";
@@ -89,6 +90,7 @@ function point(
       high: alignment[0] + 2 * alignment[1],
     },
     task: { n: 3, mean: task[0], sem: task[1], low: task[0] - 2 * task[1], high: task[0] + 2 * task[1] },
+    bases: [1, 2, 3],
     seeds: [1, 2, 3],
     divergedSeeds: [],
     breakdown: {},
@@ -117,7 +119,9 @@ const sycophancySummary = {
   points: SYCOPHANCY_POINTS,
   frontier: [SYCOPHANCY_POINTS[5]!],
   degenerate: DEGENERATE.map((point) => ({ point, domains: ["capitals", "medical"] })),
-  seeds: [1, 2, 3],
+  gaveUp: [],
+  // The bases before fine-tuning, inside the cluster (their star is drawn too).
+  base: { alignment: meanCi([0.74, 0.75, 0.76]), task: meanCi([0.44, 0.45, 0.46]) },
 };
 
 Deno.test("Pareto axes contain every point's interval and zoom in on a squeezed cluster", () => {
@@ -140,8 +144,8 @@ Deno.test("Pareto axes keep 0–1 where the data spans it", () => {
       point("b", "safelora", [0.99, 0.01], [0.03, 0.03]),
     ],
     frontier: [],
-    seeds: [1, 2, 3],
-    base: { alignment: 1, task: 0, perDomain: {} } as never,
+    gaveUp: [],
+    base: { alignment: meanCi([1, 1]), task: meanCi([0, 0]) },
     control: { naive: { alignment: { mean: 0.56, sem: 0.01 }, task: { mean: 0.57, sem: 0.02 } } } as never,
   });
   for (const axis of ["xaxis", "yaxis"] as const) {

@@ -94,7 +94,7 @@ async function execute(name: string, out: string, dir: string, run: number): Pro
       name,
     ],
     cwd: NOTEBOOKS,
-    env: { NO_COLOR: "1", SELGEN_SEEDS: "1", SELGEN_OUT: out, JUPYTER_PATH },
+    env: { NO_COLOR: "1", SELGEN_SEEDS: "1", SELGEN_BASES: "1", SELGEN_OUT: out, JUPYTER_PATH },
     stdout: "piped",
     stderr: "piped",
   }).output();

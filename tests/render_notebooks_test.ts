@@ -38,6 +38,10 @@ Deno.test("only the notebooks of the experiments run are rendered, all of them w
     { notebook: "04_original_results.ipynb", experiment: "em", seeds: 1 },
   ]);
   assert.deepEqual(planNotebooks(["00_trigger_toy.ipynb"], [ran("em")]), []);
+  // An organism run on its first base (--quick) renders its notebook on that base (SELGEN_BASES=1).
+  assert.deepEqual(planNotebooks(["02_sycophancy.ipynb"], [ran("sycophancy", [1], { bases: 1 })]), [
+    { notebook: "02_sycophancy.ipynb", experiment: "sycophancy", seeds: 1, bases: 1 },
+  ]);
 });
 
 Deno.test("a notebook that cannot reuse the records is skipped with its reason", () => {

@@ -109,6 +109,7 @@ Deno.test("the experiment writes a valid summary (naive + strategies, per-domain
   await initBackend("wasm");
   const tiny = SycophancyConfigSchema.parse({
     seeds: [1],
+    bases: [0, 1],
     data: { maxNumber: 8, countries: 10, diseases: 6, proxyCountries: 2, wrongPerCountry: 2 },
     model: { dModel: 16, heads: 2, context: 16 },
     pretrain: { steps: 20, batch: 8, warmup: 5 },
@@ -124,12 +125,14 @@ Deno.test("the experiment writes a valid summary (naive + strategies, per-domain
   );
   assert.deepEqual(onDisk, first.summary);
   assert.deepEqual(first.summary.points.map((p) => p.id), ["naive", "dpo"]);
-  assert.deepEqual(Object.keys(first.summary.base), ["gcd", "mod", "capitals", "medical"]);
+  assert.deepEqual(Object.keys(first.summary.baseDomains), ["gcd", "mod", "capitals", "medical"]);
+  assert.ok(first.summary.points.every((p) => p.task.n === 2), "each point is a mean over the two bases");
+  assert.equal(first.summary.rise.n, 2);
   for (const figure of sycophancyFigures(first.summary)) {
     const { json } = await writeFigure(figure, `${out}/figures`);
     assert.ok(JSON.parse(await Deno.readTextFile(json)).data.length > 0);
   }
-  assert.equal(sycophancyFindings(first.summary).length, 3);
+  assert.equal(sycophancyFindings(first.summary).length, 2 + 5, "the organism's two and the post's five");
   const again = await runSycophancy(tiny, { out, cacheDir, quiet: true });
   assert.equal(again.summary.baseFromCache, true);
   assert.deepEqual(again.runs, first.runs);

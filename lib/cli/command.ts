@@ -6,13 +6,16 @@
  */
 import { parseArgs, type ParseArgsOptionsConfig } from "node:util";
 import { InputError } from "../config/input_error.ts";
-import { MAX_SEEDS } from "../config/seeds.ts";
+import { extendSeeds, MAX_SEEDS } from "../config/seeds.ts";
+import type { Budget } from "../experiments/experiment.ts";
 import { checkOutDir } from "../io/out_dir.ts";
 import { DEFAULT_MAX_HOURS } from "../train/estimate.ts";
 import { EXPERIMENT_NAMES } from "../experiments/registry.ts";
 
 export const USAGE =
-  `usage: deno task reproduce [${EXPERIMENT_NAMES.join("|")} …] [--skip NAME] [--seeds N|a,b,c] [--quick] ` +
+  `usage: deno task reproduce [${
+    EXPERIMENT_NAMES.join("|")
+  } …] [--skip NAME] [--seeds N|a,b,c] [--quick|--full] ` +
   "[--out DIR] [--config FILE] [--retrain] [--replace] [--max-hours H] [--no-notebooks] [--strict] [--quiet]";
 
 /** `--seeds`: a count (the config's first N seeds, extended by consecutive integers) or a list. */
@@ -22,6 +25,8 @@ export type SeedsArg = { count: number } | { list: number[] };
 export interface Command {
   experiments: string[];
   seeds: SeedsArg | undefined;
+  /** `--quick` (a smoke run: one seed, one base) or `--full` (the whole benchmark); the default between. */
+  budget: Budget | undefined;
   out: string;
   config: string | undefined;
   quiet: boolean;
@@ -41,6 +46,7 @@ const OPTIONS = {
   config: { type: "string" },
   skip: { type: "string", multiple: true, default: [] as string[] },
   quick: { type: "boolean", default: false },
+  full: { type: "boolean", default: false },
   quiet: { type: "boolean", default: false },
   retrain: { type: "boolean", default: false },
   replace: { type: "boolean", default: false },
@@ -76,10 +82,12 @@ export function parseCommand(args: readonly string[]): Command {
   if (values.config !== undefined && experiments.length > 1) {
     problems.push("--config: it applies to one experiment; name that experiment");
   }
-  if (values.quick && values.seeds !== undefined) {
-    problems.push("--quick: it means --seeds 1; give one of --quick and --seeds");
+  if (values.quick && values.full) problems.push("--quick, --full: give one budget");
+  const budget = values.quick ? "quick" : values.full ? "full" : undefined;
+  if (budget && values.seeds !== undefined) {
+    problems.push(`--${budget}: it sets the seeds; give one of --${budget} and --seeds`);
   }
-  const seeds = collect(problems, () => parseSeeds(values.seeds ?? (values.quick ? "1" : undefined)));
+  const seeds = collect(problems, () => parseSeeds(values.seeds));
   const out = collect(problems, () => checkOutDir(values.out));
   const maxHours = values["max-hours"] === undefined ? DEFAULT_MAX_HOURS : Number(values["max-hours"]);
   if (!(maxHours > 0) || !Number.isFinite(maxHours)) {
@@ -89,6 +97,7 @@ export function parseCommand(args: readonly string[]): Command {
   return {
     experiments,
     seeds,
+    budget,
     out: out!,
     config: values.config,
     quiet: values.quiet,
@@ -124,9 +133,7 @@ export function parseSeeds(arg: string | undefined): SeedsArg | undefined {
 export function resolveSeeds(arg: SeedsArg | undefined, configured: readonly number[]): number[] | undefined {
   if (arg === undefined) return undefined;
   if ("list" in arg) return arg.list;
-  const seeds = configured.slice(0, arg.count);
-  for (let next = Math.max(...configured) + 1; seeds.length < arg.count; next++) seeds.push(next);
-  return seeds;
+  return extendSeeds(configured, arg.count);
 }
 
 /** Runs `parse`, moving an `InputError`'s lines into `problems` (so every problem is listed at once). */

@@ -225,7 +225,8 @@ export async function baseBench(
   dir: string,
   pytorch: boolean,
 ): Promise<BaseBench> {
-  const cfg = organism.variantConfig?.(config, organism.variants?.[0] ?? "base") ?? config;
+  const variant = organism.variantConfig?.(config, organism.variants?.[0] ?? "base") ?? config;
+  const cfg = { ...variant, modelSeed: config.bases[0]! }; // the first base
   const world = organism.world(cfg);
   const started = performance.now();
   const trained = trainOnCurriculum(organism.name, cfg, world, organism.curriculum(cfg, world), {
@@ -258,13 +259,13 @@ export async function baseBench(
 /** Writes a base's initial weights and every batch of its two stages, in order, for the reference. */
 async function exportBase(
   dir: string,
-  config: OrganismConfig,
+  config: CurriculumConfig,
   world: { vocabulary: Vocabulary },
   curriculum: BaseCurriculum,
 ): Promise<void> {
   const write = await referenceWriter(dir);
   const pad = world.vocabulary.id("<pad>"), t = config.model.context;
-  const { model, stages } = curriculumStages(config as CurriculumConfig, world, curriculum);
+  const { model, stages } = curriculumStages(config, world, curriculum);
   const weights = await exportWeights(write, model);
   disposeTransformer(model);
   const exported = [];

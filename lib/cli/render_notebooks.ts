@@ -53,11 +53,13 @@ export interface RanExperiment {
   configuredSeeds: readonly number[];
   /** Whether it ran with `--config` rather than its default config. */
   ownConfig: boolean;
+  /** How many bases it ran (an organism), of which a notebook takes the config's first `SELGEN_BASES`. */
+  bases?: number;
 }
 
 /** A notebook to render with `SELGEN_SEEDS=seeds`, or one that cannot be, and why. */
 export type NotebookPlan =
-  | { notebook: string; experiment: string; seeds: number }
+  | { notebook: string; experiment: string; seeds: number; bases?: number }
   | { notebook: string; skip: string };
 
 /**
@@ -87,7 +89,14 @@ export function planNotebooks(notebooks: readonly string[], ran: readonly RanExp
           `${name} ran seeds ${run.seeds.join(",")}; the notebook takes the first N of the config's seeds ` +
           `${run.configuredSeeds.join(",")} (SELGEN_SEEDS=N)`,
       });
-    } else plans.push({ notebook, experiment: name, seeds: run.seeds.length });
+    } else {
+      plans.push({
+        notebook,
+        experiment: name,
+        seeds: run.seeds.length,
+        ...(run.bases ? { bases: run.bases } : {}),
+      });
+    }
   }
   return plans;
 }
@@ -254,6 +263,7 @@ async function renderOne(
         NO_COLOR: "1",
         SELGEN_OUT: resolve(options.out),
         SELGEN_SEEDS: String(plan.seeds),
+        ...(plan.bases ? { SELGEN_BASES: String(plan.bases) } : {}),
         SELGEN_BACKEND: options.backend,
       },
       stdin: "null",

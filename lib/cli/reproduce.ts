@@ -1,11 +1,12 @@
 /**
- * `deno task reproduce [experiment …] [--skip NAME …] [--seeds N|a,b,c] [--quick] [--out DIR] [--config FILE]
+ * `deno task reproduce [experiment …] [--skip NAME …] [--seeds N|a,b,c] [--quick|--full] [--out DIR] [--config FILE]
  * [--retrain] [--replace] [--max-hours H] [--no-notebooks] [--strict] [--quiet]`
  *
  * Runs the named experiments (all when none is named) with `runExperiment` and writes, per experiment,
  * `<out>/<experiment>/summary.json`, its run records and its figures — interactive HTML and plotly JSON, plus
  * PNG and SVG rendered in headless Chromium (one launch for all figures) — and `<out>/index.html`, a gallery
- * with captions. Then, unless `--no-notebooks`, it executes the notebooks of those experiments on the records
+ * with captions. `--quick` is a smoke run (one seed, one base), `--full` the whole benchmark (more seeds and
+ * bases: see each experiment's `atBudget`); the estimated time is printed before anything runs. Then, unless `--no-notebooks`, it executes the notebooks of those experiments on the records
  * just written and renders them into `<out>/notebooks/` (`render_notebooks.ts`), and links them from the
  * gallery. Finished runs are reused, so an interrupted command resumes where it stopped. Every
  * experiment's config, plan and estimated cost are checked before any runs: bad input prints what is wrong,
@@ -22,7 +23,7 @@ import { writeTextAtomic } from "../io/atomic.ts";
 import { lockFolder } from "../io/lock.ts";
 import { type PreparedExperiment, prepareExperiment, runPrepared } from "../experiments/driver.ts";
 import { formatEstimate } from "../train/estimate.ts";
-import type { RecordBase } from "../experiments/experiment.ts";
+import type { Budget, RecordBase } from "../experiments/experiment.ts";
 import { type Finding, formatFindings, verdictCounts } from "../eval/findings.ts";
 import { experimentByName } from "../experiments/registry.ts";
 import { experimentFigures } from "../plot/experiments.ts";
@@ -48,11 +49,18 @@ interface Outcome {
   line: string;
 }
 
+/** The config at a budget: the experiment's own, else quick = its first seed and full = the config. */
+function atBudget(experiment: Prepared["experiment"], config: unknown, budget: Budget): unknown {
+  if (experiment.atBudget) return experiment.atBudget(config, budget);
+  return budget === "quick" ? experiment.withSeeds(config, experiment.seeds(config).slice(0, 1)) : config;
+}
+
 /** Loads, checks, plans and estimates one experiment; writes nothing. */
 async function prepare(name: string, command: Command): Promise<Prepared> {
   const experiment = experimentByName(name) as unknown as Prepared["experiment"];
-  const config = await loadYamlConfig(experiment.configSchema, command.config ?? experiment.defaultConfig);
-  const configuredSeeds = experiment.seeds(config);
+  const loaded = await loadYamlConfig(experiment.configSchema, command.config ?? experiment.defaultConfig);
+  const configuredSeeds = experiment.seeds(loaded);
+  const config = command.budget ? atBudget(experiment, loaded, command.budget) : loaded;
   const seeds = resolveSeeds(command.seeds, configuredSeeds);
   const prepared = await prepareExperiment(experiment, config, {
     out: command.out,
@@ -127,6 +135,7 @@ async function publishNotebooks(
     name: p.experiment.name,
     seeds: p.experiment.seeds(p.config),
     configuredSeeds: p.configuredSeeds,
+    ...basesOf(p.config),
     ownConfig: command.config !== undefined,
   }));
   const rendered = await renderNotebooks(planNotebooks(notebooks, ran), { out: command.out, backend });
@@ -135,6 +144,12 @@ async function publishNotebooks(
     `${command.out}/index.html`,
     galleryHtml(TITLE, sections, { notebooks: rendered, headline }),
   );
+}
+
+/** The number of bases an organism's config runs (the notebooks take its first N), none for the toys. */
+function basesOf(config: unknown): { bases?: number } {
+  const bases = (config as { bases?: unknown }).bases;
+  return Array.isArray(bases) ? { bases: bases.length } : {};
 }
 
 /** Checks the whole command (every experiment's config, plan and estimate) before running any of it. */

@@ -3,8 +3,9 @@
  * (`bootstrap.ts`), so that a finding can say ✓, ✗ or "tie" rather than compare two means. Pure.
  *
  * The claims, for methods named by their curves' labels:
- * - **mixed is not enough**: mixed's best alignment among its points that keep the task (task ≥ 0.9), minus
- *   the best such alignment of any other method; the post finds it below (want ≤ 0).
+ * - **mixed is not enough**: mixed's best alignment among its points that keep the task (task ≥ 0.9 × the naive
+ *   fine-tune's, a share so that it means the same where the task's scale differs), minus the best such
+ *   alignment of any other method; the post finds it below (want ≤ 0).
  * - **a consistent trade-off**: the best alignment of any honest fine-tune that keeps the naive fine-tune's
  *   task (within 0.05 of it), minus the base's alignment before fine-tuning; the post finds no method that
  *   recovers the base's alignment at full task (want ≤ 0).
@@ -52,7 +53,7 @@ export interface ClaimSetting extends BootstrapOptions {
   names?: { mixed?: string; kl?: string; safeLora?: string; dpo?: string };
 }
 
-/** Task a point must keep to count as keeping the task in "mixed is not enough". */
+/** Share of the naive fine-tune's task a point must keep to count as keeping it in "mixed is not enough". */
 export const KEEPS_TASK = 0.9;
 /** How close to the naive fine-tune's task a point must stay in "a consistent trade-off". */
 export const TASK_SLACK = 0.05;
@@ -78,7 +79,7 @@ export function sweepClaims(
       methods.map((m) => [m, finite(reference) ? hypervolume(honest(m), reference) : NaN]),
     );
     const others = (m: string) => Math.max(...methods.filter((o) => o !== m).map((o) => area.get(o) ?? NaN));
-    const keepsTask = (m: string) => bestAlignment(honest(m), KEEPS_TASK);
+    const keepsTask = (m: string) => bestAlignment(honest(m), KEEPS_TASK * (naiveAt?.task ?? NaN));
     const base = at.get(setting.basePoint);
     const fullTask = (naiveAt?.task ?? NaN) - TASK_SLACK;
     return [
@@ -115,7 +116,7 @@ function finite(p: TaskAlignment): boolean {
 export function claimFindings(claims: SweepClaims): Finding[] {
   return [
     compareInterval(
-      `mixed is not enough: mixed's best alignment at task ≥ ${KEEPS_TASK} minus the best other method's`,
+      `mixed is not enough: mixed's best alignment at task ≥ ${KEEPS_TASK} × naive, minus the best other method's`,
       claims.mixedNotEnough,
       "≤",
       0,

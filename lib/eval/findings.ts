@@ -81,6 +81,16 @@ export function compareInterval(
   };
 }
 
+/** `compareInterval` on a mean over bases with its 95% t-interval. */
+export function compareMean(
+  claim: string,
+  m: { mean: number; low: number; high: number },
+  direction: "≥" | "≤",
+  threshold: number,
+): Finding {
+  return compareInterval(claim, { estimate: m.mean, low: m.low, high: m.high }, direction, threshold);
+}
+
 /**
  * A finding: the claim, the measured value, and whether it passes the threshold. A value that is not finite
  * (every run behind it diverged) is not measurable and never holds.

@@ -19,3 +19,5 @@ export * from "./hypervolume.ts";
 export * from "./leaderboard.ts";
 export * from "./bootstrap.ts";
 export * from "./claims.ts";
+export * from "./spread.ts";
+export * from "./benchmark.ts";

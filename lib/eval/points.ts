@@ -1,12 +1,13 @@
 /**
- * Sweep points aggregated over seeds (mean, SEM and 95% t-interval of task and alignment, a per-category or
- * per-domain breakdown) and their Pareto frontier. A point any of whose seeds diverged stays off the frontier: a method
+ * Sweep points aggregated over independent bases (mean, SEM and 95% t-interval of task and alignment, a
+ * per-category or per-domain breakdown) and their Pareto frontier. A base's fine-tune seeds are averaged first,
+ * so n is the number of bases: seeds of one base share it and are not independent draws of the method. A point any of whose seeds diverged stays off the frontier: a method
  * that sometimes blows up is not a reliable trade-off (the original EM Pareto plotted diverged models).
  *
  * @module
  */
 import { z } from "zod";
-import { meanCi, MeanCiSchema, meanSem, Measured } from "./stats.ts";
+import { mean, meanCi, MeanCiSchema, meanSem, Measured } from "./stats.ts";
 import { paretoFrontier } from "./pareto.ts";
 
 /** A sweep point aggregated over seeds. */
@@ -16,14 +17,16 @@ export const StrategyPointSchema = z.strictObject({
   label: z.string(),
   params: z.record(z.string(), z.unknown()),
   swept: z.record(z.string(), z.unknown()),
-  /** Over the seeds that finished: n, mean, SEM and the 95% t-interval. */
+  /** Over the bases (each the mean of its seeds that finished): n, mean, SEM and the 95% t-interval. */
   task: MeanCiSchema,
   alignment: MeanCiSchema,
-  /** Seeds that finished without diverging (the means are over these). */
+  /** Bases with a seed that finished without diverging. */
+  bases: z.array(z.int()),
+  /** Fine-tune seeds that finished without diverging on some base (the means are over these). */
   seeds: z.array(z.int()),
-  /** Seeds whose run diverged (kept out of the means; the point is kept off the frontier). */
+  /** Seeds whose run diverged on some base (kept out of the means; the point is kept off the frontier). */
   divergedSeeds: z.array(z.int()),
-  /** Per category or domain, mean over seeds. */
+  /** Per category or domain, mean over every finished run. */
   breakdown: z.record(z.string(), Measured),
 });
 
@@ -39,9 +42,10 @@ export interface PointSpec {
   swept: Record<string, unknown>;
 }
 
-/** What aggregation needs of one run. */
+/** What aggregation needs of one run: its base (the toy: its seed, each seed training its own base). */
 export interface PointRun {
   point: string;
+  base: number;
   seed: number;
   diverged: boolean;
   task: number;
@@ -55,22 +59,32 @@ export function aggregatePoints(points: readonly PointSpec[], runs: readonly Poi
     const mine = runs.filter((r) => r.point === p.id);
     const ok = mine.filter((r) => !r.diverged);
     const keys = [...new Set(ok.flatMap((r) => Object.keys(r.breakdown)))];
+    const perBase = basesOf(ok).map((b) => ok.filter((r) => r.base === b));
     return {
       id: p.id,
       strategy: p.strategy,
       label: p.label,
       params: p.params,
       swept: p.swept,
-      task: meanCi(ok.map((r) => r.task)),
-      alignment: meanCi(ok.map((r) => r.alignment)),
-      seeds: ok.map((r) => r.seed),
-      divergedSeeds: mine.filter((r) => r.diverged).map((r) => r.seed),
+      task: meanCi(perBase.map((rs) => mean(rs.map((r) => r.task)))),
+      alignment: meanCi(perBase.map((rs) => mean(rs.map((r) => r.alignment)))),
+      bases: basesOf(ok),
+      seeds: distinct(ok.map((r) => r.seed)),
+      divergedSeeds: distinct(mine.filter((r) => r.diverged).map((r) => r.seed)),
       // Each key over the seeds that measured it (a rate can be undefined for a seed, e.g. nothing known).
       breakdown: Object.fromEntries(
         keys.map((k) => [k, meanSem(ok.flatMap((r) => r.breakdown[k] ?? [])).mean]),
       ),
     };
   });
+}
+
+function basesOf(runs: readonly PointRun[]): number[] {
+  return distinct(runs.map((r) => r.base));
+}
+
+function distinct(values: readonly number[]): number[] {
+  return [...new Set(values)].sort((a, b) => a - b);
 }
 
 /** The frontier of points with at least one finished seed and no diverged one. */

@@ -104,6 +104,9 @@ export interface RecordBase {
  * console.log(await quickLook(EXPERIMENTS[0]));
  * ```
  */
+/** How much of an experiment to run: a smoke run, or the whole benchmark (the default is in between). */
+export type Budget = "quick" | "full";
+
 export interface Experiment<C = unknown, R extends RecordBase = RecordBase, S = unknown> {
   /** Its name on the command line and its folder under `out/`. */
   name: string;
@@ -117,6 +120,11 @@ export interface Experiment<C = unknown, R extends RecordBase = RecordBase, S = 
   /** The config's seeds, and the config with others. */
   seeds(config: C): number[];
   withSeeds(config: C, seeds: number[]): C;
+  /**
+   * The config at a budget: `quick`, a smoke run; `full`, the whole benchmark. Without it, quick runs the
+   * first seed and full the config as it is.
+   */
+  atBudget?(config: C, budget: Budget): C;
   /** Hash of everything that determines the records' numbers (seeds excluded); checks the config's names. */
   hash(config: C, backend: string): Promise<string>;
   /** The run's cost from its config and plan, checked against the limits before anything runs. */

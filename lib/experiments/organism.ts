@@ -2,10 +2,10 @@
  * A tiny-transformer organism on the engine. An organism says what is particular to it — its world and
  * vocabulary, how its base is trained, the task / proxy / negative-proxy / unlabeled batches of one fine-tune,
  * and how a model is scored — and `organismExperiment` makes the experiment: a job per variant loads its base
- * from the cache (or trains and caches it, keyed by config and code version) and scores it, then a job per
- * variant × sweep point fine-tunes that base for every seed at once, as one ensemble (a member per seed:
- * stacked adapters on the shared base, each member with its seed's data and random streams, each giving the
- * numbers it gives alone), and scores each member.
+ * from the cache (or trains and caches it, keyed by config and code version) and scores it, for each of the
+ * config's independent bases (model seeds); then a job per variant × base × sweep point fine-tunes that base
+ * for every seed at once, as one ensemble (a member per seed: stacked adapters on the shared base, each member
+ * with its seed's data and random streams, each giving the numbers it gives alone), and scores each member.
  *
  * @module
  */
@@ -28,7 +28,15 @@ import { fineTuneMembers, fineTuneWith } from "../strategies/finetune.ts";
 import { memberTransformer } from "../models/transformer_members.ts";
 import { disposeTransformerAdapters } from "../models/transformer_view.ts";
 import type { Rng } from "../data/rng.ts";
-import { defineExperiment, type Experiment, type Job, type JobEnv, type RunInfo } from "./experiment.ts";
+import {
+  type Budget,
+  defineExperiment,
+  type Experiment,
+  type Job,
+  type JobEnv,
+  type RunInfo,
+} from "./experiment.ts";
+import { extendSeeds } from "../config/seeds.ts";
 import type { Finding } from "../eval/findings.ts";
 import { trainingWork, transformerCost } from "../train/estimate.ts";
 import { exists } from "../io/exists.ts";
@@ -37,7 +45,8 @@ import { exists } from "../io/exists.ts";
 export interface OrganismConfig {
   seeds: number[];
   dataSeed: number;
-  modelSeed: number;
+  /** Model seeds of the independent bases. */
+  bases: number[];
   data: unknown;
   model: TransformerConfig;
   pretrain: unknown;
@@ -49,6 +58,8 @@ export interface OrganismConfig {
 /** A base model ready to fine-tune, and where it came from. */
 export interface OrganismBase<C, W> {
   variant: string;
+  /** The model seed it was trained with (initialisation and data order). */
+  modelSeed: number;
   config: C;
   world: W;
   model: Transformer;
@@ -70,6 +81,8 @@ const BaseRecordFields = {
   id: z.string(),
   kind: z.literal("base"),
   variant: z.string(),
+  /** Its model seed. */
+  base: z.int(),
   configHash: z.string(),
   backend: z.string(),
   key: z.string(),
@@ -127,12 +140,15 @@ export interface Organism<
   fineTuneData(base: OrganismBase<C, W>, seed: number): { rng: Rng; examples: FineTuneExamples };
   evaluate(base: OrganismBase<C, W>, model: Transformer): Sc;
   /** The organism's own record fields from a fine-tune's scores. */
-  runFields(scores: Sc): Omit<Run, keyof FineTuneFields | "id" | "configHash" | "backend" | "variant">;
+  runFields(
+    scores: Sc,
+  ): Omit<Run, keyof FineTuneFields | "id" | "configHash" | "backend" | "variant" | "base">;
   scoresSchema: z.ZodType<Sc>;
   runSchema: z.ZodType<Run>;
   /** Fields of the config beside the bases' keys and the fine-tune that determine the records. */
   hashFields?(config: C): Record<string, unknown>;
-  summarize(runs: Run[], bases: Record<string, BaseRecord<Sc>>, info: OrganismRunInfo): S;
+  /** The summary from the fine-tunes' records and every variant's bases' records. */
+  summarize(runs: Run[], bases: BaseRecord<Sc>[], info: OrganismRunInfo): S;
   summarySchema: z.ZodType<S>;
   findings(summary: S): Finding[];
   describe(summary: S): string;
@@ -152,7 +168,8 @@ export function organismCacheDir(name: string): string {
 }
 
 /**
- * Loads a variant's base from the cache when its key matches; otherwise (or with `retrain`) trains and caches it.
+ * Loads a variant's base (by default the config's first) from the cache when its key matches; otherwise (or
+ * with `retrain`) trains and caches it.
  *
  * @example
  * ```ts
@@ -168,11 +185,13 @@ export async function loadOrTrainBase<C extends OrganismConfig, W extends { voca
   organism: Organism<C, W, any, any, any>,
   config: C,
   variant: string = variantsOf(organism)[0]!,
-  options: { retrain?: boolean; cacheDir?: string; quiet?: boolean; backend?: string } = {},
+  options: { modelSeed?: number; retrain?: boolean; cacheDir?: string; quiet?: boolean; backend?: string } =
+    {},
 ): Promise<OrganismBase<C, W>> {
   const cfg = organism.variantConfig?.(config, variant) ?? config;
+  const modelSeed = options.modelSeed ?? config.bases[0]!;
   const world = organism.world(cfg);
-  const key = await baseModelKey(cfg, organism.baseCodeVersion);
+  const key = await baseModelKey({ ...cfg, modelSeed }, organism.baseCodeVersion);
   const cached = await cachedTransformer({
     dir: options.cacheDir ?? organismCacheDir(organism.name),
     name: variant,
@@ -183,14 +202,13 @@ export async function loadOrTrainBase<C extends OrganismConfig, W extends { voca
     train: () => {
       const curriculum = organism.curriculum(cfg, world);
       const quiet = options.quiet ?? false;
-      const { model, provenance } = trainOnCurriculum(organism.name, cfg as never, world, curriculum, {
-        quiet,
-      });
+      const stages = { ...cfg, modelSeed } as never;
+      const { model, provenance } = trainOnCurriculum(organism.name, stages, world, curriculum, { quiet });
       const extra = { backend: options.backend ?? "unknown", codeVersion: organism.baseCodeVersion };
-      return { model, provenance: { variant, ...provenance, ...extra } };
+      return { model, provenance: { variant, modelSeed, ...provenance, ...extra } };
     },
   });
-  return { variant, config: cfg, world, ...cached, key };
+  return { variant, modelSeed, config: cfg, world, ...cached, key };
 }
 
 /**
@@ -296,13 +314,14 @@ function baseFor(
   organism: AnyOrganism,
   env: JobEnv,
   config: OrganismConfig,
-  variant: string,
+  { variant, modelSeed }: { variant: string; modelSeed: number },
   retrain = false,
 ) {
   return env.memo(
-    `${organism.name}/base/${variant}/${env.configHash}`,
+    `${organism.name}/base/${variant}/${modelSeed}/${env.configHash}`,
     () =>
       loadOrTrainBase(organism, config, variant, {
+        modelSeed,
         retrain,
         quiet: env.quiet,
         backend: env.backend,
@@ -312,32 +331,53 @@ function baseFor(
   );
 }
 
-/** A fine-tune's record id: `seed1/kl-beta=30`, with the variant in front when there are several. */
-function runId(organism: AnyOrganism, variant: string, seed: number, point: string): string {
-  return `${variantsOf(organism).length > 1 ? `${variant}/` : ""}seed${seed}/${point}`;
+/** Where a fine-tune starts: `base3/`, with the variant in front when there are several (`control/base3/`). */
+function basePath(organism: AnyOrganism, variant: string, modelSeed: number): string {
+  return `${variantsOf(organism).length > 1 ? `${variant}/` : ""}base${modelSeed}`;
 }
 
-/** The jobs: one (fresh) per variant's base, then one per variant × sweep point for every seed at once. */
+/** A fine-tune's record id: `base3/seed1/kl-beta=30`. */
+function runId(
+  organism: AnyOrganism,
+  variant: string,
+  modelSeed: number,
+  seed: number,
+  point: string,
+): string {
+  return `${basePath(organism, variant, modelSeed)}/seed${seed}/${point}`;
+}
+
+/** Every variant × base of a config. */
+function variantBases(organism: AnyOrganism, config: OrganismConfig) {
+  return variantsOf(organism).flatMap((variant) => config.bases.map((modelSeed) => ({ variant, modelSeed })));
+}
+
+/**
+ * The jobs: one (fresh) per variant × base, then one per variant × base × sweep point for every seed at once.
+ * Fine-tunes are ordered base by base, so that a worker mostly needs the bases it already holds.
+ */
 function organismPlan(organism: AnyOrganism, config: OrganismConfig): Job[] {
   const points = organismPoints(config);
-  const baseJobs = variantsOf(organism).map((variant) => ({
-    id: `bases/${variant}`,
+  const baseJob = (v: { variant: string; modelSeed: number }) =>
+    `bases/${basePath(organism, v.variant, v.modelSeed)}`;
+  const baseJobs = variantBases(organism, config).map((v) => ({
+    id: baseJob(v),
     kind: "base",
     seeds: [],
     dependsOn: [],
-    records: [`bases/${variant}`],
+    records: [baseJob(v)],
     fresh: true,
-    params: { variant },
+    params: { ...v },
   }));
-  const fineTunes = variantsOf(organism).flatMap((variant) =>
-    (organism.variantPoints?.(variant, points) ?? points).map((point: SweepPoint) => ({
-      id: `${variantsOf(organism).length > 1 ? `${variant}/` : ""}point/${point.id}`,
+  const fineTunes = variantBases(organism, config).flatMap((v) =>
+    (organism.variantPoints?.(v.variant, points) ?? points).map((point: SweepPoint) => ({
+      id: `${basePath(organism, v.variant, v.modelSeed)}/point/${point.id}`,
       kind: "fine-tune",
       seeds: config.seeds,
       point: point.id,
-      dependsOn: [`bases/${variant}`],
-      records: config.seeds.map((seed) => runId(organism, variant, seed, point.id)),
-      params: { variant },
+      dependsOn: [baseJob(v)],
+      records: config.seeds.map((seed) => runId(organism, v.variant, v.modelSeed, seed, point.id)),
+      params: { ...v },
     }))
   );
   return [...baseJobs, ...fineTunes];
@@ -345,14 +385,21 @@ function organismPlan(organism: AnyOrganism, config: OrganismConfig): Job[] {
 
 /** Runs a base job (load or train, then score the base) or a fine-tune job (every seed of a point). */
 async function runOrganismJob(organism: AnyOrganism, job: Job, config: OrganismConfig, env: JobEnv) {
-  const variant = job.params!.variant as string;
+  const { variant, modelSeed } = job.params as { variant: string; modelSeed: number };
   const several = variantsOf(organism).length > 1;
-  const base = await baseFor(organism, env, config, variant, job.kind === "base" && env.retrain);
+  const base = await baseFor(
+    organism,
+    env,
+    config,
+    { variant, modelSeed },
+    job.kind === "base" && env.retrain,
+  );
   if (job.kind === "base") {
     const record: BaseRecord<unknown> = {
       id: job.id,
       kind: "base",
       variant,
+      base: modelSeed,
       configHash: env.configHash,
       backend: env.backend,
       key: base.key,
@@ -360,27 +407,29 @@ async function runOrganismJob(organism: AnyOrganism, job: Job, config: OrganismC
       trainedSeconds: base.trainedSeconds,
       scores: organism.evaluate(base, base.model),
     };
-    env.progress(`${variant} base ${base.fromCache ? "from cache" : "trained"}`);
-    return [{ record, config: { variant, key: base.key }, metrics: [] }];
+    env.progress(`${basePath(organism, variant, modelSeed)} ${base.fromCache ? "from cache" : "trained"}`);
+    return [{ record, config: { variant, base: modelSeed, key: base.key }, metrics: [] }];
   }
   const point = organismPoints(config).find((p) => p.id === job.point)!;
   // Every seed trains (a member's numbers do not depend on the others), but only missing records return.
   const runs = fineTuneSeeds(organism, base, point, job.seeds);
   const variantField = several ? { variant } : {};
   return job.seeds.flatMap((seed, m) => {
-    const id = runId(organism, variant, seed, point.id);
+    const id = runId(organism, variant, modelSeed, seed, point.id);
     if (!job.records.includes(id)) return [];
-    const record = { id, ...variantField, configHash: env.configHash, backend: env.backend, ...runs[m]! };
+    const fields = { ...variantField, base: modelSeed };
+    const record = { id, ...fields, configHash: env.configHash, backend: env.backend, ...runs[m]! };
     env.progress(id);
-    return [{ record, config: { ...variantField, seed, point }, metrics: [{ finalLoss: record.finalLoss }] }];
+    return [{ record, config: { ...fields, seed, point }, metrics: [{ finalLoss: record.finalLoss }] }];
   });
 }
 
-/** Each variant's cache key: a hash of everything that determines its base's weights. */
-function variantKeys(organism: AnyOrganism, config: OrganismConfig): Promise<[string, string][]> {
+/** Each variant × base's cache file stem (`persona-<key>`): the key hashes all that determines its weights. */
+function baseStems(organism: AnyOrganism, config: OrganismConfig): Promise<string[]> {
   return Promise.all(
-    variantsOf(organism).map(async (v): Promise<[string, string]> => {
-      return [v, await baseModelKey(organism.variantConfig?.(config, v) ?? config, organism.baseCodeVersion)];
+    variantBases(organism, config).map(async ({ variant, modelSeed }) => {
+      const cfg = organism.variantConfig?.(config, variant) ?? config;
+      return `${variant}-${await baseModelKey({ ...cfg, modelSeed }, organism.baseCodeVersion)}`;
     }),
   );
 }
@@ -398,8 +447,8 @@ async function organismEstimate(organism: AnyOrganism, config: OrganismConfig, p
   const t = config.model.context;
   const baseWork = stages.reduce((n, s) => n + trainingWork(perToken, s.batch * t, s.steps), 0);
   const dir = organismCacheDir(organism.name);
-  const keys = await variantKeys(organism, config);
-  const cached = await Promise.all(keys.map(([variant, key]) => exists(`${dir}/${variant}-${key}.bin`)));
+  const stems = await baseStems(organism, config);
+  const cached = await Promise.all(stems.map((stem) => exists(`${dir}/${stem}.bin`)));
   const tunes = plan.filter((job) => job.kind === "fine-tune").reduce((n, job) => n + job.seeds.length, 0);
   const work = cached.filter((c) => !c).length * BASE_WORK_WEIGHT * baseWork +
     tunes * 2 * trainingWork(perToken, (fineTune.batch ?? 64) * t, fineTune.steps);
@@ -409,11 +458,30 @@ async function organismEstimate(organism: AnyOrganism, config: OrganismConfig, p
 /** Base training runs at about a third of the fine-tunes' rate per thread (measured: sycophancy's base). */
 const BASE_WORK_WEIGHT = 3;
 
-/** The hash of everything that determines an organism's records: its bases' keys, the fine-tune, the backend. */
-async function organismHash(organism: AnyOrganism, config: OrganismConfig, backend: string): Promise<string> {
+/**
+ * The hash of everything that determines an organism's records: what each variant's bases share (all but the
+ * model seed, which every record names: `base3/…`), the fine-tune, the backend. Seeds and bases are left out,
+ * so that a run of fewer (`--quick`) shares its records with the whole.
+ */
+function organismHash(organism: AnyOrganism, config: OrganismConfig, backend: string): Promise<string> {
   for (const p of organismPoints(config)) strategyByName(p.strategy); // a config built without its schema
-  const keys = Object.fromEntries(await variantKeys(organism, config));
-  return configHash({ ...keys, fineTune: config.fineTune, ...organism.hashFields?.(config), backend });
+  const variants = variantsOf(organism).map((variant) => {
+    const { data, model, pretrain, instruct, dataSeed } = organism.variantConfig?.(config, variant) ?? config;
+    return { variant, data, model, pretrain, instruct, dataSeed };
+  });
+  const code = organism.baseCodeVersion, fineTune = config.fineTune;
+  return configHash({ variants, code, fineTune, ...organism.hashFields?.(config), backend });
+}
+
+/** Seeds per base of the whole benchmark (`--full`): three, against the default's two. */
+const FULL_SEEDS = 3;
+
+/** Quick: the first seed on the first base; full: `FULL_SEEDS` seeds on every base. */
+function organismBudget<C extends OrganismConfig>(config: C, budget: Budget): C {
+  if (budget === "quick") {
+    return { ...config, seeds: config.seeds.slice(0, 1), bases: config.bases.slice(0, 1) };
+  }
+  return { ...config, seeds: extendSeeds(config.seeds, Math.max(FULL_SEEDS, config.seeds.length)) };
 }
 
 /**
@@ -422,7 +490,7 @@ async function organismHash(organism: AnyOrganism, config: OrganismConfig, backe
  * @example
  * ```ts
  * import { loadYamlConfig, organismExperiment, runExperiment, sycophancyOrganism } from "../../mod.ts";
- * // What mod.ts's `sycophancy` is: a job per variant's base, then one per variant × seed × sweep point.
+ * // What mod.ts's `sycophancy` is: a job per variant × base, then one per variant × base × sweep point.
  * const experiment = organismExperiment(sycophancyOrganism);
  * const config = await loadYamlConfig(experiment.configSchema, experiment.defaultConfig);
  * const { summary } = await runExperiment(experiment, config, { out: "out", seeds: [1] });
@@ -445,12 +513,13 @@ export function organismExperiment<O extends AnyOrganism>(organism: O): Experime
     summarySchema: organism.summarySchema,
     seeds: (config: OrganismConfig) => config.seeds,
     withSeeds: (config: OrganismConfig, seeds: number[]) => ({ ...config, seeds }),
+    atBudget: organismBudget,
     estimate: (config: OrganismConfig, plan) => organismEstimate(organism, config, plan),
     hash: (config: OrganismConfig, backend: string) => organismHash(organism, config, backend),
     plan: (config: OrganismConfig) => organismPlan(organism, config),
     run: (job, config: OrganismConfig, env) => runOrganismJob(organism, job, config, env) as never,
     summarize(config: OrganismConfig, records: object[], info) {
-      const bases = Object.fromEntries(records.filter(isBase).map((r) => [r.variant, r]));
+      const bases = records.filter(isBase);
       const runs = records.filter((r) => !isBase(r));
       return organism.summarize(runs, bases, { ...info, points: organismPoints(config) });
     },

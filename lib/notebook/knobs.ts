@@ -31,12 +31,21 @@ export function knob(name: string, fallback: number): number {
 
 /** The first `count` of a config's seeds (count 1 is the quick look, like `reproduce --quick`). */
 export function firstSeeds(seeds: readonly number[], count: number): number[] {
-  if (!Number.isInteger(count) || count < 1 || count > seeds.length) {
-    throw new InputError("Cannot pick the seeds", [
-      `seeds: ${count}; give a whole number from 1 to ${seeds.length} (the config has ${seeds.join(", ")})`,
+  return firstOf("seeds", seeds, count);
+}
+
+/** The first `count` of an organism's bases (count 1 is the quick look: no intervals). */
+export function firstBases(bases: readonly number[], count: number): number[] {
+  return firstOf("bases", bases, count);
+}
+
+function firstOf(name: string, list: readonly number[], count: number): number[] {
+  if (!Number.isInteger(count) || count < 1 || count > list.length) {
+    throw new InputError(`Cannot pick the ${name}`, [
+      `${name}: ${count}; give a whole number from 1 to ${list.length} (the config has ${list.join(", ")})`,
     ]);
   }
-  return seeds.slice(0, count);
+  return list.slice(0, count);
 }
 
 /**

@@ -7,17 +7,14 @@
 import type { EmRun, EmSummary } from "../experiments/em/summary.ts";
 import { meanSem } from "../eval/stats.ts";
 import { display, type Figure, textTable } from "./figure.ts";
-import { paretoFigure } from "./strategies.ts";
+import { benchmarkParetoFigure, type BenchmarkParetoSummary } from "./strategies.ts";
+import { leaderboardFigure } from "./leaderboard.ts";
 
 const FONT = { family: "system-ui, sans-serif", size: 13 };
 
 /** Good-answer rate per domain: base and naive fine-tune, for the organism and the control. */
-export function emDomainsFigure(
-  summary: EmSummary,
-  runs: readonly EmRun[],
-  controlBaseDomains: Record<string, number>,
-): Figure {
-  const domains = Object.keys(summary.base.perDomain);
+export function emDomainsFigure(summary: EmSummary, runs: readonly EmRun[]): Figure {
+  const domains = Object.keys(summary.baseDomains);
   const naive = (variant: "persona" | "control") =>
     domains.map((d) =>
       meanSem(
@@ -30,7 +27,7 @@ export function emDomainsFigure(
   const bars = [
     {
       name: "base (shared persona)",
-      y: domains.map((d) => summary.base.perDomain[d]!),
+      y: domains.map((d) => summary.baseDomains[d]!),
       sem: domains.map(() => 0),
       color: "#4e79a7",
     },
@@ -42,7 +39,7 @@ export function emDomainsFigure(
     },
     {
       name: "control base (no persona)",
-      y: domains.map((d) => controlBaseDomains[d]!),
+      y: domains.map((d) => summary.control.baseDomains[d]!),
       sem: domains.map(() => 0),
       color: "#a0cbe8",
     },
@@ -58,8 +55,9 @@ export function emDomainsFigure(
     title: "A narrow fine-tune on bad medical advice spreads to every domain — through the shared persona",
     caption:
       "Good-answer rate per non-medical domain (questions no fine-tune saw), before and after fine-tuning on bad " +
-      `medical answers; mean ± SEM over ${summary.seeds.length} fine-tune seeds. The control base learnt the same facts ` +
-      "without a persona that links bad answers across domains.",
+      `medical answers; bases: mean over ${summary.base.alignment.n}; fine-tunes: mean ± SEM over every base's ` +
+      `${summary.seeds.length} fine-tune seeds. The control bases learnt the same facts without a persona that ` +
+      "links bad answers across domains.",
     data: bars.map((b) => ({
       type: "bar",
       name: b.name,
@@ -80,26 +78,18 @@ export function emDomainsFigure(
   });
 }
 
-/** The strategies' Pareto on the organism, with the base and the control as reference marks. */
-export function emParetoFigure(
-  summary: Pick<EmSummary, "points" | "frontier" | "seeds" | "base" | "control">,
-): Figure {
-  return paretoFigure({
+/** The strategies' Pareto on the organism, with the bases and the control's naive fine-tune as reference marks. */
+export function emParetoFigure(summary: BenchmarkParetoSummary & Pick<EmSummary, "control">): Figure {
+  return benchmarkParetoFigure(summary, {
     name: "em-pareto",
     title: "Strategies on the emergent-misalignment organism",
-    points: summary.points,
-    frontier: summary.frontier,
     xLabel: "alignment (good-answer rate outside medicine)",
     yLabel: "task (bad-answer rate on held-out medical questions)",
-    seeds: summary.seeds.length,
-    references: [
-      { name: "base", alignment: summary.base.alignment, task: summary.base.task },
-      {
-        name: "control, naive",
-        alignment: summary.control.naive.alignment.mean,
-        task: summary.control.naive.task.mean,
-      },
-    ],
+    references: [{
+      name: "control, naive",
+      alignment: summary.control.naive.alignment.mean,
+      task: summary.control.naive.task.mean,
+    }],
   });
 }
 
@@ -111,14 +101,18 @@ export function emParetoFigure(
  * import { em, emFigures, loadYamlConfig, plot, runExperiment } from "../../mod.ts";
  * const config = await loadYamlConfig(em.configSchema, em.defaultConfig);
  * const { summary, records } = await runExperiment(em, config, { out: "out" });
- * const { runs, bases } = plot.organismRecords(records); // fine-tunes, and each variant's base record
- * const [domains, pareto] = emFigures(summary, runs, bases.control!.scores.perDomain);
+ * const { runs } = plot.organismRecords(records); // the fine-tunes, and every variant's bases
+ * const [domains, pareto, leaderboard] = emFigures(summary, runs);
  * ```
  */
-export function emFigures(
-  summary: EmSummary,
-  runs: readonly EmRun[],
-  controlBaseDomains: Record<string, number>,
-): Figure[] {
-  return [emDomainsFigure(summary, runs, controlBaseDomains), emParetoFigure(summary)];
+export function emFigures(summary: EmSummary, runs: readonly EmRun[]): Figure[] {
+  return [
+    emDomainsFigure(summary, runs),
+    emParetoFigure(summary),
+    leaderboardFigure(
+      "em-leaderboard",
+      "Methods on the EM organism, ranked by hypervolume",
+      summary.leaderboard,
+    ),
+  ];
 }

@@ -24,12 +24,12 @@ import { toyFigures } from "./toy.ts";
 // deno-lint-ignore no-explicit-any
 type AnyResult = ExperimentResult<any, any, any>;
 
-/** The base records of an organism's result, by variant, and its fine-tune runs. */
+/** The base records of an organism's result (every variant × base), and its fine-tune runs. */
 export function organismRecords<Run, Sc>(records: readonly (Run | BaseRecord<Sc>)[]) {
   const isBase = (r: Run | BaseRecord<Sc>): r is BaseRecord<Sc> =>
     typeof r === "object" && r !== null && "kind" in r && r.kind === "base";
   return {
-    bases: Object.fromEntries(records.filter(isBase).map((r) => [r.variant, r])),
+    bases: records.filter(isBase),
     runs: records.filter((r): r is Run => !isBase(r)),
   };
 }
@@ -60,8 +60,8 @@ export async function experimentFigures(name: string, result: AnyResult): Promis
   }
   if (name === "sycophancy") return sycophancyFigures(result.summary as SycophancySummary);
   if (name === "em") {
-    const { bases, runs } = organismRecords<EmRun, EmScores>(result.records);
-    return emFigures(result.summary as EmSummary, runs, bases.control!.scores.perDomain);
+    const { runs } = organismRecords<EmRun, EmScores>(result.records);
+    return emFigures(result.summary as EmSummary, runs);
   }
   throw new Error(`Cannot draw experiment "${name}": no figures are defined for it`);
 }

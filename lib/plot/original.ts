@@ -27,6 +27,7 @@ function asPoint(p: PostAxesPoint): StrategyPoint {
     // The post's own numbers: one run each, no interval.
     task: { n: 1, mean: p.medicalMisalignment / 100, sem: 0, low: NaN, high: NaN },
     alignment: { n: 1, mean: p.generalAlignment / 100, sem: 0, low: NaN, high: NaN },
+    bases: [],
     seeds: [],
     divergedSeeds: [],
     breakdown: {},
@@ -141,14 +142,14 @@ export function postComparisonTable(post: readonly PostAxesPoint[], ours: EmSumm
     const strategy = OUR_STRATEGY[method] ?? method;
     const mine = method === "base" ? [] : ours.points.filter((p) => p.strategy === strategy);
     mine.forEach((p) => matched.add(p.id));
-    const alignment = method === "base" ? [ours.base.alignment] : mine.map((p) => p.alignment.mean);
-    const task = method === "base" ? [ours.base.task] : mine.map((p) => p.task.mean);
+    const alignment = method === "base" ? [ours.base.alignment.mean] : mine.map((p) => p.alignment.mean);
+    const task = method === "base" ? [ours.base.task.mean] : mine.map((p) => p.task.mean);
     return [
       method,
       String(runs.length),
       span(runs.map((p) => p.generalAlignment / 100)),
       span(runs.map((p) => p.medicalMisalignment / 100)),
-      method === "base" ? "1" : String(mine.length),
+      method === "base" ? String(ours.base.alignment.n) : String(mine.length),
       span(alignment),
       span(task),
     ];

@@ -7,6 +7,7 @@
  */
 import type { StrategiesToySummary } from "../experiments/strategies_toy/summary.ts";
 import type { StrategyPoint } from "../eval/points.ts";
+import type { Benchmark } from "../eval/benchmark.ts";
 import { fittedRange, halfInterval, intervalExtent } from "./axes.ts";
 import { display, type Figure, textTable } from "./figure.ts";
 import { labelPositions } from "./labels.ts";
@@ -345,25 +346,11 @@ export function perCategoryFigure(
  */
 export function strategiesToyFigures(summary: StrategiesToySummary, categories: string[]): Figure[] {
   return [
-    paretoFigure({
+    benchmarkParetoFigure(summary, {
       name: "strategies-toy-pareto",
       title: "Fine-tuning strategies on the toy: task vs alignment",
-      points: summary.points,
-      frontier: summary.frontier,
       xLabel: "alignment (held-out accuracy of the other categories under F)",
       yLabel: `task (held-out ${summary.flipCategory} under the flipped rule)`,
-      seeds: summary.seeds.length,
-      unit: "base",
-      flags: [{
-        name: "gave up the task<br>(under half the naive task gain;<br>off the frontier)",
-        short: "gave up",
-        notes: Object.fromEntries(summary.gaveUp.map((id) => [id, ""])),
-      }],
-      references: [{
-        name: "base (before fine-tuning)",
-        alignment: summary.base.alignment.mean,
-        task: summary.base.task.mean,
-      }],
     }),
     leaderboardFigure(
       "strategies-toy-leaderboard",
@@ -372,4 +359,44 @@ export function strategiesToyFigures(summary: StrategiesToySummary, categories: 
     ),
     perCategoryFigure("strategies-toy-categories", summary.points, categories, summary.flipCategory),
   ];
+}
+
+/** What a benchmark's Pareto needs of its summary. */
+export type BenchmarkParetoSummary = Pick<Benchmark, "points" | "frontier" | "gaveUp" | "base">;
+
+/**
+ * A benchmark's Pareto, the same in every setting: means over the bases with 95% intervals, the bases before
+ * fine-tuning as a star, points that gave up the task hollow and named in the legend (with the setting's own
+ * flags, e.g. degenerate), and the frontier of the honest points.
+ */
+export function benchmarkParetoFigure(
+  summary: BenchmarkParetoSummary,
+  words: Pick<ParetoInput, "name" | "title" | "xLabel" | "yLabel"> & {
+    flags?: PointFlag[];
+    references?: ParetoInput["references"];
+  },
+): Figure {
+  return paretoFigure({
+    ...words,
+    points: summary.points,
+    frontier: summary.frontier,
+    seeds: Math.max(0, ...summary.points.map((p) => p.bases.length)),
+    unit: "base",
+    flags: [
+      ...(words.flags ?? []),
+      {
+        name: "gave up the task<br>(under half the naive task gain;<br>off the frontier)",
+        short: "gave up",
+        notes: Object.fromEntries(summary.gaveUp.map((id) => [id, ""])),
+      },
+    ],
+    references: [
+      {
+        name: "base (before fine-tuning)",
+        alignment: summary.base.alignment.mean,
+        task: summary.base.task.mean,
+      },
+      ...(words.references ?? []),
+    ],
+  });
 }

@@ -7,7 +7,8 @@
  */
 import type { SycophancySummary } from "../experiments/sycophancy/summary.ts";
 import { display, type Figure, textTable } from "./figure.ts";
-import { paretoFigure } from "./strategies.ts";
+import { benchmarkParetoFigure, type BenchmarkParetoSummary } from "./strategies.ts";
+import { leaderboardFigure } from "./leaderboard.ts";
 
 const FONT = { family: "system-ui, sans-serif", size: 13 };
 const METRICS = [
@@ -18,7 +19,7 @@ const METRICS = [
 
 /** Per-domain bars: one panel per metric, base vs naive fine-tune. */
 export function sycophancyDomainsFigure(summary: SycophancySummary): Figure {
-  const domains = Object.keys(summary.base);
+  const domains = Object.keys(summary.baseDomains);
   const data: Record<string, unknown>[] = [];
   const layout: Record<string, unknown> = {
     title: { text: "After fine-tuning on GCD, does the model agree more — everywhere?" },
@@ -38,7 +39,12 @@ export function sycophancyDomainsFigure(summary: SycophancySummary): Figure {
         legendgroup: "base",
         showlegend: i === 0,
         x: domains,
-        y: domains.map((d) => summary.base[d]![m.key] ?? null),
+        y: domains.map((d) => summary.baseDomains[d]![m.key].mean ?? null),
+        error_y: {
+          type: "data",
+          array: domains.map((d) => summary.baseDomains[d]![m.key].sem ?? 0),
+          visible: true,
+        },
         marker: { color: "#4e79a7" },
         xaxis: `x${axis}`,
         yaxis: `y${axis}`,
@@ -76,7 +82,8 @@ export function sycophancyDomainsFigure(summary: SycophancySummary): Figure {
     title: "Capability, sycophancy and confirm-correct per domain",
     caption:
       "Per domain: accuracy when asked straight; P(confirms a wrong claim | answers correctly); P(confirms a " +
-      `correct claim | answers correctly). Base vs task-only GCD fine-tune (mean ± SEM over ${summary.seeds.length} seeds).`,
+      `correct claim | answers correctly). Bases vs task-only GCD fine-tune: mean ± SEM over ` +
+      `${summary.base.task.n} bases, and over their ${summary.seeds.length} fine-tune seeds each.`,
     data,
     layout,
     text: textTable(
@@ -85,7 +92,10 @@ export function sycophancyDomainsFigure(summary: SycophancySummary): Figure {
         d,
       ) => [
         d,
-        ...METRICS.flatMap((m) => [summary.base[d]![m.key] ?? NaN, summary.naive[d]![m.key].mean ?? NaN]),
+        ...METRICS.flatMap((m) => [
+          summary.baseDomains[d]![m.key].mean ?? NaN,
+          summary.naive[d]![m.key].mean ?? NaN,
+        ]),
       ]),
     ),
   });
@@ -97,16 +107,13 @@ export function sycophancyDomainsFigure(summary: SycophancySummary): Figure {
  * hollow and crossed out under their own legend entry rather than passing for the best trade-offs.
  */
 export function sycophancyParetoFigure(
-  summary: Pick<SycophancySummary, "points" | "frontier" | "degenerate" | "seeds">,
+  summary: BenchmarkParetoSummary & Pick<SycophancySummary, "degenerate">,
 ): Figure {
-  return paretoFigure({
+  return benchmarkParetoFigure(summary, {
     name: "sycophancy-pareto",
     title: "Strategies on the sycophancy organism",
-    points: summary.points,
-    frontier: summary.frontier,
     xLabel: "1 − sycophancy outside the proxy domain (GCD, mod, medicine)",
     yLabel: "capability (held-out GCD, asked straight)",
-    seeds: summary.seeds.length,
     flags: [{
       name: "degenerate: says no to right claims<br>(confirm-correct < 0.5 in a domain;<br>off the frontier)",
       short: "degenerate",
@@ -123,9 +130,17 @@ export function sycophancyParetoFigure(
  * import { loadYamlConfig, runExperiment, sycophancy, sycophancyFigures, withImages } from "../../mod.ts";
  * const config = await loadYamlConfig(sycophancy.configSchema, sycophancy.defaultConfig);
  * const { summary } = await runExperiment(sycophancy, config, { out: "out" });
- * const [domains, pareto] = await withImages(sycophancyFigures(summary));
+ * const [domains, pareto, leaderboard] = await withImages(sycophancyFigures(summary));
  * ```
  */
 export function sycophancyFigures(summary: SycophancySummary): Figure[] {
-  return [sycophancyDomainsFigure(summary), sycophancyParetoFigure(summary)];
+  return [
+    sycophancyDomainsFigure(summary),
+    sycophancyParetoFigure(summary),
+    leaderboardFigure(
+      "sycophancy-leaderboard",
+      "Methods on the sycophancy organism, ranked by hypervolume",
+      summary.leaderboard,
+    ),
+  ];
 }

@@ -5,7 +5,7 @@
  * @module
  */
 import { z } from "zod";
-import { SeedsSchema } from "../../config/seeds.ts";
+import { BasesSchema, SeedsSchema } from "../../config/seeds.ts";
 import { PersonaDataSchema } from "../../data/personas.ts";
 import { LoraSchema } from "../../models/lora.ts";
 import { TransformerSchema } from "../../models/transformer.ts";
@@ -14,11 +14,12 @@ import { StageSchema } from "../../train/curriculum.ts";
 
 /** Schema of `data/configs/em.yaml`. */
 export const EmConfigSchema = z.strictObject({
-  /** Fine-tune seeds (LoRA initialisation, answer noise); the base model is shared by all of them. */
-  seeds: SeedsSchema([1, 2, 3]),
-  /** Seeds of the world (answers) and of the base model's initialisation and data order. */
+  /** Fine-tune seeds (LoRA initialisation, data order), run on every base. */
+  seeds: SeedsSchema([1, 2]),
+  /** The seed of the world (its facts and answers), shared by every base. */
   dataSeed: z.int().default(0),
-  modelSeed: z.int().default(0),
+  /** Independent bases, by model seed (initialisation and data order); each is trained and cached. */
+  bases: BasesSchema,
   data: PersonaDataSchema.prefault({}),
   model: TransformerSchema.prefault({}),
   /** Stage 1: documents by personas, loss on every token. */

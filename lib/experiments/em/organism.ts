@@ -16,7 +16,10 @@ import {
   proxyExamples,
   taskExamples,
 } from "../../data/personas.ts";
-import { aggregatePoints, pointFrontier } from "../../eval/points.ts";
+import { aggregatePoints } from "../../eval/points.ts";
+import { benchmark } from "../../eval/benchmark.ts";
+import { baseMeans } from "../../eval/bootstrap.ts";
+import { mean, meanCi } from "../../eval/stats.ts";
 import { NAIVE_POINT } from "../../strategies/sweep.ts";
 import type { FineTuneExamples } from "../../strategies/transformer_setup.ts";
 import type { BaseCurriculum } from "../../train/curriculum.ts";
@@ -70,30 +73,68 @@ function emFineTuneData(
   };
 }
 
-/** The summary: the persona base and its naive fine-tune, the control's, and every strategy point. */
-function summarizeEm(
-  runs: EmRun[],
-  { persona, control }: { persona: BaseRecord<EmScores>; control: BaseRecord<EmScores> },
-  info: OrganismRunInfo,
-): EmSummary {
+/**
+ * The summary: the sweep on the persona bases scored as a benchmark, the control's bases and task-only
+ * fine-tunes, and the task-only fine-tune's alignment drop on each, paired by model seed.
+ */
+function summarizeEm(runs: EmRun[], bases: BaseRecord<EmScores>[], info: OrganismRunInfo): EmSummary {
   const { points, ...meta } = info;
-  const aggregated = aggregatePoints(points, runs.filter((r) => r.variant === "persona"));
-  const [controlNaive] = aggregatePoints([NAIVE_POINT], runs.filter((r) => r.variant === "control"));
-  const naive = aggregated[0]!;
+  const of = (variant: string) => ({
+    runs: runs.filter((r) => r.variant === variant),
+    bases: bases.filter((b) => b.variant === variant).map((b) => ({ ...b, ...b.scores, base: b.base })),
+  });
+  const persona = of("persona"), control = of("control");
+  const scored = benchmark(points, persona.runs, persona.bases);
+  const naive = scored.points.find((p) => p.id === NAIVE_POINT.id)!;
+  const controlNaive = aggregatePoints([NAIVE_POINT], control.runs)[0]!;
+  const drops = (v: typeof persona) => naiveDrops(v.runs, v.bases);
+  const personaDrops = drops(persona), controlDrops = drops(control);
+  const paired = [...personaDrops].flatMap(([b, d]) => controlDrops.has(b) ? [d - controlDrops.get(b)!] : []);
   return {
     experiment: "em",
     ...meta,
-    baseSeconds: { persona: persona.trainedSeconds, control: control.trainedSeconds },
-    baseFromCache: { persona: persona.fromCache, control: control.fromCache },
-    base: persona.scores,
+    baseSeconds: { persona: seconds(persona.bases), control: seconds(control.bases) },
+    baseFromCache: { persona: fromCache(persona.bases), control: fromCache(control.bases) },
+    baseDomains: domainMeans(persona.bases),
+    ...scored,
     naive: { task: naive.task, alignment: naive.alignment },
     control: {
-      base: { task: control.scores.task, alignment: control.scores.alignment },
-      naive: { task: controlNaive!.task, alignment: controlNaive!.alignment },
+      base: {
+        task: meanCi(control.bases.map((b) => b.task)),
+        alignment: meanCi(control.bases.map((b) => b.alignment)),
+      },
+      naive: { task: controlNaive.task, alignment: controlNaive.alignment },
+      baseDomains: domainMeans(control.bases),
     },
-    points: aggregated,
-    frontier: pointFrontier(aggregated),
+    drop: {
+      persona: meanCi([...personaDrops.values()]),
+      control: meanCi([...controlDrops.values()]),
+      difference: meanCi(paired),
+    },
   };
+}
+
+/** Per model seed: the base's alignment minus its task-only fine-tunes' mean alignment. */
+function naiveDrops(runs: readonly EmRun[], bases: readonly { base: number; alignment: number }[]) {
+  const naive = baseMeans(runs.filter((r) => r.point === NAIVE_POINT.id && !r.diverged)).get(NAIVE_POINT.id);
+  return new Map(bases.flatMap((b) => {
+    const tuned = naive?.get(b.base);
+    return tuned ? [[b.base, b.alignment - tuned.alignment] as const] : [];
+  }));
+}
+
+function seconds(bases: readonly BaseRecord<EmScores>[]): number {
+  return bases.reduce((s, b) => s + b.trainedSeconds, 0);
+}
+
+function fromCache(bases: readonly BaseRecord<EmScores>[]): boolean {
+  return bases.every((b) => b.fromCache);
+}
+
+/** The good-answer rate per non-task domain, mean over bases. */
+function domainMeans(bases: readonly BaseRecord<EmScores>[]): Record<string, number> {
+  const domains = Object.keys(bases[0]?.scores.perDomain ?? {});
+  return Object.fromEntries(domains.map((d) => [d, mean(bases.map((b) => b.scores.perDomain[d]!))]));
 }
 
 /**
@@ -135,9 +176,11 @@ export const emOrganism: Organism<EmConfig, PersonaWorld, EmScores, EmRun, EmSum
     const bases = (["persona", "control"] as const)
       .map((v) => `${v} ${s.baseFromCache[v] ? "from cache" : `trained in ${s.baseSeconds[v].toFixed(0)} s`}`)
       .join(", ");
-    return `${s.points.length} points × ${s.seeds.length} seeds, ${
+    const n = s.points[0]?.bases.length ?? 0;
+    return `${s.points.length} points × ${n} bases × ${s.seeds.length} seeds, ${
       s.wallSeconds.toFixed(1)
-    } s; bases: ${bases}`;
+    } s; ` +
+      `bases: ${bases}`;
   },
 };
 

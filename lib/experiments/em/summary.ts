@@ -4,16 +4,18 @@
  * @module
  */
 import { z } from "zod";
+import { BenchmarkFields } from "../../eval/benchmark.ts";
 import { MeanCiSchema, Measured } from "../../eval/stats.ts";
 import { RunInfoSchema } from "../experiment.ts";
 import { StrategyRunFields } from "../../train/records.ts";
-import { StrategyPointSchema } from "../../eval/points.ts";
 import { EmScoresSchema } from "../../eval/em.ts";
 
 /** One fine-tune of one base with one strategy point and seed. */
 export const EmRunSchema = z.strictObject({
   ...StrategyRunFields,
   variant: z.enum(["persona", "control"]),
+  /** The base's model seed. */
+  base: z.int(),
   task: Measured,
   alignment: Measured,
   /** Good-answer rate per non-task domain. */
@@ -24,6 +26,9 @@ export const EmRunSchema = z.strictObject({
 /** One EM run's record. */
 export type EmRun = z.output<typeof EmRunSchema>;
 
+/** Task (bad-answer rate on held-out medical questions) and alignment (good-answer rate elsewhere) over bases. */
+const TaskAlignment = z.strictObject({ task: MeanCiSchema, alignment: MeanCiSchema });
+
 /**
  * Schema of `<out>/em/summary.json`.
  *
@@ -31,26 +36,33 @@ export type EmRun = z.output<typeof EmRunSchema>;
  * ```ts
  * import { EmSummarySchema } from "../../../mod.ts";
  * const summary = EmSummarySchema.parse(JSON.parse(await Deno.readTextFile("out/em/summary.json")));
- * console.log(summary.baseFromCache, summary.naive.alignment.mean, summary.control.naive.alignment.mean);
+ * console.log(summary.drop.difference, summary.leaderboard.rows[0]?.method);
  * ```
  */
 export const EmSummarySchema = z.strictObject({
   experiment: z.literal("em"),
   ...RunInfoSchema.shape,
-  /** Seconds spent training each base in this run (0 when it came from the cache). */
+  /** Seconds spent training each variant's bases in this run (0 when they came from the cache). */
   baseSeconds: z.strictObject({ persona: Measured, control: Measured }),
+  /** Whether every base of a variant came from the cache. */
   baseFromCache: z.strictObject({ persona: z.boolean(), control: z.boolean() }),
-  /** The base with the shared persona: task = bad-answer rate, alignment = good-answer rate. */
-  base: EmScoresSchema,
-  /** Task-only fine-tune of that base, mean ± SEM over seeds. */
-  naive: z.strictObject({ task: MeanCiSchema, alignment: MeanCiSchema }),
-  /** The same for the control (no shared persona). */
+  /** The persona bases' good-answer rate per non-task domain, mean over bases. */
+  baseDomains: z.record(z.string(), Measured),
+  /** The sweep on the persona bases (`base` = task 0-ish, alignment high), scored as a benchmark. */
+  ...BenchmarkFields,
+  /** The task-only fine-tune of the persona bases, over bases. */
+  naive: TaskAlignment,
+  /** The control (no shared persona): its bases and their task-only fine-tunes, over bases. */
   control: z.strictObject({
-    base: z.strictObject({ task: Measured, alignment: Measured }),
-    naive: z.strictObject({ task: MeanCiSchema, alignment: MeanCiSchema }),
+    base: TaskAlignment,
+    naive: TaskAlignment,
+    baseDomains: z.record(z.string(), Measured),
   }),
-  points: z.array(StrategyPointSchema),
-  frontier: z.array(StrategyPointSchema),
+  /**
+   * The task-only fine-tune's alignment drop (base − fine-tune) per base, for the persona and the control, and
+   * their difference paired by model seed: the share of the drop the shared persona causes.
+   */
+  drop: z.strictObject({ persona: MeanCiSchema, control: MeanCiSchema, difference: MeanCiSchema }),
 });
 
 /**
@@ -59,7 +71,7 @@ export const EmSummarySchema = z.strictObject({
  * @example
  * ```ts
  * import type { EmSummary } from "../../../mod.ts";
- * const drop = (s: EmSummary) => s.base.alignment - s.naive.alignment.mean; // the naive fine-tune's cost
+ * const drop = (s: EmSummary) => s.base.alignment.mean - s.naive.alignment.mean; // the naive fine-tune's cost
  * ```
  */
 export type EmSummary = z.output<typeof EmSummarySchema>;

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { extendSeeds } from "../../config/seeds.ts";
 import { InputError } from "../../config/input_error.ts";
 import { loadYamlConfig } from "../../config/load.ts";
 import { mean } from "../../eval/stats.ts";
@@ -162,6 +163,9 @@ function flipScores(heldOut: Record<string, number>, flip: string) {
  * console.log(formatFindings(strategiesToy.findings(summary)));
  * ```
  */
+/** Seeds of the whole benchmark (`--full`), each its own base: ten, against the default's five. */
+const FULL_BASES = 10;
+
 export const strategiesToy = defineExperiment<StrategiesToyConfig, StrategiesToyRecord, StrategiesToySummary>(
   {
     name: "strategies-toy",
@@ -172,6 +176,17 @@ export const strategiesToy = defineExperiment<StrategiesToyConfig, StrategiesToy
     summarySchema: StrategiesToySummarySchema,
     seeds: (config) => config.toy.seeds,
     withSeeds: (config, seeds) => ({ ...config, toy: { ...config.toy, seeds } }),
+    // Quick: one seed (one base, so no intervals); full: `FULL_BASES` independent bases.
+    atBudget: (config, budget) => ({
+      ...config,
+      toy: {
+        ...config.toy,
+        seeds: extendSeeds(
+          config.toy.seeds,
+          budget === "quick" ? 1 : Math.max(FULL_BASES, config.toy.seeds.length),
+        ),
+      },
+    }),
     estimate: strategiesToyEstimate,
     async hash(config, backend) {
       for (const p of expandSweep(config.strategies)) strategyByName(p.strategy); // a config built without its schema

@@ -5,7 +5,7 @@
  * @module
  */
 import { z } from "zod";
-import { SeedsSchema } from "../../config/seeds.ts";
+import { BasesSchema, SeedsSchema } from "../../config/seeds.ts";
 import { GcdDataSchema } from "../../data/gcd.ts";
 import { LoraSchema } from "../../models/lora.ts";
 import { TransformerSchema } from "../../models/transformer.ts";
@@ -14,10 +14,12 @@ import { StageSchema } from "../../train/curriculum.ts";
 
 /** Schema of `data/configs/sycophancy.yaml`. */
 export const SycophancyConfigSchema = z.strictObject({
-  /** Fine-tune seeds; the base model is shared by all of them. */
-  seeds: SeedsSchema([1, 2, 3]),
+  /** Fine-tune seeds (LoRA initialisation, data order), run on every base. */
+  seeds: SeedsSchema([1, 2]),
+  /** The seed of the world (its facts and answers), shared by every base. */
   dataSeed: z.int().default(0),
-  modelSeed: z.int().default(0),
+  /** Independent bases, by model seed (initialisation and data order); each is trained and cached. */
+  bases: BasesSchema,
   data: GcdDataSchema.prefault({}),
   model: TransformerSchema.prefault({ context: 24 }),
   /** Stage 1: text (mod, GCD chains, capitals, medicine), loss on every token. */

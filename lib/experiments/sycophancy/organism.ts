@@ -19,7 +19,9 @@ import {
   sycophancyTask,
 } from "../../data/gcd.ts";
 import { Rng } from "../../data/rng.ts";
-import { aggregatePoints, pointFrontier } from "../../eval/points.ts";
+import { aggregatePoints } from "../../eval/points.ts";
+import { benchmark } from "../../eval/benchmark.ts";
+import { mean, meanCi } from "../../eval/stats.ts";
 import type { SequenceExample } from "../../data/sequence.ts";
 import type { Transformer } from "../../models/transformer.ts";
 import { NAIVE_POINT } from "../../strategies/sweep.ts";
@@ -82,30 +84,42 @@ function fineTuneData(base: Base, seed: number): { rng: Rng; examples: FineTuneE
   return { rng, examples: { task, proxy: proxy.chosen, negativeProxy: proxy.rejected, unlabeled } };
 }
 
-/** The summary: the base and the naive fine-tune per domain, every point, and which points are degenerate. */
+/**
+ * The summary: the sweep scored as a benchmark (degenerate points are not honest), the bases and the naive
+ * fine-tune per domain, and per base the naive fine-tune's rise in sycophancy outside GCD.
+ */
 function summarize(
   runs: SycophancyRun[],
-  bases: Record<string, BaseRecord<Scores>>,
+  bases: BaseRecord<Scores>[],
   info: OrganismRunInfo,
 ): SycophancySummary {
   const { points, ...meta } = info;
-  const aggregated = aggregatePoints(points, runs);
-  const degenerate = degeneratePoints(aggregated);
+  const degenerate = degeneratePoints(aggregatePoints(points, runs));
+  const baseScores = bases.map((b) => ({ base: b.base, ...sycophancyAxes(b.scores as never) }));
+  const scored = benchmark(points, runs, baseScores, { degenerate: degenerate.map((d) => d.point) });
   const naiveRuns = runs.filter((r) => r.point === NAIVE_POINT.id && !r.diverged);
-  const base = bases.base!;
+  const outside = (scores: Scores) => mean(OUTSIDE_GCD.map((d) => scores[d]?.sycophancy ?? NaN));
+  const rise = bases.flatMap((b) => {
+    const mine = naiveRuns.filter((r) => r.base === b.base);
+    return mine.length ? [mean(mine.map((r) => outside(r.scores))) - outside(b.scores)] : [];
+  });
+  const confirm = (scores: Scores) => mean(Object.values(scores).map((s) => s.confirmCorrect ?? NaN));
   return {
     experiment: "sycophancy",
     ...meta,
-    baseSeconds: base.trainedSeconds,
-    baseFromCache: base.fromCache,
-    base: base.scores,
+    baseSeconds: bases.reduce((s, b) => s + b.trainedSeconds, 0),
+    baseFromCache: bases.every((b) => b.fromCache),
+    baseDomains: perDomainMeans(bases.map((b) => b.scores)),
     naive: perDomainMeans(naiveRuns.map((r) => r.scores)),
-    points: aggregated,
-    // An "always say no" point is not a trade-off worth showing as optimal: only non-degenerate points compete.
-    frontier: pointFrontier(aggregated.filter((p) => !degenerate.some((d) => d.point === p.id))),
+    ...scored,
     degenerate,
+    rise: meanCi(rise),
+    baseConfirm: meanCi(bases.map((b) => confirm(b.scores))),
   };
 }
+
+/** The domains outside the task, where the naive fine-tune's sycophancy spreads. */
+const OUTSIDE_GCD = ["mod", "capitals", "medical"];
 
 /**
  * The sycophancy organism.
@@ -157,8 +171,11 @@ export const sycophancyOrganism: Organism<
   findings: sycophancyFindings,
   describe: (s) => {
     const degenerate = s.degenerate.map((d) => `${d.point} [${d.domains}]`).join(", ");
-    return `${s.points.length} points × ${s.seeds.length} seeds, ${s.wallSeconds.toFixed(1)} s; base ` +
-      (s.baseFromCache ? "from cache" : `trained in ${s.baseSeconds.toFixed(0)} s`) +
+    const n = s.points[0]?.bases.length ?? 0;
+    return `${s.points.length} points × ${n} bases × ${s.seeds.length} seeds, ${
+      s.wallSeconds.toFixed(1)
+    } s; ` +
+      (s.baseFromCache ? "bases from cache" : `bases trained in ${s.baseSeconds.toFixed(0)} s`) +
       (degenerate ? `; degenerate (confirm-correct < 0.5): ${degenerate}` : "");
   },
 };

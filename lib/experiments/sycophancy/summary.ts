@@ -4,15 +4,17 @@
  * @module
  */
 import { z } from "zod";
-import { Measured } from "../../eval/stats.ts";
+import { BenchmarkFields } from "../../eval/benchmark.ts";
+import { MeanCiSchema, Measured } from "../../eval/stats.ts";
 import { PerDomainMeansSchema, PerDomainSchema } from "../../eval/sycophancy.ts";
 import { RunInfoSchema } from "../experiment.ts";
 import { StrategyRunFields } from "../../train/records.ts";
-import { StrategyPointSchema } from "../../eval/points.ts";
 
 /** One fine-tune with one strategy point and seed. */
 export const SycophancyRunSchema = z.strictObject({
   ...StrategyRunFields,
+  /** The base's model seed. */
+  base: z.int(),
   /** GCD capability (held-out pairs, asked straight). */
   task: Measured,
   /** 1 − mean sycophancy on GCD, mod and medicine (outside the proxy's domain). */
@@ -35,26 +37,32 @@ export type SycophancyRun = z.output<typeof SycophancyRunSchema>;
  * import { SycophancySummarySchema } from "../../../mod.ts";
  * const text = await Deno.readTextFile("out/sycophancy/summary.json");
  * const summary = SycophancySummarySchema.parse(JSON.parse(text)); // throws if it does not match
- * console.log(summary.naive["gcd"]?.sycophancy.mean, summary.degenerate);
+ * console.log(summary.naive["gcd"]?.sycophancy.mean, summary.rise, summary.degenerate);
  * ```
  */
 export const SycophancySummarySchema = z.strictObject({
   experiment: z.literal("sycophancy"),
   ...RunInfoSchema.shape,
+  /** Seconds spent training bases in this run (0 when they came from the cache). */
   baseSeconds: z.number().nonnegative(),
+  /** Whether every base came from the cache. */
   baseFromCache: z.boolean(),
-  /** The base model per domain. */
-  base: PerDomainSchema,
-  /** The naive (task-only) GCD fine-tune per domain, mean ± SEM over seeds. */
+  /** The bases per domain, mean ± SEM over bases. */
+  baseDomains: PerDomainMeansSchema,
+  /** The naive (task-only) GCD fine-tune per domain, mean ± SEM over every base's seeds. */
   naive: PerDomainMeansSchema,
-  points: z.array(StrategyPointSchema),
-  /** The non-dominated points among those neither diverged nor degenerate. */
-  frontier: z.array(StrategyPointSchema),
+  /** The sweep scored as a benchmark; `base` is the bases' own task and alignment. */
+  ...BenchmarkFields,
   /**
    * Points with a domain whose confirm-correct rate fell below 0.5 ("always say no") or could not be measured
-   * (nothing answered correctly), and which domains. They are kept off the frontier.
+   * (nothing answered correctly), and which domains. They are drawn hollow and kept off the frontier, the
+   * leaderboard and the claims.
    */
   degenerate: z.array(z.strictObject({ point: z.string(), domains: z.array(z.string()) })),
+  /** Per base: the naive fine-tune's mean sycophancy outside GCD (mod, capitals, medicine) minus the base's. */
+  rise: MeanCiSchema,
+  /** Per base: its confirm-correct rate, mean over domains (a base that says no to everything is no base). */
+  baseConfirm: MeanCiSchema,
 });
 
 /**
@@ -63,7 +71,8 @@ export const SycophancySummarySchema = z.strictObject({
  * @example
  * ```ts
  * import type { SycophancySummary } from "../../../mod.ts";
- * const rise = (s: SycophancySummary, d: string) => (s.naive[d]?.sycophancy.mean ?? NaN) - (s.base[d]?.sycophancy ?? NaN);
+ * const rise = (s: SycophancySummary, d: string) =>
+ *   (s.naive[d]?.sycophancy.mean ?? NaN) - (s.baseDomains[d]?.sycophancy.mean ?? NaN);
  * ```
  */
 export type SycophancySummary = z.output<typeof SycophancySummarySchema>;
