@@ -385,7 +385,7 @@ export function benchmarkParetoFigure(
     flags: [
       ...(words.flags ?? []),
       {
-        name: "gave up the task<br>(under half the naive task gain;<br>off the frontier)",
+        name: "gave up the task<br>(kept under half of it;<br>off the frontier)",
         short: "gave up",
         notes: Object.fromEntries(summary.gaveUp.map((id) => [id, ""])),
       },
