@@ -71,7 +71,7 @@ Deno.test("the figure and tables draw the shipped runs and name the ones without
   });
   const ours = {
     seeds: [1, 2],
-    base: { alignment: 1, task: 0 },
+    base: { alignment: { n: 5, mean: 1 }, task: { n: 5, mean: 0 } }, // over five bases
     points: [
       point("task-only", "naive (task-only)", 0.04, 1),
       point("kl", "kl", 0.68, 1),
@@ -83,10 +83,10 @@ Deno.test("the figure and tables draw the shipped runs and name the ones without
   const row = (method: string) => compared.rows.find((r) => r[0] === method)!;
   assert.deepEqual(row("naive"), ["naive", "1", "0.65", "0.88", "1", "0.04", "1.00"]);
   assert.deepEqual(row("kl"), ["kl", "4", "0.45–0.99", "0.32–0.90", "2", "0.68–0.72", "0.99–1.00"]);
-  assert.deepEqual(row("base"), ["base", "1", "1.00", "—", "1", "1.00", "0.00"]);
+  assert.deepEqual(row("base"), ["base", "1", "1.00", "—", "5", "1.00", "0.00"]);
   assert.deepEqual(row("caft"), ["caft", "0", "—", "—", "1", "0.35", "0.83"]);
   assert.deepEqual(row("dpo").slice(4), ["0", "—", "—"]);
-  assert.match(compared.caption!, /mean over 2 seeds/);
+  assert.match(compared.caption!, /mean over 5 independent bases per point, each over its 2 fine-tune seeds/);
 });
 
 Deno.test("comments and blank lines are skipped; empty y reads as not measured; degenerate runs stay off the frontier", () => {

@@ -182,7 +182,8 @@ export function postComparisonTable(post: readonly PostAxesPoint[], ours: EmSumm
     {
       caption:
         `Ranges over each method's settings, as shares (0.65 = 65 %). The post: one seed per run; ours: ` +
-        `mean over ${ours.seeds.length} seed${ours.seeds.length > 1 ? "s" : ""} per point.` +
+        `mean over ${ours.base.alignment.n} independent bases per point, each over its ${ours.seeds.length} ` +
+        `fine-tune seed${ours.seeds.length > 1 ? "s" : ""}.` +
         (unmeasured.length ? ` No task number in the post's data: ${unmeasured.join(", ")}.` : ""),
     },
   );
