@@ -46,6 +46,7 @@ const similaritySummary = {
   similarity: {
     k: 5,
     pearsonR: 0.32,
+    interval: { low: -0.04, high: 0.61 },
     pairs: PAIRS.map(([proxy, target, cosine, accuracy]) => ({ proxy, target, cosine, accuracy })),
   },
 };
@@ -67,6 +68,8 @@ Deno.test("the similarity scatter labels every pair and groups the points by tar
   // Accuracies reach 0.64 at most: the y axis ends well below 1 but still shows 0.
   const [low, high] = range(figure, "yaxis");
   assert.ok(low <= 0 && high < 0.8, `y range ${low}–${high}`);
+  // An interval that holds 0 is shown, and the title claims no relation.
+  assert.equal(figure.title, "Spillover against similarity in embedding space: r = 0.32 [95% -0.04, 0.61]");
 });
 
 /** A strategy point with the given means and SEMs (its 95% interval taken as ± 2 SEM, as for many seeds). */

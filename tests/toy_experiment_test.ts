@@ -61,7 +61,7 @@ Deno.test("a toy run writes a schema-valid summary, run records and figures", as
     assert.match(await Deno.readTextFile(html), /Plotly\.newPlot/);
     assert.ok(JSON.parse(await Deno.readTextFile(json)).data.length > 0, figure.name);
   }
-  assert.equal(toyFindings(summary).length, 5);
+  assert.equal(toyFindings(summary).length, 6);
   assert.match(formatFindings(toyFindings(summary)), /forgetting/);
 });
 

@@ -7,6 +7,7 @@
  */
 import { z } from "zod";
 import { cosine } from "../data/embeddings.ts";
+import { bootstrapBases, percentileInterval } from "./bootstrap.ts";
 import { meanSem, Measured, pearson } from "./stats.ts";
 
 /** A heat-map: `mean[i][j]` is the accuracy on column j's held-out triggers with row i's proxy. */
@@ -27,6 +28,11 @@ export type Heatmap = z.output<typeof HeatmapSchema>;
 export const SimilaritySchema = z.strictObject({
   k: z.int().positive(),
   pearsonR: z.number().nullable(),
+  /**
+   * 95% percentile-bootstrap interval of r over seeds (each toy seed trains its own base): NaN with one seed.
+   * It covers the variation between seeds, not the choice of categories.
+   */
+  interval: z.strictObject({ low: Measured, high: Measured }),
   pairs: z.array(
     z.strictObject({ proxy: z.string(), target: z.string(), cosine: Measured, accuracy: Measured }),
   ),
@@ -37,6 +43,7 @@ export type Similarity = z.output<typeof SimilaritySchema>;
 
 /** What a heat-map needs of one fine-tune with a proxy. */
 export interface ProxyRun {
+  seed: number;
   k?: number | undefined;
   proxyCategory?: string | undefined;
   heldOut: Record<string, number>;
@@ -66,7 +73,7 @@ export function spilloverSimilarity(
   heatmap: Heatmap,
   centroids: ReadonlyMap<string, Float32Array | null>,
   flipCategory: string,
-): Similarity {
+): Omit<Similarity, "interval"> {
   const pairs = [];
   for (const [i, proxy] of heatmap.rows.entries()) {
     for (const [j, target] of heatmap.cols.entries()) {
@@ -77,4 +84,33 @@ export function spilloverSimilarity(
   }
   const r = pearson(pairs.map((p) => p.cosine), pairs.map((p) => p.accuracy));
   return { k: heatmap.k, pearsonR: Number.isFinite(r) ? r : null, pairs };
+}
+
+/**
+ * `spilloverSimilarity` of the runs with `k` proxy triggers, with a 95% percentile-bootstrap interval of r over
+ * seeds: resample the seeds with replacement, rebuild the heat-map from the resampled seeds' runs (a seed drawn
+ * twice counts twice) and recompute r (Efron & Tibshirani 1993, §13.3).
+ */
+export function similarityWithInterval(
+  runs: readonly ProxyRun[],
+  k: number,
+  axes: { rows: string[]; cols: string[] },
+  centroids: ReadonlyMap<string, Float32Array | null>,
+  flipCategory: string,
+): Similarity {
+  const bySeed = Map.groupBy(runs.filter((r) => r.k === k), (r) => r.seed);
+  const r = (seeds: readonly number[]) => {
+    const sample = seeds.flatMap((seed) => bySeed.get(seed) ?? []);
+    const heatmap = proxyHeatmap(sample, k, axes.rows, axes.cols);
+    return [spilloverSimilarity(heatmap, centroids, flipCategory).pearsonR ?? NaN];
+  };
+  const seeds = [...bySeed.keys()].sort((a, b) => a - b);
+  const { draws } = bootstrapBases(seeds, r);
+  const similarity = spilloverSimilarity(
+    proxyHeatmap(runs, k, axes.rows, axes.cols),
+    centroids,
+    flipCategory,
+  );
+  const { low, high } = percentileInterval(similarity.pearsonR ?? NaN, draws.map((d) => d[0]!));
+  return { ...similarity, interval: { low, high } };
 }

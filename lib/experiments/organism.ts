@@ -121,6 +121,11 @@ export interface Organism<
   /** Bump when a code change alters what base training computes, so older caches are retrained. */
   baseCodeVersion: number;
   /**
+   * Multiply-adds per second of its fine-tunes as the estimate counts them (see `organismEstimate`), measured
+   * on the shipped config: it turns the estimate into the time printed before a run.
+   */
+  workPerSecond: number;
+  /**
    * Variants with their own base (e.g. the persona organism and its control); the first is the organism.
    * Default: one, `base`, with the config as it is and every sweep point.
    */
@@ -452,7 +457,7 @@ async function organismEstimate(organism: AnyOrganism, config: OrganismConfig, p
   const tunes = plan.filter((job) => job.kind === "fine-tune").reduce((n, job) => n + job.seeds.length, 0);
   const work = cached.filter((c) => !c).length * BASE_WORK_WEIGHT * baseWork +
     tunes * 2 * trainingWork(perToken, (fineTune.batch ?? 64) * t, fineTune.steps);
-  return { work, bytes };
+  return { work, bytes, workPerSecond: organism.workPerSecond };
 }
 
 /** Base training runs at about a third of the fine-tunes' rate per thread (measured: sycophancy's base). */

@@ -254,7 +254,8 @@ const TARGET_STYLES = [
 ];
 
 /**
- * Spillover with the largest K against the cosine similarity of category centroids, with Pearson's r. Every
+ * Spillover with the largest K against the cosine similarity of category centroids, with Pearson's r and its
+ * 95% interval over seeds (the title does not claim a relation that the interval does not support). Every
  * point is labelled "proxy→target" and coloured by its target category (the PNG has no hover), so a target
  * that spills over less than its similarity predicts, and which proxy is its nearest neighbour, can be read
  * off the image.
@@ -264,12 +265,15 @@ const TARGET_STYLES = [
  * import { loadToyConfig, runExperiment, toy, toySimilarityFigure } from "../../mod.ts";
  * const { summary } = await runExperiment(toy, await loadToyConfig(), { out: "out" });
  * const similarity = toySimilarityFigure(summary);
- * console.log(similarity.title); // e.g. "Spillover follows similarity in embedding space (r = 0.62)"
+ * console.log(similarity.title); // e.g. "Spillover against similarity in embedding space: r = 0.31 [95% -0.05, 0.58]"
  * ```
  */
 export function toySimilarityFigure(summary: Pick<ToySummary, "similarity">): Figure {
-  const { pairs, pearsonR, k } = summary.similarity;
-  const r = pearsonR === null ? "undefined" : pearsonR.toFixed(2);
+  const { pairs, pearsonR, k, interval } = summary.similarity;
+  const bounds = Number.isFinite(interval.low) && Number.isFinite(interval.high)
+    ? ` [95% ${interval.low.toFixed(2)}, ${interval.high.toFixed(2)}]`
+    : "";
+  const r = pearsonR === null ? "undefined" : `${pearsonR.toFixed(2)}${bounds}`;
   const label = (p: { proxy: string; target: string }) =>
     `${shortCategory(p.proxy)}→${shortCategory(p.target)}`;
   const xRange = fittedRange(pairs.map((p) => p.cosine), { margin: 0.08 });
@@ -287,11 +291,12 @@ export function toySimilarityFigure(summary: Pick<ToySummary, "similarity">): Fi
   const targets = [...new Set(pairs.map((p) => p.target))];
   return display({
     name: "toy-similarity",
-    title: `Spillover follows similarity in embedding space (r = ${r})`,
+    title: `Spillover against similarity in embedding space: r = ${r}`,
     caption:
       `Each point is a (proxy category → other category) pair with K = ${k}: x = cosine of the two categories' ` +
       "mean word vectors, y = held-out accuracy of the other category (its original rule restored by the proxy); " +
-      "colour and symbol: the other (target) category. Random strings have no word vector and are left out.",
+      "colour and symbol: the other (target) category. Random strings have no word vector and are left out. " +
+      "r's interval is a percentile bootstrap over seeds (each trains its own base).",
     data: targets.map((target, i) => {
       const mine = placed.filter((p) => p.target === target);
       return {

@@ -2,8 +2,9 @@
  * A run's cost, estimated from its config before anything runs, so that a config that would run for days or
  * not fit in memory is refused with numbers instead of discovered by waiting. Each experiment counts its
  * training work in multiply-adds (forward and backward ≈ 3 × parameters × rows × steps, the usual
- * approximation) and its largest live tensors in bytes; the driver turns work into seconds with a throughput
- * measured on the shipped configs. It is a rough guide (within a few times), not a promise.
+ * approximation) and its largest live tensors in bytes, and names the rate at which its shipped config ran
+ * (multiply-adds as counted here per second, WASM on 2 cores), which turns work into the seconds printed
+ * before a run. It is a guide (other machines, backends and loads differ), not a promise.
  *
  * @module
  */
@@ -15,13 +16,19 @@ export interface Estimate {
   work: number;
   /** Bytes of the largest tensors alive at once (parameters, Adam's moments, activations). */
   bytes: number;
+  /** Multiply-adds per second, as this experiment counts them, measured on its shipped config (default: `WORK_PER_SECOND`). */
+  workPerSecond?: number;
+}
+
+/** The estimate in seconds. */
+export function estimatedSeconds(estimate: Estimate): number {
+  return estimate.work / (estimate.workPerSecond ?? WORK_PER_SECOND);
 }
 
 /**
- * Multiply-adds per second: one core's share of the slowest rate measured with the shipped configs on WASM
- * on 2 cores (sycophancy's fine-tunes, 8.3·10⁹ on both). The shipped runs take 1.2–6.4 times less than this
- * predicts, so a refusal errs towards letting a run through only when it is surely too big; GPU backends are
- * faster still.
+ * Multiply-adds per second of an experiment that names no measured rate of its own: a quarter of the slowest
+ * rate measured (sycophancy's, 1.7·10¹⁰ on 2 cores), so that an unmeasured experiment is over- rather than
+ * under-estimated.
  */
 export const WORK_PER_SECOND = 4e9;
 
@@ -64,7 +71,7 @@ export interface Limits {
 
 /** `~4.2 min, ~310 MB` */
 export function formatEstimate(estimate: Estimate): string {
-  const seconds = estimate.work / WORK_PER_SECOND;
+  const seconds = estimatedSeconds(estimate);
   const time = seconds < 60
     ? `${seconds.toFixed(0)} s`
     : seconds < 3600
@@ -75,7 +82,7 @@ export function formatEstimate(estimate: Estimate): string {
 
 /** Throws an `InputError` when the estimate is over a limit, naming the flag that raises it. */
 export function checkEstimate(name: string, estimate: Estimate, limits: Limits): void {
-  const hours = estimate.work / WORK_PER_SECOND / 3600;
+  const hours = estimatedSeconds(estimate) / 3600;
   const maxBytes = limits.maxBytes ?? 0.75 * systemMemory();
   const problems: string[] = [];
   if (!(hours <= limits.maxHours)) {

@@ -145,6 +145,8 @@ export const sycophancyOrganism: Organism<
   defaultConfig: DEFAULT_SYCOPHANCY_CONFIG_PATH,
   world: (config) => gcdWorld(config.data, new Rng(config.dataSeed, "sycophancy-world")),
   baseCodeVersion: 1,
+  // Measured: the shipped config's 1.5·10¹³ multiply-adds in 897 s (cached bases; WASM, 2 cores, a clean clone, 2026-12-05).
+  workPerSecond: 1.7e10,
   curriculum: (_, world) => {
     const facts = instructedFacts(world);
     return {

@@ -78,8 +78,12 @@ function toyEstimate(config: ToyConfig, plan: readonly Job[]): Estimate {
   return {
     work: config.seeds.length * perSeed,
     bytes: 4 * (3 * rows * activations + 4 * conditions * params),
+    workPerSecond: TOY_WORK_PER_SECOND,
   };
 }
+
+/** Measured: the shipped config's 5.3·10¹¹ multiply-adds in 15.9 s (WASM, 2 cores, a clean clone, 2026-12-05). */
+const TOY_WORK_PER_SECOND = 3.3e10;
 
 /** The toy's world under a toy config. */
 type ToyExperimentContext = ToyWorld<ToyConfig>;

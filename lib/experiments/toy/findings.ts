@@ -1,12 +1,13 @@
 /**
  * The post's qualitative findings on the toy, checked against a summary: forgetting after the narrow flip,
- * Goodharting with one proxy trigger, spillover with five. Pure; used by the CLI, the notebook and tests so
+ * Goodharting with one proxy trigger, spillover with five, and proxy closeness: spillover grows with the
+ * proxy's similarity to the target in embedding space (judged on r's 95% interval over seeds). Pure; used by the CLI, the notebook and tests so
  * that the numbers quoted in prose are the numbers measured.
  *
  * @module
  */
 import { mean } from "../../eval/stats.ts";
-import { check, type Finding } from "../../eval/findings.ts";
+import { check, compareInterval, type Finding } from "../../eval/findings.ts";
 import type { ToySummary } from "./summary.ts";
 
 /** Categories whose K=5 spillover the post highlights (related everyday nouns and verbs). */
@@ -57,5 +58,17 @@ export function toyFindings(summary: ToySummary): Finding[] {
       "≥",
       0.35,
     ),
+    proxyCloseness(summary),
   ];
+}
+
+/** Proxy closeness: Pearson r of spillover against centroid cosine, ✓ when its whole interval is above 0. */
+export function proxyCloseness(summary: Pick<ToySummary, "similarity">): Finding {
+  const { k, pearsonR, interval } = summary.similarity;
+  return compareInterval(
+    `proxy closeness: K=${k} spillover against embedding similarity (Pearson r over proxy→target pairs)`,
+    { estimate: pearsonR ?? NaN, ...interval },
+    "≥",
+    0,
+  );
 }

@@ -7,7 +7,12 @@
 import { z } from "zod";
 import { type MeanSem, meanSem, MeanSemSchema, Measured } from "../../eval/stats.ts";
 import { type RunInfo, RunInfoSchema } from "../experiment.ts";
-import { HeatmapSchema, proxyHeatmap, SimilaritySchema, spilloverSimilarity } from "../../eval/spillover.ts";
+import {
+  HeatmapSchema,
+  proxyHeatmap,
+  SimilaritySchema,
+  similarityWithInterval,
+} from "../../eval/spillover.ts";
 import { centroid, type EmbeddingSubset } from "../../data/embeddings.ts";
 import type { TriggerSet } from "../../data/triggers.ts";
 import type { ToyRun } from "./records.ts";
@@ -38,7 +43,7 @@ export const ToySummarySchema = z.strictObject({
   noProxy: z.strictObject({ accuracy: PerCategory }),
   /** Keyed `k1`, `k2`, `k5`, … */
   heatmaps: z.record(z.string(), HeatmapSchema),
-  /** Spillover with the largest K against the cosine of category centroids in embedding space. */
+  /** Spillover with the largest K against the cosine of category centroids in embedding space, with r's interval. */
   similarity: SimilaritySchema,
   /** Runs whose loss became NaN or infinite (kept out of every mean). */
   diverged: z.array(z.string()),
@@ -88,7 +93,13 @@ export function summarizeToy(
     stage1: { heldOutAccuracy: perCategory(ok.filter((r) => r.stage === "base"), categories) },
     noProxy: { accuracy: perCategory(ok.filter((r) => r.stage === "none"), categories) },
     heatmaps,
-    similarity: spilloverSimilarity(heatmaps[`k${Math.max(...ks)}`]!, centroids, flip),
+    similarity: similarityWithInterval(
+      proxyRuns,
+      Math.max(...ks),
+      { rows: proxyRows, cols: categories },
+      centroids,
+      flip,
+    ),
     diverged: runs.filter((r) => r.diverged).map((r) => r.id),
   };
 }
