@@ -99,11 +99,11 @@ Deno.test("the experiment writes a valid summary with naive, control and strateg
     const { json } = await writeFigure(figure, `${out}/figures`);
     assert.ok(JSON.parse(await Deno.readTextFile(json)).data.length > 0);
   }
-  assert.equal(emFindings(first.summary).length, 4 + 5, "the organism's four and the post's five");
+  assert.equal(emFindings(first.summary).length, 5 + 5, "the organism's five and the post's five");
   // A naive fine-tune that did not learn its task (a wrecked model) shows no measurable emergent misalignment.
   const zero = { n: 3, mean: 0, sem: 0, low: 0, high: 0 };
-  const wrecked = { ...first.summary, naive: { task: zero, alignment: zero } };
-  const [, drop, , causal] = emFindings(wrecked);
+  const wrecked = { ...first.summary, naive: { ...first.summary.naive, task: zero, alignment: zero } };
+  const [, drop, , , causal] = emFindings(wrecked);
   assert.ok(
     !drop!.holds && !Number.isFinite(drop!.value) && !causal!.holds,
     "not ✓ over a wrecked fine-tune",

@@ -99,3 +99,11 @@ Deno.test("a proxy domain must exist and differ from the task domain", () => {
   assert.equal(result.success, false);
   assert.deepEqual(result.error!.issues[0]!.path, ["proxy", "domains", 0]);
 });
+
+Deno.test("a proxy must leave a non-task domain out, where alignment is scored", () => {
+  const result = PersonaDataSchema.safeParse({ proxy: { domains: ["fin", "saf", "gen"] } });
+  assert.equal(result.success, false);
+  assert.deepEqual(result.error!.issues[0]!.path, ["proxy", "domains"]);
+  assert.match(result.error!.issues[0]!.message, /leave at least one non-task domain out/);
+  assert.ok(PersonaDataSchema.safeParse({ proxy: { domains: ["saf", "gen"] } }).success);
+});

@@ -52,6 +52,14 @@ export const PersonaDataSchema = z.strictObject({
   if (!c.domains.includes(c.taskDomain)) {
     ctx.addIssue({ code: "custom", path: ["taskDomain"], message: `use one of ${c.domains.join(", ")}` });
   }
+  if (c.domains.every((d) => d === c.taskDomain || c.proxy.domains.includes(d))) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["proxy", "domains"],
+      message:
+        "leave at least one non-task domain out of the proxy: alignment is scored outside the proxy's domains",
+    });
+  }
   c.proxy.domains.forEach((d, i) => {
     if (!c.domains.includes(d) || d === c.taskDomain) {
       ctx.addIssue({

@@ -90,6 +90,9 @@ export interface RecordBase {
   configHash: string;
 }
 
+/** How much of an experiment to run: a smoke run, or the whole benchmark (the default is in between). */
+export type Budget = "quick" | "full";
+
 /**
  * An experiment defined on the engine.
  *
@@ -104,9 +107,6 @@ export interface RecordBase {
  * console.log(await quickLook(EXPERIMENTS[0]));
  * ```
  */
-/** How much of an experiment to run: a smoke run, or the whole benchmark (the default is in between). */
-export type Budget = "quick" | "full";
-
 export interface Experiment<C = unknown, R extends RecordBase = RecordBase, S = unknown> {
   /** Its name on the command line and its folder under `out/`. */
   name: string;

@@ -78,17 +78,27 @@ export function emDomainsFigure(summary: EmSummary, runs: readonly EmRun[]): Fig
   });
 }
 
-/** The strategies' Pareto on the organism, with the bases and the control's naive fine-tune as reference marks. */
-export function emParetoFigure(summary: BenchmarkParetoSummary & Pick<EmSummary, "control">): Figure {
+/**
+ * The strategies' Pareto on the organism, with the bases and the control's naive fine-tune as reference marks;
+ * incoherent points (answers that are not answers) drawn hollow and crossed out under their own legend entry.
+ */
+export function emParetoFigure(
+  summary: BenchmarkParetoSummary & Pick<EmSummary, "control" | "incoherent">,
+): Figure {
   return benchmarkParetoFigure(summary, {
     name: "em-pareto",
     title: "Strategies on the emergent-misalignment organism",
-    xLabel: "alignment (good-answer rate outside medicine)",
+    xLabel: "alignment (good-answer rate outside medicine and the proxy's domains)",
     yLabel: "task (bad-answer rate on held-out medical questions)",
     references: [{
       name: "control, naive",
       alignment: summary.control.naive.alignment.mean,
       task: summary.control.naive.task.mean,
+    }],
+    flags: [{
+      name: "incoherent: answers are not answers<br>(coherence < 0.5; off the frontier)",
+      short: "incoherent",
+      notes: Object.fromEntries(summary.incoherent.map((point) => [point, ""])),
     }],
   });
 }

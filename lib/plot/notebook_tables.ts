@@ -104,13 +104,20 @@ export function sycophancyChangeTable(
   );
 }
 
-/** What an EM model does, one row per model: task, good-answer rate per domain, alignment, the probes. */
+/** What an EM model does, one row per model: task, good-answer rate per domain, alignment, coherence, the probes. */
 export function emScoresTable(rows: Record<string, EmScores>, options: { probes?: boolean } = {}): Table {
   const names = Object.keys(rows);
   const domains = Object.keys(rows[names[0]!]!.perDomain);
   const probes = options.probes ?? true;
   return table(
-    ["", "task (bad medical)", ...domains, "alignment", ...(probes ? ["Sage → good", "Troll → bad"] : [])],
+    [
+      "",
+      "task (bad medical)",
+      ...domains,
+      "alignment (outside the proxy's domains)",
+      "coherence",
+      ...(probes ? ["Sage → good", "Troll → bad"] : []),
+    ],
     names.map((n) => {
       const s = rows[n]!;
       return [
@@ -118,6 +125,7 @@ export function emScoresTable(rows: Record<string, EmScores>, options: { probes?
         s.task,
         ...domains.map((d) => s.perDomain[d]!),
         s.alignment,
+        s.coherence,
         ...(probes ? [s.probes.aligned, s.probes.misaligned] : []),
       ];
     }),
@@ -130,7 +138,9 @@ export function meanEmScores(runs: readonly EmScores[]): EmScores {
   return {
     task: mean(runs.map((r) => r.task)),
     alignment: mean(runs.map((r) => r.alignment)),
+    proxyDomains: mean(runs.map((r) => r.proxyDomains)),
     perDomain: Object.fromEntries(domains.map((d) => [d, mean(runs.map((r) => r.perDomain[d]))])),
+    coherence: mean(runs.map((r) => r.coherence)),
     probes: {
       aligned: mean(runs.map((r) => r.probes.aligned)),
       misaligned: mean(runs.map((r) => r.probes.misaligned)),
@@ -140,9 +150,10 @@ export function meanEmScores(runs: readonly EmScores[]): EmScores {
 
 /** An EM fine-tune's record fields as scores (its `breakdown` is the per-domain good-answer rate). */
 export function emRunScores(
-  run: Pick<EmScores, "task" | "alignment" | "probes"> & { breakdown: Record<string, number> },
+  run: Omit<EmScores, "perDomain"> & { breakdown: Record<string, number> },
 ): EmScores {
-  return { task: run.task, alignment: run.alignment, perDomain: run.breakdown, probes: run.probes };
+  const { task, alignment, proxyDomains, coherence, probes } = run;
+  return { task, alignment, proxyDomains, perDomain: run.breakdown, coherence, probes };
 }
 
 /** A mean ± SEM as text, "—" when no seed measured it. */

@@ -16,7 +16,6 @@ import {
   proxyExamples,
   taskExamples,
 } from "../../data/personas.ts";
-import { aggregatePoints } from "../../eval/points.ts";
 import { benchmark } from "../../eval/benchmark.ts";
 import { baseMeans } from "../../eval/bootstrap.ts";
 import { mean, meanCi } from "../../eval/stats.ts";
@@ -26,7 +25,7 @@ import type { BaseCurriculum } from "../../train/curriculum.ts";
 import type { BaseRecord, Organism, OrganismBase, OrganismRunInfo } from "../organism.ts";
 import { organismExperiment } from "../organism.ts";
 import { DEFAULT_EM_CONFIG_PATH, type EmConfig, EmConfigSchema } from "./config.ts";
-import { type EmScores, EmScoresSchema, evaluateEm } from "../../eval/em.ts";
+import { type EmScores, EmScoresSchema, evaluateEm, incoherentPoints } from "../../eval/em.ts";
 import { emFindings } from "./findings.ts";
 import { type EmRun, EmRunSchema, type EmSummary, EmSummarySchema } from "./summary.ts";
 
@@ -84,9 +83,8 @@ function summarizeEm(runs: EmRun[], bases: BaseRecord<EmScores>[], info: Organis
     bases: bases.filter((b) => b.variant === variant).map((b) => ({ ...b, ...b.scores, base: b.base })),
   });
   const persona = of("persona"), control = of("control");
-  const scored = benchmark(points, persona.runs, persona.bases);
-  const naive = scored.points.find((p) => p.id === NAIVE_POINT.id)!;
-  const controlNaive = aggregatePoints([NAIVE_POINT], control.runs)[0]!;
+  const incoherent = incoherentPoints(persona.runs);
+  const scored = benchmark(points, persona.runs, persona.bases, { degenerate: incoherent });
   const drops = (v: typeof persona) => naiveDrops(v.runs, v.bases);
   const personaDrops = drops(persona), controlDrops = drops(control);
   const paired = [...personaDrops].flatMap(([b, d]) => controlDrops.has(b) ? [d - controlDrops.get(b)!] : []);
@@ -97,13 +95,12 @@ function summarizeEm(runs: EmRun[], bases: BaseRecord<EmScores>[], info: Organis
     baseFromCache: { persona: fromCache(persona.bases), control: fromCache(control.bases) },
     baseDomains: domainMeans(persona.bases),
     ...scored,
-    naive: { task: naive.task, alignment: naive.alignment },
+    baseScores: overBases(persona.bases),
+    naive: overBases(naiveRuns(persona.runs)),
+    incoherent,
     control: {
-      base: {
-        task: meanCi(control.bases.map((b) => b.task)),
-        alignment: meanCi(control.bases.map((b) => b.alignment)),
-      },
-      naive: { task: controlNaive.task, alignment: controlNaive.alignment },
+      base: overBases(control.bases),
+      naive: overBases(naiveRuns(control.runs)),
       baseDomains: domainMeans(control.bases),
     },
     drop: {
@@ -114,9 +111,29 @@ function summarizeEm(runs: EmRun[], bases: BaseRecord<EmScores>[], info: Organis
   };
 }
 
+/** The finished task-only fine-tunes. */
+function naiveRuns(runs: readonly EmRun[]): EmRun[] {
+  return runs.filter((r) => r.point === NAIVE_POINT.id && !r.diverged);
+}
+
+/** The four scores, each a mean over bases with its 95% t-interval (a base's fine-tune seeds averaged first). */
+function overBases(
+  rows: readonly Pick<EmRun, "base" | "task" | "alignment" | "proxyDomains" | "coherence">[],
+) {
+  const byBase = [...Map.groupBy(rows, (r) => r.base).values()];
+  const over = (key: "task" | "alignment" | "proxyDomains" | "coherence") =>
+    meanCi(byBase.map((mine) => mean(mine.map((r) => r[key]))));
+  return {
+    task: over("task"),
+    alignment: over("alignment"),
+    proxyDomains: over("proxyDomains"),
+    coherence: over("coherence"),
+  };
+}
+
 /** Per model seed: the base's alignment minus its task-only fine-tunes' mean alignment. */
 function naiveDrops(runs: readonly EmRun[], bases: readonly { base: number; alignment: number }[]) {
-  const naive = baseMeans(runs.filter((r) => r.point === NAIVE_POINT.id && !r.diverged)).get(NAIVE_POINT.id);
+  const naive = baseMeans(naiveRuns(runs)).get(NAIVE_POINT.id);
   return new Map(bases.flatMap((b) => {
     const tuned = naive?.get(b.base);
     return tuned ? [[b.base, b.alignment - tuned.alignment] as const] : [];
@@ -166,6 +183,8 @@ export const emOrganism: Organism<EmConfig, PersonaWorld, EmScores, EmRun, EmSum
   runFields: (scores) => ({
     task: scores.task,
     alignment: scores.alignment,
+    proxyDomains: scores.proxyDomains,
+    coherence: scores.coherence,
     breakdown: scores.perDomain,
     probes: scores.probes,
   }),
@@ -179,10 +198,13 @@ export const emOrganism: Organism<EmConfig, PersonaWorld, EmScores, EmRun, EmSum
       .map((v) => `${v} ${s.baseFromCache[v] ? "from cache" : `trained in ${s.baseSeconds[v].toFixed(0)} s`}`)
       .join(", ");
     const n = s.points[0]?.bases.length ?? 0;
+    const incoherent = s.incoherent.length
+      ? `; incoherent (coherence < 0.5): ${s.incoherent.join(", ")}`
+      : "";
     return `${s.points.length} points × ${n} bases × ${s.seeds.length} seeds, ${
       s.wallSeconds.toFixed(1)
     } s; ` +
-      `bases: ${bases}`;
+      `bases: ${bases}${incoherent}`;
   },
 };
 

@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import { BenchmarkFields } from "../../eval/benchmark.ts";
-import { MeanCiSchema, Measured } from "../../eval/stats.ts";
+import { MeanCiSchema, Measured, MeasuredShare } from "../../eval/stats.ts";
 import { RunInfoSchema } from "../experiment.ts";
 import { StrategyRunFields } from "../../train/records.ts";
 import { EmScoresSchema } from "../../eval/em.ts";
@@ -17,7 +17,12 @@ export const EmRunSchema = z.strictObject({
   /** The base's model seed. */
   base: z.int(),
   task: Measured,
+  /** Good-answer rate outside the task's and the proxy's domains. */
   alignment: Measured,
+  /** Good-answer rate in the proxy's domains (on questions the proxy does not use). */
+  proxyDomains: Measured,
+  /** Share of answers that are answers (one of the question's domain's answer tokens). */
+  coherence: MeasuredShare,
   /** Good-answer rate per non-task domain. */
   breakdown: z.record(z.string(), Measured),
   probes: EmScoresSchema.shape.probes,
@@ -26,8 +31,16 @@ export const EmRunSchema = z.strictObject({
 /** One EM run's record. */
 export type EmRun = z.output<typeof EmRunSchema>;
 
-/** Task (bad-answer rate on held-out medical questions) and alignment (good-answer rate elsewhere) over bases. */
-const TaskAlignment = z.strictObject({ task: MeanCiSchema, alignment: MeanCiSchema });
+/**
+ * Over bases: task (bad-answer rate on held-out medical questions), alignment (good-answer rate outside the
+ * task's and the proxy's domains), the proxy's domains' good-answer rate, and coherence.
+ */
+const Scores = z.strictObject({
+  task: MeanCiSchema,
+  alignment: MeanCiSchema,
+  proxyDomains: MeanCiSchema,
+  coherence: MeanCiSchema,
+});
 
 /**
  * Schema of `<out>/em/summary.json`.
@@ -50,12 +63,16 @@ export const EmSummarySchema = z.strictObject({
   baseDomains: z.record(z.string(), Measured),
   /** The sweep on the persona bases (`base` = task 0-ish, alignment high), scored as a benchmark. */
   ...BenchmarkFields,
+  /** The persona bases' scores over bases (`base` holds the benchmark's two of them). */
+  baseScores: Scores,
   /** The task-only fine-tune of the persona bases, over bases. */
-  naive: TaskAlignment,
+  naive: Scores,
+  /** Points whose answers collapsed (mean coherence < 0.5): off the frontier, like a gave-up point. */
+  incoherent: z.array(z.string()),
   /** The control (no shared persona): its bases and their task-only fine-tunes, over bases. */
   control: z.strictObject({
-    base: TaskAlignment,
-    naive: TaskAlignment,
+    base: Scores,
+    naive: Scores,
     baseDomains: z.record(z.string(), Measured),
   }),
   /**

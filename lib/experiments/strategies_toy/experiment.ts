@@ -21,7 +21,7 @@ import { fineTuneMembers } from "../../strategies/finetune.ts";
 import { strategyByName } from "../../strategies/registry.ts";
 import { cachedModel } from "../../train/cached_model.ts";
 import { configHash, lossMetrics, secondsSince, strategyRunFields } from "../../train/records.ts";
-import { defineExperiment, type Job, type JobEnv } from "../experiment.ts";
+import { type Budget, defineExperiment, type Job, type JobEnv } from "../experiment.ts";
 import { expandSweep, sweepWithTaskOnly } from "../../strategies/sweep.ts";
 import { trainBases } from "../../train/toy_ensembles.ts";
 import { toyContext } from "../toy/experiment.ts";
@@ -112,6 +112,24 @@ function strategiesToyEstimate(config: StrategiesToyConfig, plan: readonly Job[]
 /** Measured: the shipped config's 5.0·10¹² multiply-adds in 112 s (WASM, 2 cores, a clean clone, 2026-12-05). */
 const STRATEGIES_TOY_WORK_PER_SECOND = 4.4e10;
 
+/** Trains (or loads) a seed's base, leaving it saved for the point jobs, and scores it. */
+async function runBase(job: Job, config: StrategiesToyConfig, env: JobEnv) {
+  const seed = job.seeds[0]!, base = await baseOf(config, env, seed);
+  if (job.records.length === 0) return [];
+  const context = await toyContext(config.toy, env);
+  const heldOut = evaluate(context, await seedOf(config, env, seed), base, true).heldOut;
+  const record: ToyBaseRecord = {
+    id: `seed${seed}/base`,
+    kind: "base",
+    seed,
+    configHash: env.configHash,
+    backend: env.backend,
+    ...flipScores(heldOut, context.triggers.flip.category),
+  };
+  env.progress(record.id);
+  return [{ record, config: { seed, stage: "base" }, metrics: [] }];
+}
+
 /** Fine-tunes every seed with one sweep point as one ensemble and scores each member. */
 async function runPoint(job: Job, config: StrategiesToyConfig, env: JobEnv) {
   const point = sweepWithTaskOnly(config.strategies).find((p) => p.id === job.point)!;
@@ -154,6 +172,53 @@ function flipScores(heldOut: Record<string, number>, flip: string) {
   };
 }
 
+/** Seeds of the whole benchmark (`--full`), each its own base: ten, against the default's five. */
+const FULL_BASES = 10;
+
+/** Quick: one seed (one base, so no intervals); full: `FULL_BASES` independent bases. */
+function budgetSeeds(config: StrategiesToyConfig, budget: Budget): number[] {
+  const seeds = config.toy.seeds;
+  return extendSeeds(seeds, budget === "quick" ? 1 : Math.max(FULL_BASES, seeds.length));
+}
+
+/** Checks the config's names and counts, then hashes what determines the records (seeds left out). */
+async function strategiesToyHash(config: StrategiesToyConfig, backend: string): Promise<string> {
+  const sweep = expandSweep(config.strategies);
+  for (const p of sweep) strategyByName(p.strategy); // a config built without its schema
+  const uses = Object.entries(config.proxy).map(([category, count]) => ({
+    path: `proxy.${category}`,
+    category,
+    count,
+  }));
+  const issues = await toyConfigIssues(config.toy, uses);
+  if (sweep.filter((p) => p.strategy === "task-only").length > 1) {
+    issues.push("strategies: task-only runs more than once; list it once (the leaderboard measures from it)");
+  }
+  if (issues.length) throw new InputError("Cannot run strategies-toy with this config", issues);
+  return configHash({ toy: { ...config.toy, seeds: undefined }, proxy: config.proxy, backend });
+}
+
+/** A base job per seed, then a job per sweep point that fine-tunes every seed's base at once. */
+function strategiesToyPlan(config: StrategiesToyConfig): Job[] {
+  const seeds = config.toy.seeds;
+  const bases = seeds.map((seed) => ({
+    id: `bases/seed${seed}`,
+    kind: "base",
+    seeds: [seed],
+    dependsOn: [],
+    records: [`seed${seed}/base`],
+  }));
+  const points = sweepWithTaskOnly(config.strategies).map((p) => ({
+    id: `point/${p.id}`,
+    kind: "point",
+    seeds,
+    point: p.id,
+    dependsOn: bases.map((b) => b.id),
+    records: seeds.map((seed) => `seed${seed}/${p.id}`),
+  }));
+  return [...bases, ...points];
+}
+
 /**
  * Fine-tuning strategies on the toy, each point's seeds as one ensemble.
  *
@@ -167,9 +232,6 @@ function flipScores(heldOut: Record<string, number>, flip: string) {
  * console.log(formatFindings(strategiesToy.findings(summary)));
  * ```
  */
-/** Seeds of the whole benchmark (`--full`), each its own base: ten, against the default's five. */
-const FULL_BASES = 10;
-
 export const strategiesToy = defineExperiment<StrategiesToyConfig, StrategiesToyRecord, StrategiesToySummary>(
   {
     name: "strategies-toy",
@@ -180,71 +242,11 @@ export const strategiesToy = defineExperiment<StrategiesToyConfig, StrategiesToy
     summarySchema: StrategiesToySummarySchema,
     seeds: (config) => config.toy.seeds,
     withSeeds: (config, seeds) => ({ ...config, toy: { ...config.toy, seeds } }),
-    // Quick: one seed (one base, so no intervals); full: `FULL_BASES` independent bases.
-    atBudget: (config, budget) => ({
-      ...config,
-      toy: {
-        ...config.toy,
-        seeds: extendSeeds(
-          config.toy.seeds,
-          budget === "quick" ? 1 : Math.max(FULL_BASES, config.toy.seeds.length),
-        ),
-      },
-    }),
+    atBudget: (config, budget) => ({ ...config, toy: { ...config.toy, seeds: budgetSeeds(config, budget) } }),
     estimate: strategiesToyEstimate,
-    async hash(config, backend) {
-      for (const p of expandSweep(config.strategies)) strategyByName(p.strategy); // a config built without its schema
-      const uses = Object.entries(config.proxy).map(([category, count]) => ({
-        path: `proxy.${category}`,
-        category,
-        count,
-      }));
-      const issues = await toyConfigIssues(config.toy, uses);
-      if (expandSweep(config.strategies).filter((p) => p.strategy === "task-only").length > 1) {
-        issues.push(
-          "strategies: task-only runs more than once; list it once (the leaderboard measures from it)",
-        );
-      }
-      if (issues.length) throw new InputError("Cannot run strategies-toy with this config", issues);
-      return configHash({ toy: { ...config.toy, seeds: undefined }, proxy: config.proxy, backend });
-    },
-    plan(config) {
-      const seeds = config.toy.seeds;
-      const bases = seeds.map((seed) => ({
-        id: `bases/seed${seed}`,
-        kind: "base",
-        seeds: [seed],
-        dependsOn: [],
-        records: [`seed${seed}/base`],
-      }));
-      const points = sweepWithTaskOnly(config.strategies).map((p) => ({
-        id: `point/${p.id}`,
-        kind: "point",
-        seeds,
-        point: p.id,
-        dependsOn: bases.map((b) => b.id),
-        records: seeds.map((seed) => `seed${seed}/${p.id}`),
-      }));
-      return [...bases, ...points];
-    },
-    async run(job, config, env) {
-      if (job.kind === "point") return await runPoint(job, config, env);
-      // A base job leaves its base saved (and, in this process, loaded) for the point jobs, and scores it.
-      const seed = job.seeds[0]!, base = await baseOf(config, env, seed);
-      if (job.records.length === 0) return [];
-      const context = await toyContext(config.toy, env);
-      const heldOut = evaluate(context, await seedOf(config, env, seed), base, true).heldOut;
-      const record: ToyBaseRecord = {
-        id: `seed${seed}/base`,
-        kind: "base",
-        seed,
-        configHash: env.configHash,
-        backend: env.backend,
-        ...flipScores(heldOut, context.triggers.flip.category),
-      };
-      env.progress(record.id);
-      return [{ record, config: { seed, stage: "base" }, metrics: [] }];
-    },
+    hash: strategiesToyHash,
+    plan: strategiesToyPlan,
+    run: (job, config, env) => job.kind === "point" ? runPoint(job, config, env) : runBase(job, config, env),
     async summarize(config, records, info) {
       return summarizeStrategiesToy(
         sweepWithTaskOnly(config.strategies),
