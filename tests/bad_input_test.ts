@@ -91,7 +91,7 @@ const CASES: Case[] = [
   toy({ points: { range: 1e308 } }, "range 1e308", /points\.range: Too big/),
   toy({ fineTune: { lora: { scale: 1e30 } } }, "LoRA scale 1e30", /fineTune\.lora\.scale: Too big/),
   toy(
-    { seeds: [1, 2, 3, 4], base: { maxSteps: 1e6 }, fineTune: { steps: 1e6 } },
+    { seeds: Array.from({ length: 40 }, (_, i) => i + 1), base: { maxSteps: 1e6 }, fineTune: { steps: 1e6 } },
     "a run estimated at days",
     /estimated [\d.]+ h, over --max-hours 24/,
   ),
