@@ -1,8 +1,8 @@
 /**
  * The post's qualitative findings on the toy, checked against a summary: forgetting after the narrow flip,
  * Goodharting with one proxy trigger, spillover with five, and proxy closeness: spillover grows with the
- * proxy's similarity to the target in embedding space (judged on r's 95% interval over seeds). Pure; used by the CLI, the notebook and tests so
- * that the numbers quoted in prose are the numbers measured.
+ * proxy's similarity to the target in embedding space (judged on r's 95% interval over seeds). Pure; used by
+ * the CLI, the notebook and tests so that the numbers quoted in prose are the numbers measured.
  *
  * @module
  */
