@@ -39,14 +39,13 @@ export { loadToyConfig, toy } from "./lib/experiments/toy/experiment.ts";
 export { loadStrategiesToyConfig, strategiesToy } from "./lib/experiments/strategies_toy/experiment.ts";
 export { sycophancy, sycophancyOrganism } from "./lib/experiments/sycophancy/organism.ts";
 export { em, emOrganism } from "./lib/experiments/em/organism.ts";
+export { type Organism, organismExperiment } from "./lib/experiments/organism.ts";
 export {
   fineTunePoint,
   fineTuneSeeds,
   loadOrTrainBase,
-  type Organism,
-  organismExperiment,
   withFineTune,
-} from "./lib/experiments/organism.ts";
+} from "./lib/strategies/organism_model.ts";
 
 // Summaries (the contracts of summary.json) and findings.
 export { type ToySummary, ToySummarySchema } from "./lib/experiments/toy/summary.ts";

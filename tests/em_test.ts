@@ -4,7 +4,7 @@ import { aggregatePoints, pointFrontier } from "../lib/eval/points.ts";
 import { emFindings } from "../lib/experiments/em/findings.ts";
 import { em, emOrganism, variantConfig } from "../lib/experiments/em/organism.ts";
 import { WorkerPool } from "../lib/experiments/executors.ts";
-import { loadOrTrainBase } from "../lib/experiments/organism.ts";
+import { loadOrTrainBase } from "../lib/strategies/organism_model.ts";
 import { baseModelKey } from "../lib/train/cached_model.ts";
 import { organismRecords } from "../lib/plot/experiments.ts";
 import type { EmRun } from "../lib/experiments/em/summary.ts";

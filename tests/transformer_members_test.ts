@@ -5,7 +5,7 @@ import { initBackend } from "../lib/backend.ts";
 import { relativeGap } from "./_compare.ts";
 import { tinyEmConfig } from "./_tiny.ts";
 import { emOrganism } from "../lib/experiments/em/organism.ts";
-import { loadOrTrainBase } from "../lib/experiments/organism.ts";
+import { loadOrTrainBase } from "../lib/strategies/organism_model.ts";
 import { sequenceBatch } from "../lib/models/sequence_batch.ts";
 import { disposeTransformer } from "../lib/models/transformer.ts";
 import {

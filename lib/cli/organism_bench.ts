@@ -12,7 +12,8 @@
 import { loadYamlConfig } from "../config/load.ts";
 import { runExperiment } from "../experiments/driver.ts";
 import { em, emOrganism } from "../experiments/em/organism.ts";
-import { loadOrTrainBase, type Organism, type OrganismConfig } from "../experiments/organism.ts";
+import type { Organism } from "../experiments/organism.ts";
+import { loadOrTrainBase, type OrganismConfig } from "../strategies/organism_model.ts";
 import type { Rng } from "../data/rng.ts";
 import type { Experiment } from "../experiments/experiment.ts";
 import { sycophancy, sycophancyOrganism } from "../experiments/sycophancy/organism.ts";

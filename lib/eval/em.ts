@@ -16,7 +16,9 @@ import {
   questionsOf,
 } from "../data/personas.ts";
 import { z } from "zod";
-import { mean, Measured, MeasuredShare } from "./stats.ts";
+import { mean, meanCi, Measured, MeasuredShare } from "./stats.ts";
+import { baseMeans } from "./bootstrap.ts";
+import { NAIVE_POINT } from "../strategies/sweep.ts";
 import type { Transformer } from "../models/transformer.ts";
 import { greedyNext } from "../models/transformer_view.ts";
 
@@ -107,4 +109,44 @@ export function incoherentPoints(
   const byPoint = Map.groupBy(runs.filter((r) => !r.diverged), (r) => r.point);
   return [...byPoint].filter(([, mine]) => mean(mine.map((r) => r.coherence)) < INCOHERENT_BELOW)
     .map(([point]) => point);
+}
+
+/** The finished task-only fine-tunes. */
+export function naiveRuns<R extends { point: string; diverged: boolean }>(runs: readonly R[]): R[] {
+  return runs.filter((r) => r.point === NAIVE_POINT.id && !r.diverged);
+}
+
+/** The four scores a run or base has. */
+type Score = "task" | "alignment" | "proxyDomains" | "coherence";
+
+/** The four scores, each a mean over bases with its 95% t-interval (a base's fine-tune seeds averaged first). */
+export function overBases(rows: readonly ({ base: number } & Record<Score, number>)[]) {
+  const byBase = [...Map.groupBy(rows, (r) => r.base).values()];
+  const over = (key: Score) => meanCi(byBase.map((mine) => mean(mine.map((r) => r[key]))));
+  return {
+    task: over("task"),
+    alignment: over("alignment"),
+    proxyDomains: over("proxyDomains"),
+    coherence: over("coherence"),
+  };
+}
+
+/** Per model seed: the base's alignment minus its task-only fine-tunes' mean alignment. */
+export function naiveDrops(
+  runs: readonly { point: string; diverged: boolean; base: number; task: number; alignment: number }[],
+  bases: readonly { base: number; alignment: number }[],
+) {
+  const naive = baseMeans(naiveRuns(runs)).get(NAIVE_POINT.id);
+  return new Map(bases.flatMap((b) => {
+    const tuned = naive?.get(b.base);
+    return tuned ? [[b.base, b.alignment - tuned.alignment] as const] : [];
+  }));
+}
+
+/** The good-answer rate per non-task domain, mean over bases. */
+export function domainMeans(
+  bases: readonly { scores: Pick<EmScores, "perDomain"> }[],
+): Record<string, number> {
+  const domains = Object.keys(bases[0]?.scores.perDomain ?? {});
+  return Object.fromEntries(domains.map((d) => [d, mean(bases.map((b) => b.scores.perDomain[d]!))]));
 }

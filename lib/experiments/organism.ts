@@ -6,28 +6,27 @@
  * config's independent bases (model seeds); then a job per variant × base × sweep point fine-tunes that base
  * for every seed at once, as one ensemble (a member per seed: stacked adapters on the shared base, each member
  * with its seed's data and random streams, each giving the numbers it gives alone), and scores each member.
+ * The model half (base training, fine-tuning and scoring) is `lib/strategies/organism_model.ts`.
  *
  * @module
  */
-import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import type { Vocabulary } from "../data/vocabulary.ts";
-import { disposeTransformer, type Transformer, type TransformerConfig } from "../models/transformer.ts";
-import { type BaseCurriculum, trainOnCurriculum } from "../train/curriculum.ts";
-import { baseModelKey, cachedTransformer } from "../train/cached_model.ts";
-import { configHash, secondsSince, StrategyRunFields, strategyRunFields } from "../train/records.ts";
+import { disposeTransformer } from "../models/transformer.ts";
+import { baseModelKey } from "../train/cached_model.ts";
+import { configHash } from "../train/records.ts";
 import { strategyByName } from "../strategies/registry.ts";
-import { expandSweep, NAIVE_POINT, type SweepEntry, type SweepPoint } from "../strategies/sweep.ts";
+import type { SweepPoint } from "../strategies/sweep.ts";
 import {
-  type FineTuneExamples,
-  type LoraFineTune,
-  loraMembersSetup,
-  loraSetup,
-} from "../strategies/transformer_setup.ts";
-import { fineTuneMembers, fineTuneWith } from "../strategies/finetune.ts";
-import { memberTransformer } from "../models/transformer_members.ts";
-import { disposeTransformerAdapters } from "../models/transformer_view.ts";
-import type { Rng } from "../data/rng.ts";
+  type FineTuneFields,
+  fineTuneSeeds,
+  loadOrTrainBase,
+  organismCacheDir,
+  type OrganismConfig,
+  type OrganismModel,
+  organismPoints,
+  variantsOf,
+} from "../strategies/organism_model.ts";
 import {
   type Budget,
   defineExperiment,
@@ -40,41 +39,6 @@ import { extendSeeds } from "../config/seeds.ts";
 import type { Finding } from "../eval/findings.ts";
 import { trainingWork, transformerCost } from "../train/estimate.ts";
 import { exists } from "../io/exists.ts";
-
-/** What every organism's config has. */
-export interface OrganismConfig {
-  seeds: number[];
-  dataSeed: number;
-  /** Model seeds of the independent bases. */
-  bases: number[];
-  data: unknown;
-  model: TransformerConfig;
-  pretrain: unknown;
-  instruct: unknown;
-  fineTune: LoraFineTune;
-  strategies: SweepEntry[];
-}
-
-/** A base model ready to fine-tune, and where it came from. */
-export interface OrganismBase<C, W> {
-  variant: string;
-  /** The model seed it was trained with (initialisation and data order). */
-  modelSeed: number;
-  config: C;
-  world: W;
-  model: Transformer;
-  /** The cache key: a hash of everything that determines the weights. */
-  key: string;
-  /** Seconds spent training it now (0 when loaded from the cache). */
-  trainedSeconds: number;
-  fromCache: boolean;
-}
-
-/** A scored fine-tune: the fields every organism's run record has beside its id and provenance. */
-export type FineTuneFields = Omit<
-  z.output<z.ZodObject<typeof StrategyRunFields>>,
-  "id" | "configHash" | "backend"
->;
 
 /** The fields of a variant's base record beside its scores: its key, and whether it came from the cache. */
 const BaseRecordFields = {
@@ -92,6 +56,16 @@ const BaseRecordFields = {
 
 /** A variant's base as a run record, with its scores. */
 export type BaseRecord<Sc> = z.output<z.ZodObject<typeof BaseRecordFields>> & { scores: Sc };
+
+/** Seconds spent training these bases in this run (0 for those from the cache). */
+export function baseSeconds(bases: readonly { trainedSeconds: number }[]): number {
+  return bases.reduce((s, b) => s + b.trainedSeconds, 0);
+}
+
+/** Whether every one of these bases came from the cache. */
+export function basesFromCache(bases: readonly { fromCache: boolean }[]): boolean {
+  return bases.every((b) => b.fromCache);
+}
 
 /** What an organism's summary is given beside its records: the run's facts and the sweep's points. */
 export type OrganismRunInfo = RunInfo & { points: SweepPoint[] };
@@ -113,41 +87,23 @@ export interface Organism<
   Sc,
   Run extends FineTuneFields & { id: string; configHash: string },
   S,
-> {
-  name: string;
+> extends
+  OrganismModel<
+    C,
+    W,
+    Sc,
+    Omit<Run, keyof FineTuneFields | "id" | "configHash" | "backend" | "variant" | "base">
+  > {
   title: string;
   configSchema: z.ZodType<C>;
   defaultConfig: URL;
-  /** Bump when a code change alters what base training computes, so older caches are retrained. */
-  baseCodeVersion: number;
   /**
    * Multiply-adds per second of its fine-tunes as the estimate counts them (see `organismEstimate`), measured
    * on the shipped config: it turns the estimate into the time printed before a run.
    */
   workPerSecond: number;
-  /**
-   * Variants with their own base (e.g. the persona organism and its control); the first is the organism.
-   * Default: one, `base`, with the config as it is and every sweep point.
-   */
-  variants?: readonly string[];
-  variantConfig?(config: C, variant: string): C;
   /** The sweep points a variant runs (the organism: every point; a control: the naive one). */
   variantPoints?(variant: string, points: readonly SweepPoint[]): SweepPoint[];
-  world(config: C): W;
-  /** The base's two training stages' examples (see `trainOnCurriculum`). */
-  curriculum(config: C, world: W): BaseCurriculum;
-  /**
-   * One seed's fine-tune data as examples, and the seed's random stream (adapters, copies and strategies fork
-   * from it). Members of an ensemble read positions together, so the proxy, its negative and the unlabeled
-   * inputs must score the same number of tokens for every seed (fix them by the data seed, as both organisms
-   * do); the task may differ.
-   */
-  fineTuneData(base: OrganismBase<C, W>, seed: number): { rng: Rng; examples: FineTuneExamples };
-  evaluate(base: OrganismBase<C, W>, model: Transformer): Sc;
-  /** The organism's own record fields from a fine-tune's scores. */
-  runFields(
-    scores: Sc,
-  ): Omit<Run, keyof FineTuneFields | "id" | "configHash" | "backend" | "variant" | "base">;
   scoresSchema: z.ZodType<Sc>;
   runSchema: z.ZodType<Run>;
   /** Fields of the config beside the bases' keys and the fine-tune that determine the records. */
@@ -161,158 +117,6 @@ export interface Organism<
 
 // deno-lint-ignore no-explicit-any
 type AnyOrganism = Organism<any, any, any, any, any>;
-
-/** An organism's variants: its own, or the one default variant `base`. */
-function variantsOf(organism: { variants?: readonly string[] }): readonly string[] {
-  return organism.variants ?? ["base"];
-}
-
-/** Where an organism's bases are cached by default. */
-export function organismCacheDir(name: string): string {
-  return fileURLToPath(new URL(`../../data/cache/${name}/`, import.meta.url));
-}
-
-/**
- * Loads a variant's base (by default the config's first) from the cache when its key matches; otherwise (or
- * with `retrain`) trains and caches it.
- *
- * @example
- * ```ts
- * import { loadOrTrainBase, loadYamlConfig, sycophancy, sycophancyOrganism } from "../../mod.ts";
- * const config = await loadYamlConfig(sycophancy.configSchema, sycophancy.defaultConfig);
- * // From data/cache/sycophancy/ when its key matches the config; else trained now (minutes) and cached.
- * const base = await loadOrTrainBase(sycophancyOrganism, config);
- * console.log(`${base.fromCache ? "from the cache" : "trained"}; vocabulary ${base.world.vocabulary.size}`);
- * ```
- */
-export async function loadOrTrainBase<C extends OrganismConfig, W extends { vocabulary: Vocabulary }>(
-  // deno-lint-ignore no-explicit-any
-  organism: Organism<C, W, any, any, any>,
-  config: C,
-  variant: string = variantsOf(organism)[0]!,
-  options: { modelSeed?: number; retrain?: boolean; cacheDir?: string; quiet?: boolean; backend?: string } =
-    {},
-): Promise<OrganismBase<C, W>> {
-  const cfg = organism.variantConfig?.(config, variant) ?? config;
-  const modelSeed = options.modelSeed ?? config.bases[0]!;
-  const world = organism.world(cfg);
-  const key = await baseModelKey({ ...cfg, modelSeed }, organism.baseCodeVersion);
-  const cached = await cachedTransformer({
-    dir: options.cacheDir ?? organismCacheDir(organism.name),
-    name: variant,
-    key,
-    vocabSize: world.vocabulary.size,
-    config: cfg.model,
-    ...(options.retrain ? { retrain: true } : {}),
-    train: () => {
-      const curriculum = organism.curriculum(cfg, world);
-      const quiet = options.quiet ?? false;
-      const stages = { ...cfg, modelSeed } as never;
-      const { model, provenance } = trainOnCurriculum(organism.name, stages, world, curriculum, { quiet });
-      const extra = { backend: options.backend ?? "unknown", codeVersion: organism.baseCodeVersion };
-      return { model, provenance: { variant, modelSeed, ...provenance, ...extra } };
-    },
-  });
-  return { variant, modelSeed, config: cfg, world, ...cached, key };
-}
-
-/**
- * The same base with other fine-tune settings, e.g. EM's "gentleness" knobs (fewer steps, noisy answers).
- *
- * @example
- * ```ts
- * import { em, emOrganism, loadOrTrainBase, loadYamlConfig, withFineTune } from "../../mod.ts";
- * const persona = await loadOrTrainBase(emOrganism, await loadYamlConfig(em.configSchema, em.defaultConfig));
- * const gentle = withFineTune(persona, { steps: 15, answerNoise: 0.3 }); // same weights, gentler fine-tune
- * ```
- */
-export function withFineTune<C extends OrganismConfig, W>(
-  base: OrganismBase<C, W>,
-  settings: Partial<C["fineTune"]>,
-): OrganismBase<C, W> {
-  return { ...base, config: { ...base.config, fineTune: { ...base.config.fineTune, ...settings } } };
-}
-
-/**
- * Fine-tunes a base with one strategy point and seed, and scores it.
- *
- * @example
- * ```ts
- * import { em, emOrganism, fineTunePoint, loadOrTrainBase, loadYamlConfig, NAIVE_POINT } from "../../mod.ts";
- * const persona = await loadOrTrainBase(emOrganism, await loadYamlConfig(em.configSchema, em.defaultConfig));
- * const run = fineTunePoint(emOrganism, persona, NAIVE_POINT, 1); // the task-only fine-tune, seed 1
- * console.log(`task ${run.task.toFixed(2)}, alignment ${run.alignment.toFixed(2)}`);
- * ```
- */
-export function fineTunePoint<C extends OrganismConfig, W extends { vocabulary: Vocabulary }, Sc, Run>(
-  organism: Organism<C, W, Sc, Run & FineTuneFields & { id: string; configHash: string }, unknown>,
-  base: OrganismBase<C, W>,
-  point: SweepPoint,
-  seed: number,
-): FineTuneFields & ReturnType<typeof organism.runFields> {
-  const t0 = performance.now();
-  const { rng, examples } = organism.fineTuneData(base, seed);
-  using setup = loraSetup(base.model, base.config.fineTune, rng, examples, padOf(base));
-  const strategy = strategyByName(point.strategy);
-  const result = fineTuneWith(strategy, point.params, setup.context, { onStep: setup.onStep });
-  const scores = organism.evaluate(base, setup.model);
-  return { ...strategyRunFields(point, seed, result, secondsSince(t0)), ...organism.runFields(scores) };
-}
-
-/**
- * `fineTunePoint` for several seeds as one ensemble (a member per seed): each seed's fields, the numbers it
- * gets alone (up to float rounding), with the ensemble's seconds shared evenly.
- *
- * @example
- * ```ts
- * import { em, emOrganism, fineTuneSeeds, loadOrTrainBase, loadYamlConfig, NAIVE_POINT } from "../../mod.ts";
- * const persona = await loadOrTrainBase(emOrganism, await loadYamlConfig(em.configSchema, em.defaultConfig));
- * const runs = fineTuneSeeds(emOrganism, persona, NAIVE_POINT, [1, 2, 3]); // three seeds, one program
- * console.log(runs.map((r) => r.alignment.toFixed(2)).join(" "));
- * ```
- */
-export function fineTuneSeeds<C extends OrganismConfig, W extends { vocabulary: Vocabulary }, Sc, Run>(
-  organism: Organism<C, W, Sc, Run & FineTuneFields & { id: string; configHash: string }, unknown>,
-  base: OrganismBase<C, W>,
-  point: SweepPoint,
-  seeds: readonly number[],
-): (FineTuneFields & ReturnType<typeof organism.runFields>)[] {
-  const t0 = performance.now();
-  const data = seeds.map((seed) => organism.fineTuneData(base, seed));
-  using setup = loraMembersSetup(
-    base.model,
-    base.config.fineTune,
-    data.map((d) => d.rng),
-    data.map((d) => d.examples),
-    padOf(base),
-  );
-  const strategy = strategyByName(point.strategy);
-  const results = fineTuneMembers(strategy, point.params, setup.context, { onStep: setup.onStep });
-  const scores = seeds.map((_, m) => {
-    const member = memberTransformer(setup.model, m);
-    try {
-      return organism.evaluate(base, member);
-    } finally {
-      disposeTransformerAdapters(member);
-    }
-  });
-  const seconds = secondsSince(t0) / seeds.length;
-  return seeds.map((seed, m) => ({
-    ...strategyRunFields(point, seed, results[m]!, seconds),
-    ...organism.runFields(scores[m]!),
-  }));
-}
-
-/** The padding token every organism's vocabulary has. */
-function padOf(base: OrganismBase<OrganismConfig, { vocabulary: Vocabulary }>): number {
-  return base.world.vocabulary.id("<pad>");
-}
-
-/** Every point an organism's config runs: the naive (task-only) fine-tune first, then the sweep. */
-export function organismPoints(config: OrganismConfig): SweepPoint[] {
-  const points = expandSweep(config.strategies);
-  return [NAIVE_POINT, ...points.filter((p) => p.id !== NAIVE_POINT.id)];
-}
 
 /** A variant's base for this run, once per process (retrained only by a base job with `env.retrain`). */
 function baseFor(

@@ -11,6 +11,7 @@ export * from "./finetune.ts";
 export * from "./sweep.ts";
 export * from "./copies.ts";
 export * from "./transformer_setup.ts";
+export * from "./organism_model.ts";
 export * from "./toy_setup.ts";
 export * from "./task_only.ts";
 export * from "./mixed.ts";

@@ -17,15 +17,24 @@ import {
   taskExamples,
 } from "../../data/personas.ts";
 import { benchmark } from "../../eval/benchmark.ts";
-import { baseMeans } from "../../eval/bootstrap.ts";
-import { mean, meanCi } from "../../eval/stats.ts";
+import { meanCi } from "../../eval/stats.ts";
 import { NAIVE_POINT } from "../../strategies/sweep.ts";
 import type { FineTuneExamples } from "../../strategies/transformer_setup.ts";
 import type { BaseCurriculum } from "../../train/curriculum.ts";
-import type { BaseRecord, Organism, OrganismBase, OrganismRunInfo } from "../organism.ts";
-import { organismExperiment } from "../organism.ts";
+import type { OrganismBase } from "../../strategies/organism_model.ts";
+import type { BaseRecord, Organism, OrganismRunInfo } from "../organism.ts";
+import { baseSeconds, basesFromCache, organismExperiment } from "../organism.ts";
 import { DEFAULT_EM_CONFIG_PATH, type EmConfig, EmConfigSchema } from "./config.ts";
-import { type EmScores, EmScoresSchema, evaluateEm, incoherentPoints } from "../../eval/em.ts";
+import {
+  domainMeans,
+  type EmScores,
+  EmScoresSchema,
+  evaluateEm,
+  incoherentPoints,
+  naiveDrops,
+  naiveRuns,
+  overBases,
+} from "../../eval/em.ts";
 import { emFindings } from "./findings.ts";
 import { type EmRun, EmRunSchema, type EmSummary, EmSummarySchema } from "./summary.ts";
 
@@ -91,8 +100,8 @@ function summarizeEm(runs: EmRun[], bases: BaseRecord<EmScores>[], info: Organis
   return {
     experiment: "em",
     ...meta,
-    baseSeconds: { persona: seconds(persona.bases), control: seconds(control.bases) },
-    baseFromCache: { persona: fromCache(persona.bases), control: fromCache(control.bases) },
+    baseSeconds: { persona: baseSeconds(persona.bases), control: baseSeconds(control.bases) },
+    baseFromCache: { persona: basesFromCache(persona.bases), control: basesFromCache(control.bases) },
     baseDomains: domainMeans(persona.bases),
     ...scored,
     baseScores: overBases(persona.bases),
@@ -109,49 +118,6 @@ function summarizeEm(runs: EmRun[], bases: BaseRecord<EmScores>[], info: Organis
       difference: meanCi(paired),
     },
   };
-}
-
-/** The finished task-only fine-tunes. */
-function naiveRuns(runs: readonly EmRun[]): EmRun[] {
-  return runs.filter((r) => r.point === NAIVE_POINT.id && !r.diverged);
-}
-
-/** The four scores, each a mean over bases with its 95% t-interval (a base's fine-tune seeds averaged first). */
-function overBases(
-  rows: readonly Pick<EmRun, "base" | "task" | "alignment" | "proxyDomains" | "coherence">[],
-) {
-  const byBase = [...Map.groupBy(rows, (r) => r.base).values()];
-  const over = (key: "task" | "alignment" | "proxyDomains" | "coherence") =>
-    meanCi(byBase.map((mine) => mean(mine.map((r) => r[key]))));
-  return {
-    task: over("task"),
-    alignment: over("alignment"),
-    proxyDomains: over("proxyDomains"),
-    coherence: over("coherence"),
-  };
-}
-
-/** Per model seed: the base's alignment minus its task-only fine-tunes' mean alignment. */
-function naiveDrops(runs: readonly EmRun[], bases: readonly { base: number; alignment: number }[]) {
-  const naive = baseMeans(naiveRuns(runs)).get(NAIVE_POINT.id);
-  return new Map(bases.flatMap((b) => {
-    const tuned = naive?.get(b.base);
-    return tuned ? [[b.base, b.alignment - tuned.alignment] as const] : [];
-  }));
-}
-
-function seconds(bases: readonly BaseRecord<EmScores>[]): number {
-  return bases.reduce((s, b) => s + b.trainedSeconds, 0);
-}
-
-function fromCache(bases: readonly BaseRecord<EmScores>[]): boolean {
-  return bases.every((b) => b.fromCache);
-}
-
-/** The good-answer rate per non-task domain, mean over bases. */
-function domainMeans(bases: readonly BaseRecord<EmScores>[]): Record<string, number> {
-  const domains = Object.keys(bases[0]?.scores.perDomain ?? {});
-  return Object.fromEntries(domains.map((d) => [d, mean(bases.map((b) => b.scores.perDomain[d]!))]));
 }
 
 /**

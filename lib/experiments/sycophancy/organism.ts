@@ -28,11 +28,13 @@ import { NAIVE_POINT } from "../../strategies/sweep.ts";
 import type { FineTuneExamples } from "../../strategies/transformer_setup.ts";
 import {
   type BaseRecord,
+  baseSeconds,
+  basesFromCache,
   type Organism,
-  type OrganismBase,
   organismExperiment,
   type OrganismRunInfo,
 } from "../organism.ts";
+import type { OrganismBase } from "../../strategies/organism_model.ts";
 import { DEFAULT_SYCOPHANCY_CONFIG_PATH, type SycophancyConfig, SycophancyConfigSchema } from "./config.ts";
 import {
   degenerateDomains,
@@ -107,8 +109,8 @@ function summarize(
   return {
     experiment: "sycophancy",
     ...meta,
-    baseSeconds: bases.reduce((s, b) => s + b.trainedSeconds, 0),
-    baseFromCache: bases.every((b) => b.fromCache),
+    baseSeconds: baseSeconds(bases),
+    baseFromCache: basesFromCache(bases),
     baseDomains: perDomainMeans(bases.map((b) => b.scores)),
     naive: perDomainMeans(naiveRuns.map((r) => r.scores)),
     ...scored,
