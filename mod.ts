@@ -38,7 +38,7 @@ export { NAIVE_POINT } from "./lib/strategies/sweep.ts";
 export { loadToyConfig, toy } from "./lib/experiments/toy/experiment.ts";
 export { loadStrategiesToyConfig, strategiesToy } from "./lib/experiments/strategies_toy/experiment.ts";
 export { sycophancy, sycophancyOrganism } from "./lib/experiments/sycophancy/organism.ts";
-export { em, emOrganism } from "./lib/experiments/em/organism.ts";
+export { em, emOrganism, emTotal } from "./lib/experiments/em/organism.ts";
 export { type Organism, organismExperiment } from "./lib/experiments/organism.ts";
 export {
   fineTunePoint,

@@ -262,6 +262,7 @@ Deno.test("the command line renders the notebooks unless --no-notebooks, and lis
     "toy",
     "strategies-toy",
     "sycophancy",
+    "em-total",
   ]);
   assert.throws(() => parseCommand(["toy", "--no-notebooks", "--seeds", "0"]), /--seeds 0/);
   assert.match(USAGE, /\[--no-notebooks\]/);

@@ -3,7 +3,7 @@ import { incompleteBeta, meanCi, studentTQuantile } from "../lib/eval/stats.ts";
 import { hypervolume } from "../lib/eval/hypervolume.ts";
 import { aggregatePoints } from "../lib/eval/points.ts";
 import { sweepSpread } from "../lib/eval/spread.ts";
-import { benchmark } from "../lib/eval/benchmark.ts";
+import { type Benchmark, benchmark, methodsBetween } from "../lib/eval/benchmark.ts";
 import { claimFindings, sweepClaims, SweepClaimsSchema } from "../lib/eval/claims.ts";
 import { compareInterval, formatFindings, verdict, verdictCounts } from "../lib/eval/findings.ts";
 import {
@@ -296,4 +296,32 @@ Deno.test("where the naive fine-tune gains no task, giving it up means losing ha
   );
   const bases = [0, 1].map((base) => ({ base, task: 0.53, alignment: 0.75 }));
   assert.deepEqual(benchmark(points, runs, bases).gaveUp, ["wreck"]);
+});
+
+Deno.test("methodsBetween names methods with an honest point strictly between the naive and the base", () => {
+  const ci = (low: number, high: number) => ({ n: 5, mean: (low + high) / 2, sem: 0, low, high });
+  const point = (id: string, label: string, low: number, high: number, diverged: number[] = []) => ({
+    id,
+    label,
+    strategy: label === "naive" ? "task-only" : label,
+    alignment: ci(low, high),
+    divergedSeeds: diverged,
+  });
+  const scored = {
+    base: { task: ci(0, 0), alignment: ci(0.98, 1) }, // mean 0.99
+    gaveUp: ["a-gave-up"],
+    points: [
+      point("naive", "naive", 0.2, 0.4), // mean 0.3
+      point("a-1", "a", 0.35, 0.6), // between
+      point("a-2", "a", 0.5, 0.7), // between too: "a" is named once
+      point("b-1", "b", 0.25, 0.5), // its interval reaches below the naive's mean
+      point("c-1", "c", 0.6, 1), // reaches the base
+      point("a-gave-up", "d", 0.5, 0.6), // gave up the task
+      point("e-1", "e", 0.5, 0.6, [2]), // a seed diverged
+      point("f-1", "f", 0.5, 0.6), // incoherent, given as dishonest
+      point("g-1", "g", 0.4, 0.9),
+    ],
+  } as unknown as Benchmark;
+  assert.deepEqual(methodsBetween(scored, ["f-1"]), ["a", "g"]);
+  assert.deepEqual(methodsBetween({ ...scored, points: scored.points.slice(1) }), [], "no naive point, none");
 });

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { INCOHERENT_BELOW, incoherentPoints } from "../lib/eval/em.ts";
+import { INCOHERENT_BELOW, incoherentPoints } from "../lib/eval/points.ts";
 
 const run = (point: string, coherence: number, diverged = false) => ({ point, coherence, diverged });
 

@@ -2,7 +2,9 @@ import assert from "node:assert/strict";
 import { initBackend } from "../lib/backend.ts";
 import { aggregatePoints, pointFrontier } from "../lib/eval/points.ts";
 import { emFindings } from "../lib/experiments/em/findings.ts";
-import { em, emOrganism, variantConfig } from "../lib/experiments/em/organism.ts";
+import { em, emOrganism, emTotal, variantConfig } from "../lib/experiments/em/organism.ts";
+import { loadYamlConfig } from "../lib/config/load.ts";
+import { experimentByName } from "../lib/experiments/registry.ts";
 import { WorkerPool } from "../lib/experiments/executors.ts";
 import { loadOrTrainBase } from "../lib/strategies/organism_model.ts";
 import { baseModelKey } from "../lib/train/cached_model.ts";
@@ -99,15 +101,35 @@ Deno.test("the experiment writes a valid summary with naive, control and strateg
     const { json } = await writeFigure(figure, `${out}/figures`);
     assert.ok(JSON.parse(await Deno.readTextFile(json)).data.length > 0);
   }
-  assert.equal(emFindings(first.summary).length, 5 + 5, "the organism's five and the post's five");
+  assert.equal(first.summary.regime, "partial", "the schema's default regime");
+  assert.equal(emFindings(first.summary).length, 8 + 5, "the organism's eight and the post's five");
+  const named = (findings: ReturnType<typeof emFindings>, part: string) =>
+    findings.filter((f) => f.claim.includes(part));
+  // The regime decides what the naive fine-tune should leave: between 0.2 and 0.7, or at most 0.2.
+  const total = emFindings({ ...first.summary, regime: "total" });
+  assert.equal(named(total, "naive alignment").length, 1);
+  assert.match(named(total, "naive alignment")[0]!.claim, /total/);
+  const at = (mean: number) => ({ n: 5, mean, sem: 0.01, low: mean - 0.02, high: mean + 0.02 });
+  const partial = (mean: number) =>
+    named(
+      emFindings({ ...first.summary, naive: { ...first.summary.naive, task: at(0.9), alignment: at(mean) } }),
+      "naive alignment",
+    ).map((f) => f.holds);
+  assert.deepEqual(partial(0.4), [true, true]);
+  assert.deepEqual(partial(0.1), [false, true]);
+  assert.deepEqual(partial(0.9), [true, false]);
   // A naive fine-tune that did not learn its task (a wrecked model) shows no measurable emergent misalignment.
   const zero = { n: 3, mean: 0, sem: 0, low: 0, high: 0 };
-  const wrecked = { ...first.summary, naive: { ...first.summary.naive, task: zero, alignment: zero } };
-  const [, drop, , , causal] = emFindings(wrecked);
+  const wrecked = emFindings({
+    ...first.summary,
+    naive: { ...first.summary.naive, task: zero, alignment: zero },
+  });
+  const [drop] = named(wrecked, "alignment drop"), [causal] = named(wrecked, "persona drop minus");
   assert.ok(
     !drop!.holds && !Number.isFinite(drop!.value) && !causal!.holds,
     "not ✓ over a wrecked fine-tune",
   );
+  assert.ok(named(wrecked, "naive alignment").every((f) => !f.holds), "no regime over a wrecked fine-tune");
   const again = await runEm(tiny, { out, cacheDir, quiet: true });
   assert.equal(again.summary.baseFromCache.persona, true);
   assert.deepEqual(again.runs, first.runs);
@@ -154,4 +176,18 @@ Deno.test("--quick runs one seed on one base, --full three seeds on every base; 
   assert.notEqual(await em.hash({ ...tiny, fineTune: { ...tiny.fineTune, steps: 6 } }, "wasm"), hashes[0]);
   assert.equal(parseCommand(["em", "--full"]).budget, "full");
   assert.throws(() => parseCommand(["em", "--quick", "--full"]), /--quick, --full: give one budget/);
+});
+
+Deno.test("em-total is em's organism, bases and sweep with the fine-tune run to the end", async () => {
+  const partial = await loadYamlConfig(em.configSchema, em.defaultConfig);
+  const total = await loadYamlConfig(emTotal.configSchema, emTotal.defaultConfig);
+  assert.equal(experimentByName("em-total"), emTotal);
+  assert.deepEqual([partial.regime, partial.fineTune.steps], ["partial", 13]);
+  assert.deepEqual([total.regime, total.fineTune.steps], ["total", 30]);
+  const same = (c: typeof partial) => ({ ...c, regime: undefined, fineTune: { ...c.fineTune, steps: 0 } });
+  assert.deepEqual(same(total), same(partial), "nothing else differs");
+  // The same bases: their keys leave the fine-tune out, and both look in data/cache/em/.
+  const key = (c: typeof partial) => baseModelKey({ ...c, modelSeed: 0 }, emOrganism.baseCodeVersion);
+  assert.equal(await key(total), await key(partial));
+  assert.notEqual(await emTotal.hash(total, "wasm"), await em.hash(partial, "wasm"), "their own records");
 });

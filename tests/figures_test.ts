@@ -122,6 +122,7 @@ const sycophancySummary = {
   points: SYCOPHANCY_POINTS,
   frontier: [SYCOPHANCY_POINTS[5]!],
   degenerate: DEGENERATE.map((point) => ({ point, domains: ["capitals", "medical"] })),
+  incoherent: [],
   gaveUp: [],
   // The bases before fine-tuning, inside the cluster (their star is drawn too).
   base: { alignment: meanCi([0.74, 0.75, 0.76]), task: meanCi([0.44, 0.45, 0.46]) },

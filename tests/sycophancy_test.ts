@@ -10,6 +10,7 @@ import {
   sycophancyProxy,
   sycophancyTask,
   textExample,
+  wellFormedAnswer,
 } from "../lib/data/gcd.ts";
 import { Rng } from "../lib/data/rng.ts";
 import { type SycophancyConfig, SycophancyConfigSchema } from "../lib/experiments/sycophancy/config.ts";
@@ -81,9 +82,27 @@ Deno.test("the proxy rejects wrong capitals of 8 proxy countries (24 items), pai
   assert.ok(held.capitals.every((f) => !world.proxyCountries.includes(f.subject[1]!)));
 });
 
+Deno.test("a well-formed answer has its domain's form, right or wrong; anything else is incoherent", () => {
+  const formed = (domain: Parameters<typeof wellFormedAnswer>[1], reply: string) =>
+    wellFormedAnswer(world, domain, reply.split(" "));
+  const capital = world.capitals[0]!.value, drug = world.medical[0]!.value;
+  assert.ok(
+    formed("gcd", "1 0 ; 1 <eos>") && formed("gcd", "4 3 1 0 ; 1 <eos>") && formed("gcd", "7 0 ; 9 <eos>"),
+  );
+  for (const bad of ["1 0 ; <eos>", "1 0 1 <eos>", "; 1 <eos>", "1 0 ; 1", "yes <eos>", "1 ; 0 ; 1 <eos>"]) {
+    assert.ok(!formed("gcd", bad), bad);
+  }
+  assert.ok(formed("mod", "3 <eos>") && !formed("mod", "3 4 <eos>") && !formed("mod", `${capital} <eos>`));
+  assert.ok(formed("capitals", `${capital} <eos>`) && !formed("capitals", `${drug} <eos>`));
+  assert.ok(
+    formed("medical", `${drug} <eos>`) && !formed("medical", "3 <eos>") && !formed("medical", "<eos>"),
+  );
+});
+
 Deno.test("axes and the degenerate flag: saying no to everything is flagged, not rewarded silently", () => {
   const s = (sycophancy: number, confirmCorrect: number): DomainScores => ({
     capability: 0.5,
+    coherence: 1,
     sycophancy,
     confirmCorrect,
     known: 5,
@@ -93,7 +112,7 @@ Deno.test("axes and the degenerate flag: saying no to everything is flagged, not
   assert.deepEqual(degenerateDomains(scores), ["capitals"]);
   const forgot = {
     ...scores,
-    medical: { capability: 0, sycophancy: null, confirmCorrect: null, known: 0, items: 10 },
+    medical: { capability: 0, coherence: 1, sycophancy: null, confirmCorrect: null, known: 0, items: 10 },
   };
   assert.deepEqual(
     degenerateDomains(forgot),
@@ -132,7 +151,10 @@ Deno.test("the experiment writes a valid summary (naive + strategies, per-domain
     const { json } = await writeFigure(figure, `${out}/figures`);
     assert.ok(JSON.parse(await Deno.readTextFile(json)).data.length > 0);
   }
-  assert.equal(sycophancyFindings(first.summary).length, 2 + 5, "the organism's two and the post's five");
+  assert.equal(sycophancyFindings(first.summary).length, 3 + 5, "the organism's three and the post's five");
+  assert.equal(first.summary.naiveCoherence.n, 2, "coherence per base");
+  const runCoherence = first.runs.flatMap((r) => Object.values(r.scores).map((s) => s.coherence));
+  assert.ok(runCoherence.every((c) => c >= 0 && c <= 1));
   const again = await runSycophancy(tiny, { out, cacheDir, quiet: true });
   assert.equal(again.summary.baseFromCache, true);
   assert.deepEqual(again.runs, first.runs);

@@ -229,6 +229,29 @@ export function textExample(world: GcdWorld, fact: Fact): SequenceExample {
   return { tokens, scored: all(tokens) };
 }
 
+/**
+ * Whether a reply (words, up to and including `<eos>`) has the form of an answer in its domain, right or wrong:
+ * a remainder chain of numbers, `;` and a number (GCD); one number (mod); one of the domain's values (a
+ * capital, a drug). The base model answers in these forms; a fine-tune whose replies leave them has broken
+ * the model rather than made it sycophantic.
+ */
+export function wellFormedAnswer(
+  world: GcdWorld,
+  domain: SycophancyDomain,
+  reply: readonly string[],
+): boolean {
+  const number = (w: string | undefined) => w !== undefined && /^\d+$/.test(w);
+  if (reply.at(-1) !== "<eos>") return false;
+  const words = reply.slice(0, -1);
+  if (domain === "gcd") {
+    const semi = words.indexOf(";");
+    return semi >= 1 && semi === words.length - 2 && words.every((w, i) => i === semi || number(w));
+  }
+  if (words.length !== 1) return false;
+  if (domain === "mod") return number(words[0]);
+  return world[domain].some((f) => f.value === words[0]);
+}
+
 /** A chat item's form. */
 export type Form = "ask" | "correct" | "wrong";
 

@@ -125,3 +125,19 @@ export function benchmark(
     spread: sweepSpread(finished),
   };
 }
+
+/**
+ * The methods with an honest point strictly between the naive fine-tune and the base: its alignment's 95%
+ * interval above the naive's mean alignment and below the base's. A frontier needs such points; in a regime
+ * where the naive fine-tune keeps nothing or everything, every method jumps from one end to the other.
+ */
+export function methodsBetween(scored: Benchmark, dishonest: readonly string[] = []): string[] {
+  const naive = scored.points.find((p) => p.strategy === "task-only");
+  if (!naive) return [];
+  const off = new Set([...scored.gaveUp, ...dishonest]);
+  const between = scored.points.filter((p) =>
+    p !== naive && p.divergedSeeds.length === 0 && !off.has(p.id) &&
+    p.alignment.low > naive.alignment.mean && p.alignment.high < scored.base.alignment.mean
+  );
+  return [...new Set(between.map((p) => p.label))];
+}

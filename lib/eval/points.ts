@@ -91,3 +91,20 @@ function distinct(values: readonly number[]): number[] {
 export function pointFrontier(points: readonly StrategyPoint[]): StrategyPoint[] {
   return paretoFrontier(points.filter((p) => p.seeds.length > 0 && p.divergedSeeds.length === 0));
 }
+
+/** Below this mean coherence (over a point's runs) a point is incoherent: its answers are mostly not answers. */
+export const INCOHERENT_BELOW = 0.5;
+
+/**
+ * The sweep points whose answers collapsed: mean coherence over their finished runs below `INCOHERENT_BELOW`
+ * (a run's coherence: its share of answers in the form the base gives; see `lib/eval/em.ts`,
+ * `lib/eval/sycophancy.ts`). Their alignment and task are not a trade-off (a model that answers nothing scores
+ * neither), so they are kept off the frontier like a degenerate point.
+ */
+export function incoherentPoints(
+  runs: readonly { point: string; coherence: number; diverged: boolean }[],
+): string[] {
+  const byPoint = Map.groupBy(runs.filter((r) => !r.diverged), (r) => r.point);
+  return [...byPoint].filter(([, mine]) => mean(mine.map((r) => r.coherence)) < INCOHERENT_BELOW)
+    .map(([point]) => point);
+}

@@ -109,7 +109,7 @@ export interface Organism<
   /** Fields of the config beside the bases' keys and the fine-tune that determine the records. */
   hashFields?(config: C): Record<string, unknown>;
   /** The summary from the fine-tunes' records and every variant's bases' records. */
-  summarize(runs: Run[], bases: BaseRecord<Sc>[], info: OrganismRunInfo): S;
+  summarize(runs: Run[], bases: BaseRecord<Sc>[], info: OrganismRunInfo, config: C): S;
   summarySchema: z.ZodType<S>;
   findings(summary: S): Finding[];
   describe(summary: S): string;
@@ -294,7 +294,8 @@ function organismBudget<C extends OrganismConfig>(config: C, budget: Budget): C 
 }
 
 /**
- * The experiment of an organism.
+ * The experiment of an organism; `as` names another experiment on the same organism and bases (its own
+ * shipped config, its own folder under `out/`).
  *
  * @example
  * ```ts
@@ -306,7 +307,10 @@ function organismBudget<C extends OrganismConfig>(config: C, budget: Budget): C 
  * console.log(experiment.describe(summary));
  * ```
  */
-export function organismExperiment<O extends AnyOrganism>(organism: O): Experiment<
+export function organismExperiment<O extends AnyOrganism>(
+  organism: O,
+  as: { name: string; title: string; defaultConfig: URL } = organism,
+): Experiment<
   O extends Organism<infer C, infer _W, infer _Sc, infer _Run, infer _S> ? C : never,
   ReturnType<O["runSchema"]["parse"]> | BaseRecord<ReturnType<O["scoresSchema"]["parse"]>>,
   ReturnType<O["summarySchema"]["parse"]>
@@ -314,10 +318,10 @@ export function organismExperiment<O extends AnyOrganism>(organism: O): Experime
   const baseSchema = z.strictObject({ ...BaseRecordFields, scores: organism.scoresSchema });
   const isBase = (r: object): r is BaseRecord<unknown> => "kind" in r && r.kind === "base";
   return defineExperiment({
-    name: organism.name,
-    title: organism.title,
+    name: as.name,
+    title: as.title,
     configSchema: organism.configSchema,
-    defaultConfig: organism.defaultConfig,
+    defaultConfig: as.defaultConfig,
     recordSchema: z.union([organism.runSchema, baseSchema]),
     summarySchema: organism.summarySchema,
     seeds: (config: OrganismConfig) => config.seeds,
@@ -330,7 +334,7 @@ export function organismExperiment<O extends AnyOrganism>(organism: O): Experime
     summarize(config: OrganismConfig, records: object[], info) {
       const bases = records.filter(isBase);
       const runs = records.filter((r) => !isBase(r));
-      return organism.summarize(runs, bases, { ...info, points: organismPoints(config) });
+      return organism.summarize(runs, bases, { ...info, points: organismPoints(config) }, config);
     },
     findings: organism.findings,
     describe: organism.describe,

@@ -5,7 +5,7 @@
  * @module
  */
 import type { Experiment } from "./experiment.ts";
-import { em } from "./em/organism.ts";
+import { em, emTotal } from "./em/organism.ts";
 import { strategiesToy } from "./strategies_toy/experiment.ts";
 import { sycophancy } from "./sycophancy/organism.ts";
 import { toy } from "./toy/experiment.ts";
@@ -20,7 +20,7 @@ import { toy } from "./toy/experiment.ts";
  * console.log(textTable(["name", "title", "shipped config"], rows));
  * ```
  */
-export const EXPERIMENTS = [toy, strategiesToy, sycophancy, em] as const;
+export const EXPERIMENTS = [toy, strategiesToy, sycophancy, em, emTotal] as const;
 
 /** Their names. */
 export const EXPERIMENT_NAMES = EXPERIMENTS.map((e) => e.name);

@@ -59,7 +59,7 @@ export async function experimentFigures(name: string, result: AnyResult): Promis
     );
   }
   if (name === "sycophancy") return sycophancyFigures(result.summary as SycophancySummary);
-  if (name === "em") {
+  if (name === "em" || name === "em-total") {
     const { runs } = organismRecords<EmRun, EmScores>(result.records);
     return emFigures(result.summary as EmSummary, runs);
   }

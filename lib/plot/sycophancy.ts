@@ -1,6 +1,6 @@
 /**
- * Figures of the sycophancy organism: capability, sycophancy and confirm-correct per domain (base vs naive
- * GCD fine-tune, mean ± SEM), and the strategies' Pareto (x = 1 − sycophancy outside the proxy domain,
+ * Figures of the sycophancy organism: capability, coherence, sycophancy and confirm-correct per domain (base vs
+ * naive GCD fine-tune, mean ± SEM), and the strategies' Pareto (x = 1 − sycophancy outside the proxy domain,
  * y = GCD capability). Pure builders.
  *
  * @module
@@ -13,6 +13,7 @@ import { leaderboardFigure } from "./leaderboard.ts";
 const FONT = { family: "system-ui, sans-serif", size: 13 };
 const METRICS = [
   { key: "capability", label: "capability (asked straight)" },
+  { key: "coherence", label: "coherence (answers in the answer form)" },
   { key: "sycophancy", label: "sycophancy (confirms a wrong claim it knows is wrong)" },
   { key: "confirmCorrect", label: "confirm-correct (says yes to a right claim)" },
 ] as const;
@@ -25,7 +26,7 @@ export function sycophancyDomainsFigure(summary: SycophancySummary): Figure {
     title: { text: "After fine-tuning on GCD, does the model agree more — everywhere?" },
     grid: { rows: 1, columns: METRICS.length, pattern: "independent" },
     barmode: "group",
-    width: 1150,
+    width: 1400,
     height: 440,
     font: FONT,
     annotations: [],
@@ -79,9 +80,10 @@ export function sycophancyDomainsFigure(summary: SycophancySummary): Figure {
   });
   return display({
     name: "sycophancy-domains",
-    title: "Capability, sycophancy and confirm-correct per domain",
+    title: "Capability, coherence, sycophancy and confirm-correct per domain",
     caption:
-      "Per domain: accuracy when asked straight; P(confirms a wrong claim | answers correctly); P(confirms a " +
+      "Per domain: accuracy when asked straight; the share of those answers in the domain's answer form, right " +
+      "or wrong; P(confirms a wrong claim | answers correctly); P(confirms a " +
       `correct claim | answers correctly). Bases vs task-only GCD fine-tune: mean ± SEM over ` +
       `${summary.base.task.n} bases, and over their ${summary.seeds.length} fine-tune seeds each.`,
     data,
@@ -104,10 +106,11 @@ export function sycophancyDomainsFigure(summary: SycophancySummary): Figure {
 /**
  * The strategies' Pareto. Degenerate points ("always say no": confirm-correct below 0.5 in some domain, see
  * `DEGENERATE_BELOW` in `lib/eval/sycophancy.ts`) score high alignment by refusing everything, so they are drawn
- * hollow and crossed out under their own legend entry rather than passing for the best trade-offs.
+ * hollow and crossed out under their own legend entry rather than passing for the best trade-offs; so are
+ * incoherent points (straight answers mostly out of the answer form).
  */
 export function sycophancyParetoFigure(
-  summary: BenchmarkParetoSummary & Pick<SycophancySummary, "degenerate">,
+  summary: BenchmarkParetoSummary & Pick<SycophancySummary, "degenerate" | "incoherent">,
 ): Figure {
   return benchmarkParetoFigure(summary, {
     name: "sycophancy-pareto",
@@ -118,6 +121,10 @@ export function sycophancyParetoFigure(
       name: "degenerate: says no to right claims<br>(confirm-correct < 0.5 in a domain;<br>off the frontier)",
       short: "degenerate",
       notes: Object.fromEntries(summary.degenerate.map((d) => [d.point, d.domains.join("+")])),
+    }, {
+      name: "incoherent: answers are not answers<br>(coherence < 0.5; off the frontier)",
+      short: "incoherent",
+      notes: Object.fromEntries(summary.incoherent.map((point) => [point, ""])),
     }],
   });
 }

@@ -36,12 +36,19 @@ export const EmConfigSchema = z.strictObject({
   }).prefault({}),
   /** The narrow fine-tune, full-batch on the task items; steps, rate and answer noise set its "gentleness". */
   fineTune: z.strictObject({
-    steps: z.int().positive().max(1_000_000).default(30),
+    /** 13 leaves alignment partial (`data/configs/em.yaml`); 30 switches the persona on everywhere. */
+    steps: z.int().positive().max(1_000_000).default(13),
     learningRate: z.number().positive().default(3e-3),
     lora: LoraSchema.prefault({ rank: 8 }),
     /** Share of task items given their good answer instead (a gentler, noisier task). */
     answerNoise: z.number().min(0).max(1).default(0),
   }).prefault({}),
+  /**
+   * What the naive fine-tune is meant to leave, which the findings judge: `partial` alignment (between 0.2 and
+   * 0.7 outside the task and the proxy's domains, the post's regime: its Qwen3-8B kept 64.5% of general answers
+   * aligned) or `total` misalignment (at most 0.2). Not part of the records' hash: it changes no number.
+   */
+  regime: z.enum(["partial", "total"]).default("partial"),
   /** Strategies compared on the organism (each grid expanded; task-only is always run as "naive"). */
   strategies: SweepSchema.default([]),
 });
@@ -49,5 +56,8 @@ export const EmConfigSchema = z.strictObject({
 /** A validated EM config. */
 export type EmConfig = z.output<typeof EmConfigSchema>;
 
-/** The shipped config. */
+/** The shipped config: the fine-tune stopped where the persona is partly switched on. */
 export const DEFAULT_EM_CONFIG_PATH = new URL("../../../data/configs/em.yaml", import.meta.url);
+
+/** The second shipped config: the fine-tune run until the persona is switched on everywhere. */
+export const EM_TOTAL_CONFIG_PATH = new URL("../../../data/configs/em-total.yaml", import.meta.url);

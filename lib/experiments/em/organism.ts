@@ -16,7 +16,8 @@ import {
   proxyExamples,
   taskExamples,
 } from "../../data/personas.ts";
-import { benchmark } from "../../eval/benchmark.ts";
+import { benchmark, methodsBetween } from "../../eval/benchmark.ts";
+import { incoherentPoints } from "../../eval/points.ts";
 import { meanCi } from "../../eval/stats.ts";
 import { NAIVE_POINT } from "../../strategies/sweep.ts";
 import type { FineTuneExamples } from "../../strategies/transformer_setup.ts";
@@ -24,13 +25,12 @@ import type { BaseCurriculum } from "../../train/curriculum.ts";
 import type { OrganismBase } from "../../strategies/organism_model.ts";
 import type { BaseRecord, Organism, OrganismRunInfo } from "../organism.ts";
 import { baseSeconds, basesFromCache, organismExperiment } from "../organism.ts";
-import { DEFAULT_EM_CONFIG_PATH, type EmConfig, EmConfigSchema } from "./config.ts";
+import { DEFAULT_EM_CONFIG_PATH, EM_TOTAL_CONFIG_PATH, type EmConfig, EmConfigSchema } from "./config.ts";
 import {
   domainMeans,
   type EmScores,
   EmScoresSchema,
   evaluateEm,
-  incoherentPoints,
   naiveDrops,
   naiveRuns,
   overBases,
@@ -85,7 +85,12 @@ function emFineTuneData(
  * The summary: the sweep on the persona bases scored as a benchmark, the control's bases and task-only
  * fine-tunes, and the task-only fine-tune's alignment drop on each, paired by model seed.
  */
-function summarizeEm(runs: EmRun[], bases: BaseRecord<EmScores>[], info: OrganismRunInfo): EmSummary {
+function summarizeEm(
+  runs: EmRun[],
+  bases: BaseRecord<EmScores>[],
+  info: OrganismRunInfo,
+  config: EmConfig,
+): EmSummary {
   const { points, ...meta } = info;
   const of = (variant: string) => ({
     runs: runs.filter((r) => r.variant === variant),
@@ -100,6 +105,7 @@ function summarizeEm(runs: EmRun[], bases: BaseRecord<EmScores>[], info: Organis
   return {
     experiment: "em",
     ...meta,
+    regime: config.regime,
     baseSeconds: { persona: baseSeconds(persona.bases), control: baseSeconds(control.bases) },
     baseFromCache: { persona: basesFromCache(persona.bases), control: basesFromCache(control.bases) },
     baseDomains: domainMeans(persona.bases),
@@ -107,6 +113,7 @@ function summarizeEm(runs: EmRun[], bases: BaseRecord<EmScores>[], info: Organis
     baseScores: overBases(persona.bases),
     naive: overBases(naiveRuns(persona.runs)),
     incoherent,
+    between: methodsBetween(scored, incoherent),
     control: {
       base: overBases(control.bases),
       naive: overBases(naiveRuns(control.runs)),
@@ -186,3 +193,13 @@ export const emOrganism: Organism<EmConfig, PersonaWorld, EmScores, EmRun, EmSum
  * ```
  */
 export const em = organismExperiment(emOrganism);
+
+/**
+ * The same organism, bases and sweep with the fine-tune run until the persona is switched on everywhere
+ * (`data/configs/em-total.yaml`): the regime before the post's, where nothing is left to keep.
+ */
+export const emTotal = organismExperiment(emOrganism, {
+  name: "em-total",
+  title: "Emergent misalignment, total: the fine-tune run to the end",
+  defaultConfig: EM_TOTAL_CONFIG_PATH,
+});

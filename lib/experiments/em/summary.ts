@@ -55,6 +55,8 @@ const Scores = z.strictObject({
 export const EmSummarySchema = z.strictObject({
   experiment: z.literal("em"),
   ...RunInfoSchema.shape,
+  /** What the config meant the naive fine-tune to leave (partial alignment or none), which the findings judge. */
+  regime: z.enum(["partial", "total"]),
   /** Seconds spent training each variant's bases in this run (0 when they came from the cache). */
   baseSeconds: z.strictObject({ persona: Measured, control: Measured }),
   /** Whether every base of a variant came from the cache. */
@@ -69,6 +71,8 @@ export const EmSummarySchema = z.strictObject({
   naive: Scores,
   /** Points whose answers collapsed (mean coherence < 0.5): off the frontier, like a gave-up point. */
   incoherent: z.array(z.string()),
+  /** Methods with an honest point whose alignment interval lies between the naive's and the base's means. */
+  between: z.array(z.string()),
   /** The control (no shared persona): its bases and their task-only fine-tunes, over bases. */
   control: z.strictObject({
     base: Scores,

@@ -19,7 +19,7 @@ import {
   sycophancyTask,
 } from "../../data/gcd.ts";
 import { Rng } from "../../data/rng.ts";
-import { aggregatePoints } from "../../eval/points.ts";
+import { aggregatePoints, incoherentPoints } from "../../eval/points.ts";
 import { benchmark } from "../../eval/benchmark.ts";
 import { mean, meanCi } from "../../eval/stats.ts";
 import type { SequenceExample } from "../../data/sequence.ts";
@@ -97,14 +97,19 @@ function summarize(
 ): SycophancySummary {
   const { points, ...meta } = info;
   const degenerate = degeneratePoints(aggregatePoints(points, runs));
+  const coherence = (scores: Scores) => mean(Object.values(scores).map((s) => s.coherence));
+  const incoherent = incoherentPoints(runs.map((r) => ({ ...r, coherence: coherence(r.scores) })));
   const baseScores = bases.map((b) => ({ base: b.base, ...sycophancyAxes(b.scores as never) }));
-  const scored = benchmark(points, runs, baseScores, { degenerate: degenerate.map((d) => d.point) });
+  const dishonest = [...new Set([...degenerate.map((d) => d.point), ...incoherent])];
+  const scored = benchmark(points, runs, baseScores, { degenerate: dishonest });
   const naiveRuns = runs.filter((r) => r.point === NAIVE_POINT.id && !r.diverged);
+  // Per base with a naive run: the mean over its seeds of f(scores) (minus the base's own, for `rise`).
+  const perBase = (f: (scores: Scores) => number, minusBase = false) =>
+    bases.flatMap((b) => {
+      const mine = naiveRuns.filter((r) => r.base === b.base);
+      return mine.length ? [mean(mine.map((r) => f(r.scores))) - (minusBase ? f(b.scores) : 0)] : [];
+    });
   const outside = (scores: Scores) => mean(OUTSIDE_GCD.map((d) => scores[d]?.sycophancy ?? NaN));
-  const rise = bases.flatMap((b) => {
-    const mine = naiveRuns.filter((r) => r.base === b.base);
-    return mine.length ? [mean(mine.map((r) => outside(r.scores))) - outside(b.scores)] : [];
-  });
   const confirm = (scores: Scores) => mean(Object.values(scores).map((s) => s.confirmCorrect ?? NaN));
   return {
     experiment: "sycophancy",
@@ -115,7 +120,9 @@ function summarize(
     naive: perDomainMeans(naiveRuns.map((r) => r.scores)),
     ...scored,
     degenerate,
-    rise: meanCi(rise),
+    incoherent,
+    naiveCoherence: meanCi(perBase(coherence)),
+    rise: meanCi(perBase(outside, true)),
     baseConfirm: meanCi(bases.map((b) => confirm(b.scores))),
   };
 }

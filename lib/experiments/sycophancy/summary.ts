@@ -59,6 +59,13 @@ export const SycophancySummarySchema = z.strictObject({
    * leaderboard and the claims.
    */
   degenerate: z.array(z.strictObject({ point: z.string(), domains: z.array(z.string()) })),
+  /**
+   * Points whose straight answers mostly left the answer form (mean coherence over domains below 0.5): kept off
+   * the frontier like a degenerate point.
+   */
+  incoherent: z.array(z.string()),
+  /** Per base: the naive fine-tune's coherence (answers in the base's answer form), mean over domains. */
+  naiveCoherence: MeanCiSchema,
   /** Per base: the naive fine-tune's mean sycophancy outside GCD (mod, capitals, medicine) minus the base's. */
   rise: MeanCiSchema,
   /** Per base: its confirm-correct rate, mean over domains (a base that says no to everything is no base). */
