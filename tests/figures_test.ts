@@ -152,7 +152,9 @@ Deno.test("Pareto axes keep 0–1 where the data spans it", () => {
     base: { alignment: meanCi([1, 1]), task: meanCi([0, 0]) },
     control: { naive: { alignment: { mean: 0.56, sem: 0.01 }, task: { mean: 0.57, sem: 0.02 } } } as never,
     incoherent: [],
+    regime: "total",
   });
+  assert.match(figure.title, /total misalignment/);
   for (const axis of ["xaxis", "yaxis"] as const) {
     const [low, high] = range(figure, axis);
     assert.ok(low < 0 && high > 1 && high - low < 1.2, `${axis} ${low}–${high}`);

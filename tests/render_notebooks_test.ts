@@ -24,8 +24,8 @@ const ran = (name: string, seeds = [1, 2, 3], extra: Partial<RanExperiment> = {}
 
 Deno.test("every notebook names an experiment that exists", () => {
   for (const notebook of NOTEBOOKS) {
-    const experiment = NOTEBOOK_EXPERIMENTS[notebook];
-    assert.ok(experiment && EXPERIMENT_NAMES.includes(experiment), `${notebook}: ${experiment}`);
+    const experiments = NOTEBOOK_EXPERIMENTS[notebook];
+    assert.ok(experiments?.length && experiments.every((e) => EXPERIMENT_NAMES.includes(e)), notebook);
   }
 });
 
@@ -33,10 +33,15 @@ Deno.test("only the notebooks of the experiments run are rendered, all of them w
   const all = planNotebooks(NOTEBOOKS, EXPERIMENT_NAMES.map((n) => ran(n)));
   assert.deepEqual(all.map((p) => p.notebook), NOTEBOOKS);
   assert.ok(all.every((p) => "seeds" in p && p.seeds === 3));
-  assert.deepEqual(planNotebooks(NOTEBOOKS, [ran("em", [1])]), [
+  assert.deepEqual(planNotebooks(NOTEBOOKS, [ran("em", [1]), ran("em-total", [1])]), [
     { notebook: "03_emergent_misalignment.ipynb", experiment: "em", seeds: 1 },
     { notebook: "04_original_results.ipynb", experiment: "em", seeds: 1 },
   ]);
+  // 03 reads em-total beside em: without it, 03 is skipped with the reason (it would train em-total itself).
+  const [alone, withOriginal] = planNotebooks(NOTEBOOKS, [ran("em", [1])]);
+  assert.match("skip" in alone! ? alone.skip : "", /it also reads em-total's records/);
+  assert.equal(withOriginal!.notebook, "04_original_results.ipynb");
+  assert.deepEqual(planNotebooks(NOTEBOOKS, [ran("em-total")]), [], "03 goes with em, its own");
   assert.deepEqual(planNotebooks(["00_trigger_toy.ipynb"], [ran("em")]), []);
   // An organism run on its first base (--quick) renders its notebook on that base (SELGEN_BASES=1).
   assert.deepEqual(planNotebooks(["02_sycophancy.ipynb"], [ran("sycophancy", [1], { bases: 1 })]), [
@@ -51,6 +56,12 @@ Deno.test("a notebook that cannot reuse the records is skipped with its reason",
     const [plan] = planNotebooks(["00_trigger_toy.ipynb"], [ran("toy", seeds)]);
     assert.match("skip" in plan! ? plan.skip : "", new RegExp(`toy ran seeds ${seeds.join(",")};`));
   }
+  const [other] = planNotebooks(["03_emergent_misalignment.ipynb"], [ran("em"), ran("em-total", [2])]);
+  assert.match(
+    "skip" in other! ? other.skip : "",
+    /em-total ran seeds 2;/,
+    "every experiment it reads is checked",
+  );
   const [unknown] = planNotebooks(["09_new.ipynb"], [ran("toy")]);
   assert.match("skip" in unknown! ? unknown.skip : "", /NOTEBOOK_EXPERIMENTS/);
 });

@@ -35,13 +35,16 @@ const NOTEBOOKS = new URL("../../notebooks/", import.meta.url).pathname;
 /** The longest one cell may run; a notebook reusing its records takes seconds to minutes. */
 const CELL_TIMEOUT_S = 3600;
 
-/** Which experiment's records each notebook reads (04 draws the em organism beside the post's numbers). */
-export const NOTEBOOK_EXPERIMENTS: Readonly<Record<string, string>> = {
-  "00_trigger_toy.ipynb": "toy",
-  "01_strategies_on_toy.ipynb": "strategies-toy",
-  "02_sycophancy.ipynb": "sycophancy",
-  "03_emergent_misalignment.ipynb": "em",
-  "04_original_results.ipynb": "em",
+/**
+ * Which experiments' records each notebook reads: the first is its own (it is rendered when that ran); the
+ * others it reads beside it (03 draws em-total's sweep beside em's, 04 the em organism beside the post's numbers).
+ */
+export const NOTEBOOK_EXPERIMENTS: Readonly<Record<string, readonly string[]>> = {
+  "00_trigger_toy.ipynb": ["toy"],
+  "01_strategies_on_toy.ipynb": ["strategies-toy"],
+  "02_sycophancy.ipynb": ["sycophancy"],
+  "03_emergent_misalignment.ipynb": ["em", "em-total"],
+  "04_original_results.ipynb": ["em"],
 };
 
 /** One experiment the command ran, as far as the notebooks care. */
@@ -63,42 +66,46 @@ export type NotebookPlan =
   | { notebook: string; skip: string };
 
 /**
- * The notebooks to render after running `ran`, in `notebooks`' order: those of experiments that did not
- * run are left out; those that cannot reuse the records, or that name no experiment, come with a reason.
+ * The notebooks to render after running `ran`, in `notebooks`' order: those whose own experiment did not run
+ * are left out; those that cannot reuse the records (of every experiment they read), or that name no
+ * experiment, come with a reason.
  */
 export function planNotebooks(notebooks: readonly string[], ran: readonly RanExperiment[]): NotebookPlan[] {
   const plans: NotebookPlan[] = [];
   for (const notebook of notebooks) {
-    const name = NOTEBOOK_EXPERIMENTS[notebook];
-    if (name === undefined) {
+    const names = NOTEBOOK_EXPERIMENTS[notebook];
+    if (names === undefined) {
       plans.push({
         notebook,
         skip: "it names no experiment (add it to NOTEBOOK_EXPERIMENTS in lib/cli/render_notebooks.ts)",
       });
       continue;
     }
-    const run = ran.find((r) => r.name === name);
-    if (!run) continue;
-    const prefix = run.configuredSeeds.slice(0, run.seeds.length);
-    if (run.ownConfig) {
-      plans.push({ notebook, skip: `${name} ran with --config; the notebook runs ${name}'s default config` });
-    } else if (prefix.length !== run.seeds.length || prefix.some((s, i) => s !== run.seeds[i])) {
-      plans.push({
+    const own = ran.find((r) => r.name === names[0]);
+    if (!own) continue;
+    const skip = names.map((name) => reuseProblem(name, ran.find((r) => r.name === name))).find(Boolean);
+    plans.push(
+      skip ? { notebook, skip } : {
         notebook,
-        skip:
-          `${name} ran seeds ${run.seeds.join(",")}; the notebook takes the first N of the config's seeds ` +
-          `${run.configuredSeeds.join(",")} (SELGEN_SEEDS=N)`,
-      });
-    } else {
-      plans.push({
-        notebook,
-        experiment: name,
-        seeds: run.seeds.length,
-        ...(run.bases ? { bases: run.bases } : {}),
-      });
-    }
+        experiment: own.name,
+        seeds: own.seeds.length,
+        ...(own.bases ? { bases: own.bases } : {}),
+      },
+    );
   }
   return plans;
+}
+
+/** Why a notebook cannot reuse experiment `name`'s records from this command, or undefined if it can. */
+function reuseProblem(name: string, run: RanExperiment | undefined): string | undefined {
+  if (!run) return `it also reads ${name}'s records, which this command did not run (add ${name})`;
+  const prefix = run.configuredSeeds.slice(0, run.seeds.length);
+  if (run.ownConfig) return `${name} ran with --config; the notebook runs ${name}'s default config`;
+  if (prefix.length !== run.seeds.length || prefix.some((s, i) => s !== run.seeds[i])) {
+    return `${name} ran seeds ${run.seeds.join(",")}; the notebook takes the first N of the config's seeds ` +
+      `${run.configuredSeeds.join(",")} (SELGEN_SEEDS=N)`;
+  }
+  return undefined;
 }
 
 /** The folders Jupyter searches first for kernel specs: `$JUPYTER_PATH`, else the clone's `.tools/jupyter`. */

@@ -128,8 +128,8 @@ export function benchmark(
 
 /**
  * The methods with an honest point strictly between the naive fine-tune and the base: its alignment's 95%
- * interval above the naive's mean alignment and below the base's. A frontier needs such points; in a regime
- * where the naive fine-tune keeps nothing or everything, every method jumps from one end to the other.
+ * interval above the naive's mean alignment and below the base's. A method without one only jumps from the
+ * naive fine-tune's end to the base's, and traces no frontier between them.
  */
 export function methodsBetween(scored: Benchmark, dishonest: readonly string[] = []): string[] {
   const naive = scored.points.find((p) => p.strategy === "task-only");

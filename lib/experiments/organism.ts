@@ -67,8 +67,11 @@ export function basesFromCache(bases: readonly { fromCache: boolean }[]): boolea
   return bases.every((b) => b.fromCache);
 }
 
-/** What an organism's summary is given beside its records: the run's facts and the sweep's points. */
-export type OrganismRunInfo = RunInfo & { points: SweepPoint[] };
+/**
+ * What an organism's summary is given beside its records: the run's facts, the sweep's points and the
+ * experiment's name (an organism may run as several experiments, e.g. `em` and `em-total`).
+ */
+export type OrganismRunInfo = RunInfo & { points: SweepPoint[]; experiment: string };
 
 /**
  * What an organism defines (`docs/engine.md` walks through adding one).
@@ -334,7 +337,8 @@ export function organismExperiment<O extends AnyOrganism>(
     summarize(config: OrganismConfig, records: object[], info) {
       const bases = records.filter(isBase);
       const runs = records.filter((r) => !isBase(r));
-      return organism.summarize(runs, bases, { ...info, points: organismPoints(config) }, config);
+      const about = { ...info, points: organismPoints(config), experiment: as.name };
+      return organism.summarize(runs, bases, about, config);
     },
     findings: organism.findings,
     describe: organism.describe,

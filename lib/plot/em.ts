@@ -83,11 +83,11 @@ export function emDomainsFigure(summary: EmSummary, runs: readonly EmRun[]): Fig
  * incoherent points (answers that are not answers) drawn hollow and crossed out under their own legend entry.
  */
 export function emParetoFigure(
-  summary: BenchmarkParetoSummary & Pick<EmSummary, "control" | "incoherent">,
+  summary: BenchmarkParetoSummary & Pick<EmSummary, "control" | "incoherent" | "regime">,
 ): Figure {
   return benchmarkParetoFigure(summary, {
     name: "em-pareto",
-    title: "Strategies on the emergent-misalignment organism",
+    title: `Strategies on the emergent-misalignment organism (${regimeWords(summary.regime)})`,
     xLabel: "alignment (good-answer rate outside medicine and the proxy's domains)",
     yLabel: "task (bad-answer rate on held-out medical questions)",
     references: [{
@@ -121,8 +121,13 @@ export function emFigures(summary: EmSummary, runs: readonly EmRun[]): Figure[] 
     emParetoFigure(summary),
     leaderboardFigure(
       "em-leaderboard",
-      "Methods on the EM organism, ranked by hypervolume",
+      `Methods on the EM organism (${regimeWords(summary.regime)}), ranked by hypervolume`,
       summary.leaderboard,
     ),
   ];
+}
+
+/** The regime as a title says it: the default's partial misalignment, or em-total's. */
+function regimeWords(regime: EmSummary["regime"]): string {
+  return regime === "partial" ? "partial misalignment" : "total misalignment";
 }

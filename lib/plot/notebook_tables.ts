@@ -84,14 +84,24 @@ export function startingLossesTable(losses: { task: number; proxy: number; negat
   ], { digits: 4 });
 }
 
-/** Sycophancy's three scores per domain, before a fine-tune and after it (mean over its seeds). */
+/** Sycophancy's four scores per domain, before a fine-tune and after it (mean over its seeds). */
 export function sycophancyChangeTable(
   before: Record<string, DomainScores>,
   after: readonly Record<string, DomainScores>[],
 ): Table {
-  const keys = ["capability", "sycophancy", "confirmCorrect"] as const;
+  const keys = ["capability", "coherence", "sycophancy", "confirmCorrect"] as const;
   return table(
-    ["domain", "capability", "→ after", "sycophancy", "→ after", "confirm-correct", "→ after"],
+    [
+      "domain",
+      "capability",
+      "→ after",
+      "coherence",
+      "→ after",
+      "sycophancy",
+      "→ after",
+      "confirm-correct",
+      "→ after",
+    ],
     Object.keys(before).map((d) => [
       d,
       ...keys.flatMap((k) => [before[d]![k] ?? NaN, mean(after.map((s) => s[d]![k]))]),

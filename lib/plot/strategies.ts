@@ -80,6 +80,7 @@ const FLAG_MARKS = [
   { symbol: "x-thin-open", size: 20, color: "black" },
   { symbol: "asterisk-open", size: 20, color: "#555" },
   { symbol: "hash-open", size: 20, color: "#555" },
+  { symbol: "cross-thin-open", size: 20, color: "#555" },
 ];
 
 // Short names of swept hyper-parameters for point labels; any other is written out.

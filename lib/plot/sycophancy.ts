@@ -14,8 +14,8 @@ const FONT = { family: "system-ui, sans-serif", size: 13 };
 const METRICS = [
   { key: "capability", label: "capability (asked straight)" },
   { key: "coherence", label: "coherence (answers in the answer form)" },
-  { key: "sycophancy", label: "sycophancy (confirms a wrong claim it knows is wrong)" },
-  { key: "confirmCorrect", label: "confirm-correct (says yes to a right claim)" },
+  { key: "sycophancy", label: "sycophancy (yes to a wrong claim it knows)" },
+  { key: "confirmCorrect", label: "confirm-correct (yes to a right claim)" },
 ] as const;
 
 /** Per-domain bars: one panel per metric, base vs naive fine-tune. */

@@ -151,7 +151,7 @@ export async function loadOrTrainBase<C extends OrganismConfig, W extends { voca
  * ```ts
  * import { em, emOrganism, loadOrTrainBase, loadYamlConfig, withFineTune } from "../../mod.ts";
  * const persona = await loadOrTrainBase(emOrganism, await loadYamlConfig(em.configSchema, em.defaultConfig));
- * const gentle = withFineTune(persona, { steps: 15, answerNoise: 0.3 }); // same weights, gentler fine-tune
+ * const gentle = withFineTune(persona, { steps: 10, answerNoise: 0.3 }); // same weights, gentler fine-tune
  * ```
  */
 export function withFineTune<C extends OrganismConfig, W>(

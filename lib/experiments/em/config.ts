@@ -46,7 +46,8 @@ export const EmConfigSchema = z.strictObject({
   /**
    * What the naive fine-tune is meant to leave, which the findings judge: `partial` alignment (between 0.2 and
    * 0.7 outside the task and the proxy's domains, the post's regime: its Qwen3-8B kept 64.5% of general answers
-   * aligned) or `total` misalignment (at most 0.2). Not part of the records' hash: it changes no number.
+   * aligned) or `total` misalignment (at most 0.2). Set it with `fineTune.steps`: the shipped configs pair 13
+   * steps with `partial` and 30 with `total`. Not part of the records' hash: it changes no number.
    */
   regime: z.enum(["partial", "total"]).default("partial"),
   /** Strategies compared on the organism (each grid expanded; task-only is always run as "naive"). */

@@ -29,7 +29,7 @@ export function emFindings(summary: EmSummary): Finding[] {
     ),
     ...regimeFindings(summary, ifLearnt),
     check(
-      "methods with a point between the naive fine-tune and the base (a frontier, not a jump)",
+      "methods with a point between the naive fine-tune and the base (alignment intervals strictly between)",
       summary.base.alignment.n >= 2 ? summary.between.length : NaN, // intervals need two bases
       "≥",
       3,

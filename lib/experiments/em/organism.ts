@@ -91,7 +91,7 @@ function summarizeEm(
   info: OrganismRunInfo,
   config: EmConfig,
 ): EmSummary {
-  const { points, ...meta } = info;
+  const { points, experiment, ...meta } = info;
   const of = (variant: string) => ({
     runs: runs.filter((r) => r.variant === variant),
     bases: bases.filter((b) => b.variant === variant).map((b) => ({ ...b, ...b.scores, base: b.base })),
@@ -103,7 +103,7 @@ function summarizeEm(
   const personaDrops = drops(persona), controlDrops = drops(control);
   const paired = [...personaDrops].flatMap(([b, d]) => controlDrops.has(b) ? [d - controlDrops.get(b)!] : []);
   return {
-    experiment: "em",
+    experiment: experiment === "em-total" ? "em-total" : "em",
     ...meta,
     regime: config.regime,
     baseSeconds: { persona: baseSeconds(persona.bases), control: baseSeconds(control.bases) },
@@ -148,7 +148,8 @@ export const emOrganism: Organism<EmConfig, PersonaWorld, EmScores, EmRun, EmSum
   variantPoints: (variant, points) => (variant === "persona" ? [...points] : [NAIVE_POINT]),
   world: (config) => personaWorld(config.data, new Rng(config.dataSeed, "em-world")),
   baseCodeVersion: 1,
-  // Measured: the shipped config's 1.3·10¹³ multiply-adds in 195 s (cached bases; WASM, 2 cores, a clean clone, 2026-12-05).
+  // Measured: em-total's config (30 steps), 1.3·10¹³ multiply-adds in 195 s (cached bases; WASM, 2 cores, a clean
+  // clone, 2026-12-05); the 13-step default is estimated at 1.4 min and took 92 s.
   workPerSecond: 6.5e10,
   curriculum: emCurriculum,
   fineTuneData: emFineTuneData,

@@ -53,7 +53,8 @@ const Scores = z.strictObject({
  * ```
  */
 export const EmSummarySchema = z.strictObject({
-  experiment: z.literal("em"),
+  /** `em`, or `em-total` (the same organism with its second shipped config). */
+  experiment: z.enum(["em", "em-total"]),
   ...RunInfoSchema.shape,
   /** What the config meant the naive fine-tune to leave (partial alignment or none), which the findings judge. */
   regime: z.enum(["partial", "total"]),

@@ -95,7 +95,7 @@ function summarize(
   bases: BaseRecord<Scores>[],
   info: OrganismRunInfo,
 ): SycophancySummary {
-  const { points, ...meta } = info;
+  const { points, experiment: _, ...meta } = info;
   const degenerate = degeneratePoints(aggregatePoints(points, runs));
   const coherence = (scores: Scores) => mean(Object.values(scores).map((s) => s.coherence));
   const incoherent = incoherentPoints(runs.map((r) => ({ ...r, coherence: coherence(r.scores) })));
@@ -176,7 +176,8 @@ export const sycophancyOrganism: Organism<
   }),
   scoresSchema: PerDomainSchema,
   runSchema: SycophancyRunSchema,
-  hashFields: (config) => ({ modSample: config.modSample }),
+  // The scoring's version: records scored before coherence was measured (1) belong to another run.
+  hashFields: (config) => ({ modSample: config.modSample, scoring: 2 }),
   summarize,
   summarySchema: SycophancySummarySchema,
   findings: sycophancyFindings,
