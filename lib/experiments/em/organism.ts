@@ -149,7 +149,7 @@ export const emOrganism: Organism<EmConfig, PersonaWorld, EmScores, EmRun, EmSum
   world: (config) => personaWorld(config.data, new Rng(config.dataSeed, "em-world")),
   baseCodeVersion: 1,
   // Measured: em-total's config (30 steps), 1.3·10¹³ multiply-adds in 195 s (cached bases; WASM, 2 cores, a clean
-  // clone, 2026-12-05); the 13-step default is estimated at 1.4 min and took 92 s.
+  // clone, 2026-12-05); the 13-step default is estimated at 1.4 min and took 107 s from a clean clone.
   workPerSecond: 6.5e10,
   curriculum: emCurriculum,
   fineTuneData: emFineTuneData,
