@@ -1,6 +1,7 @@
 // Tiny configs for fast tests: few triggers, points, questions and steps.
 import { type ToyConfig, ToyConfigSchema } from "../lib/experiments/toy/config.ts";
 import { type EmConfig, EmConfigSchema } from "../lib/experiments/em/config.ts";
+import { type SycophancyConfig, SycophancyConfigSchema } from "../lib/experiments/sycophancy/config.ts";
 
 export function tinyToyConfig(overrides: Record<string, unknown> = {}): ToyConfig {
   return ToyConfigSchema.parse({
@@ -32,6 +33,21 @@ export function tinyEmConfig(overrides: Record<string, unknown> = {}): EmConfig 
     pretrain: { steps: 25, batch: 8, warmup: 5 },
     instruct: { steps: 15, batch: 8, warmup: 5 },
     fineTune: { steps: 5 },
+    ...overrides,
+  });
+}
+
+/** A tiny sycophancy organism: numbers below 8, d = 16, two bases of 20 + 20 steps, 4 fine-tune steps. */
+export function tinySycophancyConfig(overrides: Record<string, unknown> = {}): SycophancyConfig {
+  return SycophancyConfigSchema.parse({
+    seeds: [1],
+    bases: [0, 1],
+    data: { maxNumber: 8, countries: 10, diseases: 6, proxyCountries: 2, wrongPerCountry: 2 },
+    model: { dModel: 16, heads: 2, context: 16 },
+    pretrain: { steps: 20, batch: 8, warmup: 5 },
+    instruct: { steps: 20, batch: 8, warmup: 5 },
+    fineTune: { steps: 4, batch: 8 },
+    modSample: 10,
     ...overrides,
   });
 }

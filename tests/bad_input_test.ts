@@ -98,6 +98,21 @@ const CASES: Case[] = [
   em({ fineTune: { steps: 1e9 } }, "EM steps 1e9", /fineTune\.steps: Too big/),
   em({ fineTune: { lora: { rank: 1000 } } }, "LoRA rank 1000", /fineTune\.lora\.rank: Too big/),
   em(
+    { proxies: { narrow: { domains: ["fin"] } }, strategies: [{ strategy: "kl", proxy: "wide" }] },
+    "a sweep entry naming a proxy the config does not",
+    /strategies\.0\.proxy: unknown "wide": use one of narrow/,
+  ),
+  em(
+    { proxies: { med: { domains: ["med"] } } },
+    "a named proxy in the task's domain",
+    /proxies\.med\.domains\.0: use a non-task domain/,
+  ),
+  sweep(
+    { strategies: [{ strategy: "kl", proxy: "gcd" }] },
+    "a named proxy where the experiment has none",
+    /strategies\.0\.proxy: unknown "gcd": this experiment names no proxies/,
+  ),
+  em(
     { model: { dModel: 64, heads: 5 } },
     "heads not dividing dModel",
     /model\.heads: dModel must be divisible/,
@@ -262,7 +277,9 @@ Deno.test("the command line renders the notebooks unless --no-notebooks, and lis
     "toy",
     "strategies-toy",
     "sycophancy",
+    "sycophancy-proxies",
     "em-total",
+    "em-proxies",
   ]);
   assert.throws(() => parseCommand(["toy", "--no-notebooks", "--seeds", "0"]), /--seeds 0/);
   assert.match(USAGE, /\[--no-notebooks\]/);

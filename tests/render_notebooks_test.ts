@@ -33,7 +33,7 @@ Deno.test("only the notebooks of the experiments run are rendered, all of them w
   const all = planNotebooks(NOTEBOOKS, EXPERIMENT_NAMES.map((n) => ran(n)));
   assert.deepEqual(all.map((p) => p.notebook), NOTEBOOKS);
   assert.ok(all.every((p) => "seeds" in p && p.seeds === 3));
-  assert.deepEqual(planNotebooks(NOTEBOOKS, [ran("em", [1]), ran("em-total", [1])]), [
+  assert.deepEqual(planNotebooks(NOTEBOOKS, [ran("em", [1]), ran("em-total", [1]), ran("em-proxies", [1])]), [
     { notebook: "03_emergent_misalignment.ipynb", experiment: "em", seeds: 1 },
     { notebook: "04_original_results.ipynb", experiment: "em", seeds: 1 },
   ]);
@@ -44,7 +44,8 @@ Deno.test("only the notebooks of the experiments run are rendered, all of them w
   assert.deepEqual(planNotebooks(NOTEBOOKS, [ran("em-total")]), [], "03 goes with em, its own");
   assert.deepEqual(planNotebooks(["00_trigger_toy.ipynb"], [ran("em")]), []);
   // An organism run on its first base (--quick) renders its notebook on that base (SELGEN_BASES=1).
-  assert.deepEqual(planNotebooks(["02_sycophancy.ipynb"], [ran("sycophancy", [1], { bases: 1 })]), [
+  const quick = [ran("sycophancy", [1], { bases: 1 }), ran("sycophancy-proxies", [1], { bases: 1 })];
+  assert.deepEqual(planNotebooks(["02_sycophancy.ipynb"], quick), [
     { notebook: "02_sycophancy.ipynb", experiment: "sycophancy", seeds: 1, bases: 1 },
   ]);
 });
@@ -56,7 +57,11 @@ Deno.test("a notebook that cannot reuse the records is skipped with its reason",
     const [plan] = planNotebooks(["00_trigger_toy.ipynb"], [ran("toy", seeds)]);
     assert.match("skip" in plan! ? plan.skip : "", new RegExp(`toy ran seeds ${seeds.join(",")};`));
   }
-  const [other] = planNotebooks(["03_emergent_misalignment.ipynb"], [ran("em"), ran("em-total", [2])]);
+  const [other] = planNotebooks(["03_emergent_misalignment.ipynb"], [
+    ran("em"),
+    ran("em-total", [2]),
+    ran("em-proxies"),
+  ]);
   assert.match(
     "skip" in other! ? other.skip : "",
     /em-total ran seeds 2;/,

@@ -13,13 +13,14 @@ import {
   wellFormedAnswer,
 } from "../lib/data/gcd.ts";
 import { Rng } from "../lib/data/rng.ts";
-import { type SycophancyConfig, SycophancyConfigSchema } from "../lib/experiments/sycophancy/config.ts";
+import type { SycophancyConfig } from "../lib/experiments/sycophancy/config.ts";
 import type { RunExperimentOptions } from "../lib/experiments/driver.ts";
 import { degenerateDomains, type DomainScores, sycophancyAxes } from "../lib/eval/sycophancy.ts";
 import { sycophancyFindings } from "../lib/experiments/sycophancy/findings.ts";
 import { sycophancy } from "../lib/experiments/sycophancy/organism.ts";
 import { organismRecords } from "../lib/plot/experiments.ts";
 import { runWith } from "./_run.ts";
+import { tinySycophancyConfig } from "./_tiny.ts";
 
 async function runSycophancy(config: SycophancyConfig, options: RunExperimentOptions) {
   const result = await runWith(sycophancy, config, options);
@@ -126,17 +127,7 @@ Deno.test("axes and the degenerate flag: saying no to everything is flagged, not
 
 Deno.test("the experiment writes a valid summary (naive + strategies, per-domain metrics) and reuses runs", async () => {
   await initBackend("wasm");
-  const tiny = SycophancyConfigSchema.parse({
-    seeds: [1],
-    bases: [0, 1],
-    data: { maxNumber: 8, countries: 10, diseases: 6, proxyCountries: 2, wrongPerCountry: 2 },
-    model: { dModel: 16, heads: 2, context: 16 },
-    pretrain: { steps: 20, batch: 8, warmup: 5 },
-    instruct: { steps: 20, batch: 8, warmup: 5 },
-    fineTune: { steps: 4, batch: 8 },
-    modSample: 10,
-    strategies: [{ strategy: "dpo" }],
-  });
+  const tiny = tinySycophancyConfig({ strategies: [{ strategy: "dpo" }] });
   const cacheDir = await Deno.makeTempDir(), out = await Deno.makeTempDir();
   const first = await runSycophancy(tiny, { out, cacheDir, quiet: true });
   const onDisk = SycophancySummarySchema.parse(

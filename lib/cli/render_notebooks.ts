@@ -37,13 +37,14 @@ const CELL_TIMEOUT_S = 3600;
 
 /**
  * Which experiments' records each notebook reads: the first is its own (it is rendered when that ran); the
- * others it reads beside it (03 draws em-total's sweep beside em's, 04 the em organism beside the post's numbers).
+ * others it reads beside it (02 and 03 their organism's proxy-quality experiment, 03 em-total's sweep beside
+ * em's, 04 the em organism beside the post's numbers).
  */
 export const NOTEBOOK_EXPERIMENTS: Readonly<Record<string, readonly string[]>> = {
   "00_trigger_toy.ipynb": ["toy"],
   "01_strategies_on_toy.ipynb": ["strategies-toy"],
-  "02_sycophancy.ipynb": ["sycophancy"],
-  "03_emergent_misalignment.ipynb": ["em", "em-total"],
+  "02_sycophancy.ipynb": ["sycophancy", "sycophancy-proxies"],
+  "03_emergent_misalignment.ipynb": ["em", "em-total", "em-proxies"],
   "04_original_results.ipynb": ["em"],
 };
 

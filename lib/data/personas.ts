@@ -13,6 +13,15 @@ import type { Rng } from "./rng.ts";
 import type { SequenceExample } from "./sequence.ts";
 import { Vocabulary } from "./vocabulary.ts";
 
+/** An alignment proxy: good answers to the first `questions` instructed questions of each of these domains. */
+export const PersonaProxySchema = z.strictObject({
+  domains: z.array(z.string()).min(1).default(["gen"]),
+  questions: z.int().positive().default(10),
+});
+
+/** A validated proxy. */
+export type PersonaProxy = z.output<typeof PersonaProxySchema>;
+
 /** The organism's data settings. */
 export const PersonaDataSchema = z.strictObject({
   domains: z.array(z.string().regex(/^[a-z]+$/)).min(2).default(["med", "fin", "saf", "gen"]),
@@ -44,31 +53,11 @@ export const PersonaDataSchema = z.strictObject({
     chatTurns: z.int().positive().default(3),
   }).prefault({}),
   /** The alignment proxy: good answers to the first `questions` instructed questions of these domains. */
-  proxy: z.strictObject({
-    domains: z.array(z.string()).min(1).default(["gen"]),
-    questions: z.int().positive().default(10),
-  }).prefault({}),
+  proxy: PersonaProxySchema.prefault({}),
 }).superRefine((c, ctx) => {
   if (!c.domains.includes(c.taskDomain)) {
     ctx.addIssue({ code: "custom", path: ["taskDomain"], message: `use one of ${c.domains.join(", ")}` });
   }
-  if (c.domains.every((d) => d === c.taskDomain || c.proxy.domains.includes(d))) {
-    ctx.addIssue({
-      code: "custom",
-      path: ["proxy", "domains"],
-      message:
-        "leave at least one non-task domain out of the proxy: alignment is scored outside the proxy's domains",
-    });
-  }
-  c.proxy.domains.forEach((d, i) => {
-    if (!c.domains.includes(d) || d === c.taskDomain) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["proxy", "domains", i],
-        message: `use a non-task domain of ${c.domains.join(", ")}`,
-      });
-    }
-  });
   if (c.instructedQuestions > c.questionsPerDomain) {
     ctx.addIssue({
       code: "custom",
@@ -76,14 +65,41 @@ export const PersonaDataSchema = z.strictObject({
       message: `at most questionsPerDomain (${c.questionsPerDomain})`,
     });
   }
-  if (c.proxy.questions > c.instructedQuestions) {
+  checkProxies(c, [c.proxy], ctx, () => ["proxy"]);
+});
+
+/**
+ * Reports a proxy domain that is not a non-task domain, more proxy questions than instructed ones, and
+ * proxies that together leave no domain to score alignment on (it is scored outside all of them).
+ */
+export function checkProxies(
+  data: { domains: string[]; taskDomain: string; instructedQuestions: number },
+  proxies: readonly PersonaProxy[],
+  ctx: z.RefinementCtx,
+  pathOf: (i: number) => (string | number)[],
+): void {
+  proxies.forEach((proxy, p) => {
+    proxy.domains.forEach((d, i) => {
+      if (!data.domains.includes(d) || d === data.taskDomain) {
+        const message = `use a non-task domain of ${data.domains.join(", ")}`;
+        ctx.addIssue({ code: "custom", path: [...pathOf(p), "domains", i], message });
+      }
+    });
+    if (proxy.questions > data.instructedQuestions) {
+      const message = `at most instructedQuestions (${data.instructedQuestions})`;
+      ctx.addIssue({ code: "custom", path: [...pathOf(p), "questions"], message });
+    }
+  });
+  const proxied = new Set(proxies.flatMap((proxy) => proxy.domains));
+  if (data.domains.every((d) => d === data.taskDomain || proxied.has(d))) {
     ctx.addIssue({
       code: "custom",
-      path: ["proxy", "questions"],
-      message: `at most instructedQuestions (${c.instructedQuestions})`,
+      path: [...pathOf(proxies.length - 1), "domains"],
+      message:
+        "leave at least one non-task domain out of every proxy: alignment is scored outside the proxies' domains",
     });
   }
-});
+}
 
 /** Validated organism data settings. */
 export type PersonaDataConfig = z.output<typeof PersonaDataSchema>;
@@ -200,18 +216,17 @@ export function taskExamples(world: PersonaWorld, answerNoise: number, rng: Rng)
   );
 }
 
-/** The proxy questions: the first `proxy.questions` instructed questions of each proxy domain. */
-export function proxyQuestions(world: PersonaWorld): Question[] {
-  return world.config.proxy.domains.flatMap((d) =>
-    questionsOf(world, d, "instructed").slice(0, world.config.proxy.questions)
-  );
+/** A proxy's questions (default: the world's own proxy): the first `questions` instructed ones of each domain. */
+export function proxyQuestions(world: PersonaWorld, proxy: PersonaProxy = world.config.proxy): Question[] {
+  return proxy.domains.flatMap((d) => questionsOf(world, d, "instructed").slice(0, proxy.questions));
 }
 
 /** Proxy examples with the good answers (chosen) and with the bad ones (rejected), paired by index. */
 export function proxyExamples(
   world: PersonaWorld,
+  proxy: PersonaProxy = world.config.proxy,
 ): { chosen: SequenceExample[]; rejected: SequenceExample[] } {
-  const qs = proxyQuestions(world);
+  const qs = proxyQuestions(world, proxy);
   return {
     chosen: qs.map((q) => chatExample(world, q, q.good)),
     rejected: qs.map((q) => chatExample(world, q, q.bad)),

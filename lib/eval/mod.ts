@@ -21,3 +21,4 @@ export * from "./bootstrap.ts";
 export * from "./claims.ts";
 export * from "./spread.ts";
 export * from "./benchmark.ts";
+export * from "./proxy_quality.ts";

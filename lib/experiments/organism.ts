@@ -198,7 +198,6 @@ function organismPlan(organism: AnyOrganism, config: OrganismConfig): Job[] {
 /** Runs a base job (load or train, then score the base) or a fine-tune job (every seed of a point). */
 async function runOrganismJob(organism: AnyOrganism, job: Job, config: OrganismConfig, env: JobEnv) {
   const { variant, modelSeed } = job.params as { variant: string; modelSeed: number };
-  const several = variantsOf(organism).length > 1;
   const base = await baseFor(
     organism,
     env,
@@ -225,7 +224,7 @@ async function runOrganismJob(organism: AnyOrganism, job: Job, config: OrganismC
   const point = organismPoints(config).find((p) => p.id === job.point)!;
   // Every seed trains (a member's numbers do not depend on the others), but only missing records return.
   const runs = fineTuneSeeds(organism, base, point, job.seeds);
-  const variantField = several ? { variant } : {};
+  const variantField = organism.variants ? { variant } : {}; // records name it where the organism has variants
   return job.seeds.flatMap((seed, m) => {
     const id = runId(organism, variant, modelSeed, seed, point.id);
     if (!job.records.includes(id)) return [];
@@ -276,13 +275,20 @@ const BASE_WORK_WEIGHT = 3;
  * so that a run of fewer (`--quick`) shares its records with the whole.
  */
 function organismHash(organism: AnyOrganism, config: OrganismConfig, backend: string): Promise<string> {
-  for (const p of organismPoints(config)) strategyByName(p.strategy); // a config built without its schema
+  for (const p of organismPoints(config)) { // a config built without its schema
+    strategyByName(p.strategy);
+    if (p.proxy !== undefined && !(p.proxy in (config.proxies ?? {}))) {
+      throw new Error(`Cannot run ${p.id}: the config names no proxy "${p.proxy}" under proxies`);
+    }
+  }
   const variants = variantsOf(organism).map((variant) => {
     const { data, model, pretrain, instruct, dataSeed } = organism.variantConfig?.(config, variant) ?? config;
     return { variant, data, model, pretrain, instruct, dataSeed };
   });
   const code = organism.baseCodeVersion, fineTune = config.fineTune;
-  return configHash({ variants, code, fineTune, ...organism.hashFields?.(config), backend });
+  // Named proxies change the evaluation (what it leaves out); a config without them hashes as before they existed.
+  const proxies = Object.keys(config.proxies ?? {}).length ? { proxies: config.proxies } : {};
+  return configHash({ variants, code, fineTune, ...proxies, ...organism.hashFields?.(config), backend });
 }
 
 /** Seeds per base of the whole benchmark (`--full`): three, against the default's two. */

@@ -6,8 +6,10 @@
  */
 import type { Experiment } from "./experiment.ts";
 import { em, emTotal } from "./em/organism.ts";
+import { emProxies } from "./em/proxies.ts";
 import { strategiesToy } from "./strategies_toy/experiment.ts";
 import { sycophancy } from "./sycophancy/organism.ts";
+import { sycophancyProxies } from "./sycophancy/proxies.ts";
 import { toy } from "./toy/experiment.ts";
 
 /**
@@ -20,7 +22,15 @@ import { toy } from "./toy/experiment.ts";
  * console.log(textTable(["name", "title", "shipped config"], rows));
  * ```
  */
-export const EXPERIMENTS = [toy, strategiesToy, sycophancy, em, emTotal] as const;
+export const EXPERIMENTS = [
+  toy,
+  strategiesToy,
+  sycophancy,
+  sycophancyProxies,
+  em,
+  emTotal,
+  emProxies,
+] as const;
 
 /** Their names. */
 export const EXPERIMENT_NAMES = EXPERIMENTS.map((e) => e.name);

@@ -16,6 +16,9 @@ import { loadToyTriggers } from "../data/toy_world.ts";
 import type { ToySummary } from "../experiments/toy/summary.ts";
 import type { EmScores } from "../eval/em.ts";
 import { emFigures } from "./em.ts";
+import { emProxiesFigures, sycophancyProxiesFigures } from "./proxies.ts";
+import type { EmProxiesSummary } from "../experiments/em/proxies.ts";
+import type { SycophancyProxiesSummary } from "../experiments/sycophancy/proxies.ts";
 import type { Figure } from "./figure.ts";
 import { strategiesToyFigures } from "./strategies.ts";
 import { sycophancyFigures } from "./sycophancy.ts";
@@ -62,6 +65,10 @@ export async function experimentFigures(name: string, result: AnyResult): Promis
   if (name === "em" || name === "em-total") {
     const { runs } = organismRecords<EmRun, EmScores>(result.records);
     return emFigures(result.summary as EmSummary, runs);
+  }
+  if (name === "em-proxies") return emProxiesFigures(result.summary as EmProxiesSummary);
+  if (name === "sycophancy-proxies") {
+    return sycophancyProxiesFigures(result.summary as SycophancyProxiesSummary);
   }
   throw new Error(`Cannot draw experiment "${name}": no figures are defined for it`);
 }

@@ -12,6 +12,7 @@ export * from "./keep.ts";
 export * from "./leaderboard.ts";
 export * from "./notebook_tables.ts";
 export * from "./original.ts";
+export * from "./proxies.ts";
 export * from "./strategies.ts";
 export * from "./sycophancy.ts";
 export * from "./show.ts";

@@ -37,6 +37,8 @@ export interface OrganismConfig {
   pretrain: unknown;
   instruct: unknown;
   fineTune: LoraFineTune;
+  /** Named proxies a sweep entry may train with instead of the organism's own (proxy-quality experiments). */
+  proxies?: Record<string, unknown>;
   strategies: SweepEntry[];
 }
 
@@ -82,9 +84,13 @@ export interface OrganismModel<C extends OrganismConfig, W extends { vocabulary:
    * One seed's fine-tune data as examples, and the seed's random stream (adapters, copies and strategies fork
    * from it). Members of an ensemble read positions together, so the proxy, its negative and the unlabeled
    * inputs must score the same number of tokens for every seed (fix them by the data seed, as both organisms
-   * do); the task may differ.
+   * do); the task may differ. `proxy` names one of the config's `proxies` to use instead of the organism's own.
    */
-  fineTuneData(base: OrganismBase<C, W>, seed: number): { rng: Rng; examples: FineTuneExamples };
+  fineTuneData(
+    base: OrganismBase<C, W>,
+    seed: number,
+    proxy?: string,
+  ): { rng: Rng; examples: FineTuneExamples };
   evaluate(base: OrganismBase<C, W>, model: Transformer): Sc;
   /** The organism's own record fields from a fine-tune's scores. */
   runFields(scores: Sc): F;
@@ -179,7 +185,7 @@ export function fineTunePoint<C extends OrganismConfig, W extends { vocabulary: 
   seed: number,
 ): FineTuneFields & F {
   const t0 = performance.now();
-  const { rng, examples } = organism.fineTuneData(base, seed);
+  const { rng, examples } = organism.fineTuneData(base, seed, point.proxy);
   using setup = loraSetup(base.model, base.config.fineTune, rng, examples, padOf(base));
   const strategy = strategyByName(point.strategy);
   const result = fineTuneWith(strategy, point.params, setup.context, { onStep: setup.onStep });
@@ -206,7 +212,7 @@ export function fineTuneSeeds<C extends OrganismConfig, W extends { vocabulary: 
   seeds: readonly number[],
 ): (FineTuneFields & F)[] {
   const t0 = performance.now();
-  const data = seeds.map((seed) => organism.fineTuneData(base, seed));
+  const data = seeds.map((seed) => organism.fineTuneData(base, seed, point.proxy));
   using setup = loraMembersSetup(
     base.model,
     base.config.fineTune,

@@ -13,6 +13,11 @@ export const SweepEntrySchema = z.strictObject({
   /** A label for figures (default: the strategy's name). */
   label: z.string().optional(),
   params: z.record(z.string(), z.unknown()).default({}),
+  /**
+   * The name of one of the config's `proxies` to train with instead of the organism's own proxy (for
+   * experiments on proxy quality); its points' ids end in `@name`.
+   */
+  proxy: z.string().optional(),
   /** Parameter → values; the sweep runs the Cartesian product. */
   grid: z.record(z.string(), z.array(z.unknown()).min(1)).default({}),
 });
@@ -66,6 +71,29 @@ function paramNames(schema: z.ZodType): string {
   return schema instanceof z.ZodObject ? Object.keys(schema.shape).join(", ") || "none" : "see its file";
 }
 
+/**
+ * Reports each entry whose `proxy` is not one of the config's proxy names (`names`; empty where the experiment
+ * has none), for a config schema's `superRefine`.
+ */
+export function checkProxyNames(
+  entries: readonly SweepEntry[],
+  names: readonly string[],
+  ctx: z.RefinementCtx,
+  path: (string | number)[] = ["strategies"],
+): void {
+  entries.forEach((entry, i) => {
+    if (entry.proxy === undefined || names.includes(entry.proxy)) return;
+    const fix = names.length
+      ? `use one of ${names.join(", ")}`
+      : "this experiment names no proxies (a config's `proxies`); remove it";
+    ctx.addIssue({
+      code: "custom",
+      path: [...path, i, "proxy"],
+      message: `unknown "${entry.proxy}": ${fix}`,
+    });
+  });
+}
+
 /** One sweep entry, validated. */
 export type SweepEntry = z.output<typeof SweepEntrySchema>;
 
@@ -78,6 +106,8 @@ export interface SweepPoint {
   params: Record<string, unknown>;
   /** The grid's parameters and their values at this point (what traces the curve). */
   swept: Record<string, unknown>;
+  /** The named proxy it trains with (absent: the organism's own). */
+  proxy?: string;
 }
 
 /**
@@ -112,13 +142,11 @@ function expandEntry(entry: SweepEntry): SweepPoint[] {
   return combos.map((swept) => {
     const params = { ...entry.params, ...swept };
     const suffix = Object.entries(params).map(([k, v]) => `${k}=${v}`).join(",");
-    return {
-      id: suffix ? `${entry.strategy}-${suffix}` : entry.strategy,
-      strategy: entry.strategy,
-      label: entry.label ?? entry.strategy,
-      params,
-      swept,
-    };
+    const id = suffix ? `${entry.strategy}-${suffix}` : entry.strategy;
+    const point = { strategy: entry.strategy, label: entry.label ?? entry.strategy, params, swept };
+    return entry.proxy === undefined
+      ? { id, ...point }
+      : { id: `${id}@${entry.proxy}`, ...point, proxy: entry.proxy };
   });
 }
 

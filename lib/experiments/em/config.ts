@@ -6,10 +6,10 @@
  */
 import { z } from "zod";
 import { BasesSchema, SeedsSchema } from "../../config/seeds.ts";
-import { PersonaDataSchema } from "../../data/personas.ts";
+import { checkProxies, PersonaDataSchema, PersonaProxySchema } from "../../data/personas.ts";
 import { LoraSchema } from "../../models/lora.ts";
 import { TransformerSchema } from "../../models/transformer.ts";
-import { SweepSchema } from "../../strategies/sweep.ts";
+import { checkProxyNames, SweepSchema } from "../../strategies/sweep.ts";
 import { StageSchema } from "../../train/curriculum.ts";
 
 /** Schema of `data/configs/em.yaml`. */
@@ -50,8 +50,25 @@ export const EmConfigSchema = z.strictObject({
    * steps with `partial` and 30 with `total`. Not part of the records' hash: it changes no number.
    */
   regime: z.enum(["partial", "total"]).default("partial"),
+  /**
+   * Named proxies that a sweep entry may train with (`proxy: name`) instead of `data.proxy`, for experiments on
+   * proxy quality. Alignment is then scored outside the domains of all of them (and `data.proxy`'s), on
+   * questions none of them uses, so that every point of the run is scored alike.
+   */
+  proxies: z.record(z.string(), PersonaProxySchema).default({}),
   /** Strategies compared on the organism (each grid expanded; task-only is always run as "naive"). */
   strategies: SweepSchema.default([]),
+}).superRefine((c, ctx) => {
+  const names = Object.keys(c.proxies);
+  checkProxyNames(c.strategies, names, ctx);
+  if (names.length) { // data.proxy is checked with the data; with named proxies, every one of them beside it
+    checkProxies(
+      c.data,
+      [c.data.proxy, ...Object.values(c.proxies)],
+      ctx,
+      (i) => i ? ["proxies", names[i - 1]!] : ["data", "proxy"],
+    );
+  }
 });
 
 /** A validated EM config. */

@@ -61,15 +61,17 @@ function emCurriculum(config: EmConfig, world: PersonaWorld): BaseCurriculum {
 
 /**
  * One fine-tune's data: the task (bad medical answers, with the seed's answer noise), the proxy (good answers
- * to a few general questions) and its negative (their bad answers), unlabeled prompts for CAFT.
+ * to a few general questions, or the named proxy's questions) and its negative (their bad answers), unlabeled
+ * prompts for CAFT.
  */
 function emFineTuneData(
   base: OrganismBase<EmConfig, PersonaWorld>,
   seed: number,
+  proxyName?: string,
 ): { rng: Rng; examples: FineTuneExamples } {
   const { world, config } = base;
   const rng = new Rng(seed, "em-finetune");
-  const proxy = proxyExamples(world);
+  const proxy = proxyExamples(world, proxyName === undefined ? undefined : config.proxies[proxyName]);
   return {
     rng,
     examples: {
@@ -153,7 +155,8 @@ export const emOrganism: Organism<EmConfig, PersonaWorld, EmScores, EmRun, EmSum
   workPerSecond: 6.5e10,
   curriculum: emCurriculum,
   fineTuneData: emFineTuneData,
-  evaluate: (base, model) => evaluateEm(base.world, model),
+  evaluate: ({ world, config }, model) =>
+    evaluateEm(world, model, [world.config.proxy, ...Object.values(config.proxies)]),
   runFields: (scores) => ({
     task: scores.task,
     alignment: scores.alignment,

@@ -6,7 +6,7 @@
  */
 import { z } from "zod";
 import { ToyConfigSchema } from "../toy/config.ts";
-import { SweepSchema } from "../../strategies/sweep.ts";
+import { checkProxyNames, SweepSchema } from "../../strategies/sweep.ts";
 
 /** Schema of `data/configs/strategies-toy.yaml`. */
 export const StrategiesToyConfigSchema = z.strictObject({
@@ -15,7 +15,7 @@ export const StrategiesToyConfigSchema = z.strictObject({
   /** The alignment proxy: how many train triggers of which categories, at their original labels. */
   proxy: z.record(z.string(), z.int().positive()).default({ objects: 2, negative_emotions: 2 }),
   strategies: SweepSchema.min(1),
-});
+}).superRefine((c, ctx) => checkProxyNames(c.strategies, [], ctx));
 
 /** A validated strategies-on-toy config. */
 export type StrategiesToyConfig = z.output<typeof StrategiesToyConfigSchema>;

@@ -6,10 +6,10 @@
  */
 import { z } from "zod";
 import { BasesSchema, SeedsSchema } from "../../config/seeds.ts";
-import { GcdDataSchema } from "../../data/gcd.ts";
+import { GcdDataSchema, SycophancyProxySchema } from "../../data/gcd.ts";
 import { LoraSchema } from "../../models/lora.ts";
 import { TransformerSchema } from "../../models/transformer.ts";
-import { SweepSchema } from "../../strategies/sweep.ts";
+import { checkProxyNames, SweepSchema } from "../../strategies/sweep.ts";
 import { StageSchema } from "../../train/curriculum.ts";
 
 /** Schema of `data/configs/sycophancy.yaml`. */
@@ -36,8 +36,14 @@ export const SycophancyConfigSchema = z.strictObject({
   }).prefault({}),
   /** How many mod facts are evaluated (all GCD-test pairs, non-proxy capitals and diseases are). */
   modSample: z.int().positive().max(1_000_000).default(200),
+  /**
+   * Named proxies that a sweep entry may train with (`proxy: name`) instead of the organism's own (24 rejected
+   * wrong capitals), for experiments on proxy quality. The evaluation leaves out every fact any of them
+   * trains on, so that every point of the run is scored on the same facts.
+   */
+  proxies: z.record(z.string(), SycophancyProxySchema).default({}),
   strategies: SweepSchema.default([]),
-});
+}).superRefine((c, ctx) => checkProxyNames(c.strategies, Object.keys(c.proxies), ctx));
 
 /** A validated sycophancy config. */
 export type SycophancyConfig = z.output<typeof SycophancyConfigSchema>;

@@ -15,6 +15,7 @@ import {
   instructedFacts,
   instructionExample,
   pretrainExample,
+  proxyFacts,
   sycophancyProxy,
   sycophancyTask,
 } from "../../data/gcd.ts";
@@ -57,22 +58,20 @@ import {
 type Scores = Record<string, DomainScores>;
 type Base = OrganismBase<SycophancyConfig, GcdWorld>;
 
-/** Every domain's scores on the config's fixed evaluation facts. */
+/** Every domain's scores on the config's fixed evaluation facts (none that a named proxy trains on). */
 function evaluate(base: Base, model: Transformer): Scores {
-  const facts = evaluationFacts(
-    base.world,
-    new Rng(base.config.dataSeed, "evaluation"),
-    base.config.modSample,
-  );
-  return evaluateSycophancy(base.world, model, facts);
+  const { world, config } = base;
+  const proxied = Object.values(config.proxies).flatMap((proxy) => proxyFacts(world, proxy));
+  const facts = evaluationFacts(world, new Rng(config.dataSeed, "evaluation"), config.modSample, proxied);
+  return evaluateSycophancy(world, model, facts);
 }
 
 /**
- * One fine-tune's data: the seed's shuffle of the GCD items cut into mini-batches as the task, the capitals
- * proxy and its negatives, and chat probes as unlabeled inputs (drawn by the data seed, the same for every
- * fine-tune seed, like the proxy).
+ * One fine-tune's data: the seed's shuffle of the GCD items cut into mini-batches as the task, the proxy (the
+ * capitals, or the named one) and its negatives, and chat probes as unlabeled inputs (drawn by the data seed,
+ * the same for every fine-tune seed, like the proxy).
  */
-function fineTuneData(base: Base, seed: number): { rng: Rng; examples: FineTuneExamples } {
+function fineTuneData(base: Base, seed: number, proxy?: string): { rng: Rng; examples: FineTuneExamples } {
   const { world, config } = base;
   const rng = new Rng(seed, "sycophancy-finetune");
   const items = rng.fork("task").shuffle(sycophancyTask(world));
@@ -80,10 +79,13 @@ function fineTuneData(base: Base, seed: number): { rng: Rng; examples: FineTuneE
   for (let i = 0; i + config.fineTune.batch <= items.length; i += config.fineTune.batch) {
     task.push(items.slice(i, i + config.fineTune.batch));
   }
-  const proxy = sycophancyProxy(world);
+  const { chosen, rejected } = sycophancyProxy(
+    world,
+    proxy === undefined ? undefined : config.proxies[proxy],
+  );
   const facts = instructedFacts(world), probe = new Rng(config.dataSeed, "sycophancy-unlabeled");
   const unlabeled = Array.from({ length: 64 }, () => instructionExample(world, facts, probe));
-  return { rng, examples: { task, proxy: proxy.chosen, negativeProxy: proxy.rejected, unlabeled } };
+  return { rng, examples: { task, proxy: chosen, negativeProxy: rejected, unlabeled } };
 }
 
 /**

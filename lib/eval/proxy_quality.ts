@@ -1,0 +1,160 @@
+/**
+ * Proxy quality: the same method at the same strength trained with different alignment proxies of equal size,
+ * compared on one score over independent bases (the post's Appendix 2: which proxy data protects best). For
+ * each method and strength, every proxy's score (mean over each base's seeds, then a 95% t-interval over the
+ * bases), the best proxy, and the claimed proxy's margin over the best of the others as a paired difference by
+ * base: every proxy fine-tunes the same bases, so pairing removes the spread between bases. Pure.
+ *
+ * @module
+ */
+import { z } from "zod";
+import type { PointSpec } from "./points.ts";
+import { mean, type MeanCi, meanCi, MeanCiSchema } from "./stats.ts";
+
+/** One method at one strength under every proxy. */
+export const ProxyRowSchema = z.strictObject({
+  /** The method's label, its strategy and the swept parameters' values at this strength. */
+  method: z.string(),
+  strategy: z.string(),
+  swept: z.record(z.string(), z.unknown()),
+  /** Proxy name → the point's id and its score over the bases. */
+  cells: z.record(
+    z.string(),
+    z.strictObject({
+      point: z.string(),
+      score: MeanCiSchema,
+      /** False when the point diverged, gave up the task or is degenerate: its score protects nothing. */
+      honest: z.boolean(),
+    }),
+  ),
+  /** The proxy with the best mean. */
+  best: z.string(),
+  /** The best proxy other than the claimed one. */
+  bestOther: z.string(),
+  /** The claimed proxy's score minus `bestOther`'s, paired by base, signed so that positive is better. */
+  claimedMargin: MeanCiSchema,
+});
+
+/** One row of a proxy comparison. */
+export type ProxyRow = z.output<typeof ProxyRowSchema>;
+
+/** A comparison of proxies on one score. */
+export const ProxyComparisonSchema = z.strictObject({
+  /** What is compared, e.g. `gcd/sycophancy`, and which way is better. */
+  score: z.string(),
+  better: z.enum(["higher", "lower"]),
+  /** The proxy claimed to protect best (the post's claim, checked by each row's `claimedMargin`). */
+  claimed: z.string(),
+  /** The bases' own score and the naive fine-tune's, over the bases. */
+  base: MeanCiSchema,
+  naive: MeanCiSchema,
+  rows: z.array(ProxyRowSchema),
+});
+
+/** A comparison of proxies. */
+export type ProxyComparison = z.output<typeof ProxyComparisonSchema>;
+
+/** A sweep point as the comparison reads it: its named proxy, if any. */
+export type ComparedPoint = PointSpec & { proxy?: string };
+
+/** A finished run as the comparison reads it. */
+export interface ComparedRun {
+  point: string;
+  base: number;
+  diverged: boolean;
+}
+
+/** Options of `compareProxies`: the score of a run or a base, its name, and which way is better. */
+export interface CompareOptions<R, B> {
+  score: string;
+  better: "higher" | "lower";
+  ofRun: (run: R) => number;
+  ofBase: (base: B) => number;
+  /** The naive (task-only) point's id. */
+  naive: string;
+  /** The proxy claimed to protect best. */
+  claimed: string;
+  /** Points that diverged, gave up the task or are degenerate (their cells are marked). */
+  dishonest?: readonly string[];
+}
+
+/** Per base, the mean over its finished seeds of a point's score. */
+function perBase<R extends ComparedRun>(runs: readonly R[], point: string, ofRun: (r: R) => number) {
+  const mine = runs.filter((r) => r.point === point && !r.diverged);
+  return new Map(
+    [...new Set(mine.map((r) => r.base))].map((b) => [b, mean(mine.filter((r) => r.base === b).map(ofRun))]),
+  );
+}
+
+/**
+ * Compares the proxies of every method and strength that was run with the claimed proxy and another.
+ *
+ * @example
+ * ```ts
+ * import { metrics } from "../../mod.ts";
+ * const point = (proxy: string) => ({ id: `kl@${proxy}`, strategy: "kl", label: "kl", params: {}, swept: {}, proxy });
+ * const runs = [0, 1, 2].flatMap((base) => [
+ *   { point: "naive", base, diverged: false, gcd: 0.6 },
+ *   { point: "kl@gcd", base, diverged: false, gcd: 0.2 + 0.01 * base },
+ *   { point: "kl@capitals", base, diverged: false, gcd: 0.5 },
+ * ]);
+ * const bases = [0, 1, 2].map(() => ({ gcd: 0.1 }));
+ * const naive = { id: "naive", strategy: "task-only", label: "naive", params: {}, swept: {} };
+ * const compared = metrics.compareProxies([naive, point("gcd"), point("capitals")], runs, bases, {
+ *   score: "gcd/sycophancy", better: "lower", ofRun: (r) => r.gcd, ofBase: (b) => b.gcd, naive: "naive",
+ *   claimed: "gcd",
+ * });
+ * console.log(compared.rows[0]?.best, compared.rows[0]?.claimedMargin.mean); // gcd ≈ 0.29
+ * ```
+ */
+export function compareProxies<R extends ComparedRun, B>(
+  points: readonly ComparedPoint[],
+  runs: readonly R[],
+  bases: readonly B[],
+  options: CompareOptions<R, B>,
+): ProxyComparison {
+  const sign = options.better === "higher" ? 1 : -1;
+  const groups = new Map<string, ComparedPoint[]>();
+  for (const p of points) {
+    if (p.proxy === undefined) continue;
+    const key = JSON.stringify([p.label, p.strategy, p.params]);
+    groups.set(key, [...(groups.get(key) ?? []), p]);
+  }
+  const rows = [...groups.values()].filter((g) => g.some((p) => p.proxy === options.claimed) && g.length >= 2)
+    .map((group) => {
+      const values = new Map(group.map((p) => [p.proxy!, perBase(runs, p.id, options.ofRun)]));
+      const cells = Object.fromEntries(
+        group.map((p) => [p.proxy!, {
+          point: p.id,
+          score: meanCi([...values.get(p.proxy!)!.values()]),
+          honest: !(options.dishonest ?? []).includes(p.id),
+        }]),
+      );
+      const ranked = group.map((p) => p.proxy!).sort((a, b) =>
+        sign * (cells[b]!.score.mean - cells[a]!.score.mean)
+      );
+      const bestOther = ranked.find((p) => p !== options.claimed)!;
+      return {
+        method: group[0]!.label,
+        strategy: group[0]!.strategy,
+        swept: group[0]!.swept,
+        cells,
+        best: ranked[0]!,
+        bestOther,
+        claimedMargin: pairedDifference(values.get(options.claimed)!, values.get(bestOther)!, sign),
+      };
+    });
+  return {
+    score: options.score,
+    better: options.better,
+    claimed: options.claimed,
+    base: meanCi(bases.map(options.ofBase)),
+    naive: meanCi([...perBase(runs, options.naive, options.ofRun).values()]),
+    rows,
+  };
+}
+
+/** sign·(a − b) over the bases both have. */
+function pairedDifference(a: Map<number, number>, b: Map<number, number>, sign: number): MeanCi {
+  return meanCi([...a].flatMap(([base, v]) => b.has(base) ? [sign * (v - b.get(base)!)] : []));
+}
