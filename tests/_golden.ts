@@ -30,6 +30,6 @@ export async function goldenTrajectories(): Promise<Record<string, number[]>> {
 
 if (import.meta.main) {
   const trajectories = await goldenTrajectories();
-  await Deno.writeTextFile(GOLDEN_PATH, JSON.stringify(trajectories, null, 1) + "\n");
+  await Deno.writeTextFile(GOLDEN_PATH, JSON.stringify(trajectories, null, 2) + "\n");
   console.log(`Recorded ${Object.keys(trajectories).length} trajectories in ${GOLDEN_PATH.pathname}`);
 }

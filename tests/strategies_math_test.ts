@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../lib/backend.ts";
 import { adapterVariables, baseVariables } from "../lib/models/lora.ts";
+import { alignmentProjector, asftPenalty } from "../lib/strategies/asft.ts";
 import { dpoLoss } from "../lib/strategies/dpo.ts";
 import { fineTuneWith } from "../lib/strategies/finetune.ts";
 import { gradientList, projectOut } from "../lib/strategies/gradients.ts";
@@ -124,6 +125,27 @@ Deno.test("the orthogonal penalty is 0 for orthogonal factors and positive other
   tf.dispose([a, p]);
 });
 
+Deno.test("AsFT's penalty is ‖s·A·B·(I − QQᵀ)‖²: 0 inside the proxy adapter's output subspace, all of it outside", () => {
+  // B's rows span output directions e1, e2 of R⁴; the proxy adapter's span e1 only.
+  const layer = (b: number[][], scale = 1) => ({
+    name: "l",
+    lora: { a: tf.variable(tf.tensor2d([[1, 0], [0, 2], [1, 1]])), b: tf.variable(tf.tensor2d(b)), scale },
+  });
+  const proxy = layer([[3, 0, 0, 0], [0, 0, 0, 0]]);
+  const projector = alignmentProjector(proxy, 1);
+  const value = (b: number[][], scale = 1) => {
+    const l = layer(b, scale);
+    const v = asftPenalty([l], [projector], 1).dataSync()[0]!;
+    tf.dispose([l.lora.a, l.lora.b]);
+    return v;
+  };
+  assert.equal(value([[1, 0, 0, 0], [-2, 0, 0, 0]]), 0, "an update along e1 only is inside");
+  // Outside part: B·(I − e1e1ᵀ) = [[0, 1, 0, 0], [0, 0, 0, 0]]; A·that has column 2 = (1, 0, 1): norm² 2.
+  assert.ok(Math.abs(value([[5, 1, 0, 0], [0, 0, 0, 0]]) - 2) < 1e-6);
+  assert.ok(Math.abs(value([[5, 1, 0, 0], [0, 0, 0, 0]], 3) - 18) < 1e-5, "the LoRA scale counts: s²");
+  tf.dispose([proxy.lora.a, proxy.lora.b, projector.q, projector.qT]);
+});
+
 Deno.test("SafeLoRA's projection is idempotent and touches only the selected layers", () => {
   withSetup((s) => {
     perturb(s);
@@ -197,6 +219,7 @@ for (
     ["representation", { beta: 0 }],
     ["dpo", { lambda: 0 }],
     ["o-lora", { lambda: 0 }],
+    ["asft", { lambda: 0 }],
     ["steering", { alpha: 0 }],
   ] as const
 ) {

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { asft } from "./asft.ts";
 import { caft } from "./caft.ts";
 import { dpo } from "./dpo.ts";
 import { gradientProjection } from "./gradient_projection.ts";
@@ -34,6 +35,7 @@ export const STRATEGIES: readonly Strategy[] = [
   gradientProjection,
   dpo,
   safeLora,
+  asft,
   orthogonal,
   steering,
   caft,
