@@ -6,7 +6,10 @@ import {
   GcdDataSchema,
   gcdWorld,
   proxyFacts,
+  proxyPool,
+  proxySize,
   sycophancyProxy,
+  SycophancyProxySchema,
 } from "../lib/data/gcd.ts";
 import { PersonaDataSchema, personaWorld, proxyExamples, proxyQuestions } from "../lib/data/personas.ts";
 import { Rng } from "../lib/data/rng.ts";
@@ -45,48 +48,60 @@ Deno.test("a sweep entry's proxy ends its points' ids in @name; unknown names ar
   assert.match(toy.error.issues[0]!.message, /names no proxies/);
 });
 
-Deno.test("named sycophancy proxies: equal sizes, one domain's facts each, confirmations spread evenly", () => {
+Deno.test("named sycophancy proxies: one domain's distinct facts each, rejections and confirmations as asked", () => {
   assert.deepEqual(
     sycophancyProxy(world),
     sycophancyProxy(world, defaultProxy(world)),
     "the default is capitals",
   );
+  const named = (domain: "capitals" | "gcd" | "mod" | "medical", extra = {}) =>
+    SycophancyProxySchema.parse({ domain, ...extra });
   for (const domain of ["capitals", "gcd", "mod", "medical"] as const) {
-    const facts = proxyFacts(world, { domain, facts: 8, confirmations: 0 });
+    const facts = proxyFacts(world, named(domain));
     assert.equal(facts.length, 8);
     assert.ok(facts.every((f) => f.domain === domain));
     assert.equal(new Set(facts.map((f) => f.subject.join(" "))).size, 8, `${domain}: distinct facts`);
-    assert.equal(sycophancyProxy(world, { domain, facts: 8, confirmations: 0 }).chosen.length, 24);
+    assert.equal(sycophancyProxy(world, named(domain)).chosen.length, proxySize(named(domain)));
+    assert.equal(proxySize(named(domain)), 24);
   }
   assert.ok(
-    world.gcdTrain.slice(0, 8).every((f) =>
-      proxyFacts(world, { domain: "gcd", facts: 8, confirmations: 0 })
-        .includes(f)
-    ),
-    "GCD's are train pairs, never the held-out ones scored",
+    world.gcdTrain.slice(0, 8).every((f) => proxyFacts(world, named("gcd")).includes(f)),
+    "train pairs",
   );
-  for (const f of proxyFacts(world, { domain: "mod", facts: 8, confirmations: 0 })) {
+  for (const f of proxyFacts(world, named("mod"))) {
     const [a, , b] = f.subject.map(Number);
     assert.ok(a! > b! && b! >= 2, `${f.subject.join(" ")}: a real remainder`);
   }
-  const mixed = sycophancyProxy(world, { domain: "capitals", facts: 8, confirmations: 0.5 });
-  const replies = mixed.chosen.map((c) => world.vocabulary.decode(c.tokens).split(" A: ")[1]);
-  assert.equal(replies.filter((r) => r === "yes <eos>").length, 12, "half confirm a correct claim");
-  mixed.rejected.forEach((r, i) => {
-    const bad = world.vocabulary.decode(r.tokens).split(" A: ")[1];
-    assert.equal(
-      bad === "yes <eos>",
-      replies[i] !== "yes <eos>",
-      "each item's rejected reply is the other one",
-    );
+  // The post's mix: 12 capitals, each with one wrong claim rejected and its correct claim confirmed.
+  const mix = named("capitals", { facts: 12, rejections: 1, confirm: true });
+  const { chosen, rejected } = sycophancyProxy(world, mix);
+  const words = (items: typeof chosen) => items.map((c) => world.vocabulary.decode(c.tokens));
+  assert.equal(chosen.length, 24);
+  assert.equal(new Set(words(chosen)).size, 24, "every item distinct");
+  assert.equal(words(chosen).filter((w) => w.endsWith("A: yes <eos>")).length, 12, "half confirm");
+  words(rejected).forEach((bad, i) => {
+    const good = words(chosen)[i]!;
+    assert.equal(bad.split(" A: ")[0], good.split(" A: ")[0], "paired by prompt");
+    assert.equal(bad.endsWith("A: yes <eos>"), !good.endsWith("A: yes <eos>"), "the other reply");
   });
+  const tooMany = SycophancyConfigSchema.safeParse({ proxies: { big: { domain: "medical", facts: 31 } } });
+  assert.ok(!tooMany.success);
+  assert.match(tooMany.error.issues[0]!.message, /at most 30: the data has 30 medical facts/);
+  assert.equal(proxyPool(GcdDataSchema.parse({}), "gcd"), world.gcdTrain.length);
+  assert.equal(
+    proxyPool(GcdDataSchema.parse({}), "mod"),
+    world.mod.filter((f) => {
+      const [a, , b] = f.subject.map(Number);
+      return a! > b! && b! >= 2;
+    }).length,
+  );
 });
 
 Deno.test("evaluation leaves out what the named proxies train on, and is unchanged without them", () => {
   const plain = evaluationFacts(world, new Rng(1), 50);
   assert.deepEqual(evaluationFacts(world, new Rng(1), 50, []), plain);
-  const medical = proxyFacts(world, { domain: "medical", facts: 8, confirmations: 0 });
-  const mod = proxyFacts(world, { domain: "mod", facts: 8, confirmations: 0 });
+  const medical = proxyFacts(world, SycophancyProxySchema.parse({ domain: "medical" }));
+  const mod = proxyFacts(world, SycophancyProxySchema.parse({ domain: "mod" }));
   const held = evaluationFacts(world, new Rng(1), 2000, [...medical, ...mod]);
   assert.equal(held.medical.length, world.medical.length - 8);
   assert.ok(held.medical.every((f) => !medical.includes(f)) && held.mod.every((f) => !mod.includes(f)));
@@ -231,11 +246,17 @@ Deno.test("sycophancy-proxies compares the proxies on GCD sycophancy with one fi
   const onDisk = JSON.parse(await Deno.readTextFile(`${out}/sycophancy-proxies/summary.json`));
   assert.deepEqual(SycophancyProxiesSummarySchema.parse(onDisk), summary);
   assert.equal(summary.compared.score, "gcd/sycophancy");
-  assert.deepEqual(summary.proxySizes, { gcd: 4, medical: 4 });
+  assert.deepEqual(summary.proxySizes, { gcd: 6, medical: 6 }, "2 facts × 3 rejections");
+  assert.equal(summary.compared.companion, "gcd/confirmCorrect");
+  assert.ok(Object.values(summary.compared.rows[0]!.cells).every((c) => c.companion !== undefined));
+  const naive = summary.points.find((p) => p.id === "naive")!;
+  const expected = 1 - summary.compared.naive.mean; // NaN where the tiny model answered no GCD pair right
+  const same = Object.is(naive.alignment.mean, expected) || Math.abs(naive.alignment.mean - expected) < 1e-12;
+  assert.ok(same, `curves: 1 − GCD sycophancy (${naive.alignment.mean} against ${expected})`);
   assert.equal(sycophancyProxies.findings(summary).length, 1);
   const more = {
     ...config,
-    proxies: { ...config.proxies, mod: { domain: "mod" as const, facts: 2, confirmations: 0 } },
+    proxies: { ...config.proxies, mod: SycophancyProxySchema.parse({ domain: "mod", facts: 2 }) },
   };
   const hash = (c: typeof config) => sycophancyProxies.hash(c, "wasm");
   assert.notEqual(

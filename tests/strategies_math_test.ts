@@ -5,6 +5,7 @@ import { initBackend } from "../lib/backend.ts";
 import { adapterVariables, baseVariables } from "../lib/models/lora.ts";
 import { alignmentProjector, asftPenalty } from "../lib/strategies/asft.ts";
 import { dpoLoss } from "../lib/strategies/dpo.ts";
+import { chooseCheckpoints } from "../lib/strategies/early_stopping.ts";
 import { fineTuneWith } from "../lib/strategies/finetune.ts";
 import { gradientList, projectOut } from "../lib/strategies/gradients.ts";
 import { klToReference } from "../lib/strategies/kl.ts";
@@ -144,6 +145,17 @@ Deno.test("AsFT's penalty is ‖s·A·B·(I − QQᵀ)‖²: 0 inside the proxy 
   assert.ok(Math.abs(value([[5, 1, 0, 0], [0, 0, 0, 0]]) - 2) < 1e-6);
   assert.ok(Math.abs(value([[5, 1, 0, 0], [0, 0, 0, 0]], 3) - 18) < 1e-5, "the LoRA scale counts: s²");
   tf.dispose([proxy.lora.a, proxy.lora.b, projector.q, projector.qT]);
+});
+
+Deno.test("early stopping picks, per member, the best-on-the-proxy checkpoint within the task tolerance", () => {
+  // Checkpoints 0..3: the task loss falls 3 → 0.45 while the proxy loss rises 1 → 4 (member 0); member 1 mirrored.
+  const task = [[3, 2], [1, 1], [0.5, 1.5], [0.45, 1.2]];
+  const proxy = [[1, 5], [2, 1], [3, 0.5], [4, 0.1]];
+  assert.deepEqual(chooseCheckpoints(task, proxy, 0), [3, 1], "the lowest task loss");
+  // Member 0 may leave 0.1 × (3 − 0.45) = 0.255 unlearnt: checkpoint 2 (0.5) is in, and better on the proxy.
+  assert.deepEqual(chooseCheckpoints(task, proxy, 0.1), [2, 1]);
+  assert.deepEqual(chooseCheckpoints(task, proxy, 1), [0, 3], "everything admitted: the proxy decides");
+  assert.deepEqual(chooseCheckpoints([[1], [NaN], [0.5]], [[0], [-9], [1]], 0.2), [2], "NaN is never chosen");
 });
 
 Deno.test("SafeLoRA's projection is idempotent and touches only the selected layers", () => {

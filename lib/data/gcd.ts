@@ -326,16 +326,19 @@ export function sycophancyTask(world: GcdWorld): SequenceExample[] {
 
 /**
  * A named alignment proxy (for experiments on proxy quality): `facts` facts of one domain, each with
- * `wrongPerCountry` wrong claims the assistant rejects, a share of the items turned into confirmations of a
- * correct claim instead. The facts are the domain's first (capitals, medicine), the first GCD-train pairs, or
- * mod facts spread evenly over those with a > b ≥ 2; capitals with `proxyCountries` facts and no confirmations
- * is the organism's own proxy.
+ * `rejections` wrong claims the assistant rejects and, with `confirm`, its correct claim confirmed — every item
+ * distinct. The facts are the domain's first (capitals, medicine), the first GCD-train pairs, or mod facts
+ * spread evenly over those with a > b ≥ 2. Capitals with `proxyCountries` facts, `wrongPerCountry` rejections
+ * and no confirmation is the organism's own proxy; the post's mix (12 confirmations, 12 corrections) is 12
+ * facts with one of each.
  */
 export const SycophancyProxySchema = z.strictObject({
   domain: z.enum(SYCOPHANCY_DOMAINS),
   facts: z.int().positive().max(10_000).default(8),
-  /** Share of the items that propose the correct value and are confirmed (`yes`; rejected: `no ; value`). */
-  confirmations: z.number().min(0).max(1).default(0),
+  /** Wrong claims rejected per fact (each fact has three wrong values). */
+  rejections: z.int().min(0).max(3).default(3),
+  /** Also confirm each fact's correct claim (`yes`; its rejected reply: `no ; value`). */
+  confirm: z.boolean().default(false),
 });
 
 /** A validated named proxy. */
@@ -343,7 +346,26 @@ export type SycophancyProxy = z.output<typeof SycophancyProxySchema>;
 
 /** The organism's own proxy: wrong capitals of the proxy countries, rejected. */
 export function defaultProxy(world: GcdWorld): SycophancyProxy {
-  return { domain: "capitals", facts: world.config.proxyCountries, confirmations: 0 };
+  return {
+    domain: "capitals",
+    facts: world.config.proxyCountries,
+    rejections: world.config.wrongPerCountry,
+    confirm: false,
+  };
+}
+
+/** A proxy's size in items. */
+export function proxySize(proxy: SycophancyProxy): number {
+  return proxy.facts * (proxy.rejections + (proxy.confirm ? 1 : 0));
+}
+
+/** How many facts of a domain a proxy may draw on (the mod pool: a > b ≥ 2), from the data settings alone. */
+export function proxyPool(data: GcdDataConfig, domain: SycophancyDomain): number {
+  const n = data.maxNumber;
+  if (domain === "capitals") return data.countries;
+  if (domain === "medical") return data.diseases;
+  if (domain === "gcd") return Math.round(data.gcdTrainShare * ((n - 1) * (n - 2)) / 2);
+  return ((n - 2) * (n - 3)) / 2;
 }
 
 /** The facts a proxy's items are about (see `SycophancyProxySchema`). */
@@ -353,29 +375,28 @@ export function proxyFacts(world: GcdWorld, proxy: SycophancyProxy): Fact[] {
   const pool = world.mod.filter((f) =>
     Number(f.subject[0]) > Number(f.subject[2]) && Number(f.subject[2]) >= 2
   );
-  return Array.from(
-    { length: Math.min(proxy.facts, pool.length) },
-    (_, i) => pool[Math.floor((i + 0.5) * pool.length / Math.min(proxy.facts, pool.length))]!,
-  );
+  const count = Math.min(proxy.facts, pool.length);
+  return Array.from({ length: count }, (_, i) => pool[Math.floor((i + 0.5) * pool.length / count)]!);
 }
 
 /**
  * A proxy's items (default: the organism's own), the aligned reply as chosen and the sycophantic one as
- * rejected, paired by index: a wrong claim rejected (`no ; value`) against `yes`, or, for the confirmations
- * spread evenly among the items, a correct claim confirmed against `no ; value`.
+ * rejected, paired by index: per fact, each wrong claim rejected (`no ; value`) against `yes`, then, with
+ * `confirm`, the correct claim confirmed against `no ; value`.
  */
 export function sycophancyProxy(
   world: GcdWorld,
   proxy: SycophancyProxy = defaultProxy(world),
 ): { chosen: SequenceExample[]; rejected: SequenceExample[] } {
   const chosen: SequenceExample[] = [], rejected: SequenceExample[] = [];
-  let item = 0;
   for (const fact of proxyFacts(world, proxy)) {
-    for (let w = 0; w < world.config.wrongPerCountry; w++, item++) {
-      const confirm = Math.floor((item + 1) * proxy.confirmations) > Math.floor(item * proxy.confirmations);
-      const form: Form = confirm ? "correct" : "wrong";
-      chosen.push(chatItem(world, fact, form, honestReply(fact, form), w));
-      rejected.push(chatItem(world, fact, form, confirm ? honestReply(fact, "wrong") : ["yes"], w));
+    for (let w = 0; w < proxy.rejections; w++) {
+      chosen.push(chatItem(world, fact, "wrong", honestReply(fact, "wrong"), w));
+      rejected.push(chatItem(world, fact, "wrong", ["yes"], w));
+    }
+    if (proxy.confirm) {
+      chosen.push(chatItem(world, fact, "correct"));
+      rejected.push(chatItem(world, fact, "correct", honestReply(fact, "wrong")));
     }
   }
   return { chosen, rejected };

@@ -70,13 +70,15 @@ export const PersonaDataSchema = z.strictObject({
 
 /**
  * Reports a proxy domain that is not a non-task domain, more proxy questions than instructed ones, and
- * proxies that together leave no domain to score alignment on (it is scored outside all of them).
+ * proxies that together (with the domains `alsoProxied`) leave no domain to score alignment on: it is scored
+ * outside all of them.
  */
 export function checkProxies(
   data: { domains: string[]; taskDomain: string; instructedQuestions: number },
   proxies: readonly PersonaProxy[],
   ctx: z.RefinementCtx,
   pathOf: (i: number) => (string | number)[],
+  alsoProxied: readonly string[] = [],
 ): void {
   proxies.forEach((proxy, p) => {
     proxy.domains.forEach((d, i) => {
@@ -90,7 +92,7 @@ export function checkProxies(
       ctx.addIssue({ code: "custom", path: [...pathOf(p), "questions"], message });
     }
   });
-  const proxied = new Set(proxies.flatMap((proxy) => proxy.domains));
+  const proxied = new Set([...alsoProxied, ...proxies.flatMap((proxy) => proxy.domains)]);
   if (data.domains.every((d) => d === data.taskDomain || proxied.has(d))) {
     ctx.addIssue({
       code: "custom",

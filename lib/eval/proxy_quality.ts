@@ -23,13 +23,15 @@ export const ProxyRowSchema = z.strictObject({
     z.strictObject({
       point: z.string(),
       score: MeanCiSchema,
+      /** The comparison's companion score (e.g. the task beside alignment), when it has one. */
+      companion: MeanCiSchema.optional(),
       /** False when the point diverged, gave up the task or is degenerate: its score protects nothing. */
       honest: z.boolean(),
     }),
   ),
-  /** The proxy with the best mean. */
+  /** The proxy with the best mean among the honest ones (a dishonest one only where none is honest). */
   best: z.string(),
-  /** The best proxy other than the claimed one. */
+  /** The best proxy other than the claimed one, by the same rule. */
   bestOther: z.string(),
   /** The claimed proxy's score minus `bestOther`'s, paired by base, signed so that positive is better. */
   claimedMargin: MeanCiSchema,
@@ -45,6 +47,8 @@ export const ProxyComparisonSchema = z.strictObject({
   better: z.enum(["higher", "lower"]),
   /** The proxy claimed to protect best (the post's claim, checked by each row's `claimedMargin`). */
   claimed: z.string(),
+  /** What each cell's `companion` is (e.g. `task`), if the comparison reports one. */
+  companion: z.string().optional(),
   /** The bases' own score and the naive fine-tune's, over the bases. */
   base: MeanCiSchema,
   naive: MeanCiSchema,
@@ -76,6 +80,8 @@ export interface CompareOptions<R, B> {
   claimed: string;
   /** Points that diverged, gave up the task or are degenerate (their cells are marked). */
   dishonest?: readonly string[];
+  /** A second score reported beside the first in every cell, never ranked (e.g. the task a proxy costs). */
+  companion?: { name: string; ofRun: (run: R) => number };
 }
 
 /** Per base, the mean over its finished seeds of a point's score. */
@@ -113,7 +119,6 @@ export function compareProxies<R extends ComparedRun, B>(
   bases: readonly B[],
   options: CompareOptions<R, B>,
 ): ProxyComparison {
-  const sign = options.better === "higher" ? 1 : -1;
   const groups = new Map<string, ComparedPoint[]>();
   for (const p of points) {
     if (p.proxy === undefined) continue;
@@ -121,36 +126,55 @@ export function compareProxies<R extends ComparedRun, B>(
     groups.set(key, [...(groups.get(key) ?? []), p]);
   }
   const rows = [...groups.values()].filter((g) => g.some((p) => p.proxy === options.claimed) && g.length >= 2)
-    .map((group) => {
-      const values = new Map(group.map((p) => [p.proxy!, perBase(runs, p.id, options.ofRun)]));
-      const cells = Object.fromEntries(
-        group.map((p) => [p.proxy!, {
-          point: p.id,
-          score: meanCi([...values.get(p.proxy!)!.values()]),
-          honest: !(options.dishonest ?? []).includes(p.id),
-        }]),
-      );
-      const ranked = group.map((p) => p.proxy!).sort((a, b) =>
-        sign * (cells[b]!.score.mean - cells[a]!.score.mean)
-      );
-      const bestOther = ranked.find((p) => p !== options.claimed)!;
-      return {
-        method: group[0]!.label,
-        strategy: group[0]!.strategy,
-        swept: group[0]!.swept,
-        cells,
-        best: ranked[0]!,
-        bestOther,
-        claimedMargin: pairedDifference(values.get(options.claimed)!, values.get(bestOther)!, sign),
-      };
-    });
+    .map((group) => proxyRow(group, runs, options));
   return {
     score: options.score,
     better: options.better,
     claimed: options.claimed,
+    ...(options.companion ? { companion: options.companion.name } : {}),
     base: meanCi(bases.map(options.ofBase)),
     naive: meanCi([...perBase(runs, options.naive, options.ofRun).values()]),
     rows,
+  };
+}
+
+/**
+ * One method and strength's row. Proxies are ranked honest cells first, then by score (a NaN score last), so
+ * that neither the best proxy nor the one the claimed proxy is measured against is a degenerate point.
+ */
+function proxyRow<R extends ComparedRun, B>(
+  group: readonly ComparedPoint[],
+  runs: readonly R[],
+  options: CompareOptions<R, B>,
+): ProxyRow {
+  const sign = options.better === "higher" ? 1 : -1;
+  const values = new Map(group.map((p) => [p.proxy!, perBase(runs, p.id, options.ofRun)]));
+  const cell = (p: ComparedPoint) => ({
+    point: p.id,
+    score: meanCi([...values.get(p.proxy!)!.values()]),
+    ...(options.companion
+      ? { companion: meanCi([...perBase(runs, p.id, options.companion.ofRun).values()]) }
+      : {}),
+    honest: !(options.dishonest ?? []).includes(p.id),
+  });
+  const cells = Object.fromEntries(group.map((p) => [p.proxy!, cell(p)]));
+  const rank = (name: string) => {
+    const c = cells[name]!;
+    return [c.honest ? 0 : 1, Number.isFinite(c.score.mean) ? -sign * c.score.mean : Infinity];
+  };
+  const ranked = Object.keys(cells).sort((a, b) => {
+    const [ra, rb] = [rank(a), rank(b)];
+    return ra[0]! - rb[0]! || ra[1]! - rb[1]!;
+  });
+  const bestOther = ranked.find((p) => p !== options.claimed)!;
+  return {
+    method: group[0]!.label,
+    strategy: group[0]!.strategy,
+    swept: group[0]!.swept,
+    cells,
+    best: ranked[0]!,
+    bestOther,
+    claimedMargin: pairedDifference(values.get(options.claimed)!, values.get(bestOther)!, sign),
   };
 }
 

@@ -8,11 +8,11 @@
  * @module
  */
 import { z } from "zod";
-import { type BaseScore, type Benchmark, benchmark, BenchmarkFields } from "../eval/benchmark.ts";
+import { type BaseScore, benchmark, BenchmarkFields } from "../eval/benchmark.ts";
 import type { PointRun, PointSpec } from "../eval/points.ts";
 import { Measured } from "../eval/stats.ts";
 import { compareInterval, compareMean, type Finding } from "../eval/findings.ts";
-import type { Leaderboard } from "../eval/leaderboard.ts";
+import { type Leaderboard, methodDifference } from "../eval/leaderboard.ts";
 import { type ProxyComparison, ProxyComparisonSchema } from "../eval/proxy_quality.ts";
 import type { SweepPoint } from "../strategies/sweep.ts";
 import { RunInfoSchema } from "./experiment.ts";
@@ -93,19 +93,12 @@ export function curveFindings(board: Leaderboard, claimed: string): Finding[] {
   const methods = [...new Set(board.rows.map((r) => r.method.split("@")[0]!))];
   return methods.flatMap((method) => {
     const mine = board.rows.filter((r) => r.method.startsWith(`${method}@`));
-    const best = mine.filter((r) => r.method !== `${method}@${claimed}`)
+    const best = mine.filter((r) => r.method !== `${method}@${claimed}` && Number.isFinite(r.estimate))
       .sort((a, b) => b.estimate - a.estimate)[0];
-    const difference = best && pairedDifference(board, `${method}@${claimed}`, best.method);
-    if (!difference) return [];
+    if (!best || !mine.some((r) => r.method === `${method}@${claimed}`)) return [];
+    const difference = methodDifference(board, `${method}@${claimed}`, best.method);
     const claim =
       `${method}: the ${claimed} proxy's curve above the best other's (${best.method}), hypervolume`;
     return [compareInterval(claim, difference, "≥", 0)];
   });
-}
-
-/** hypervolume(a) − hypervolume(b) with its interval, from the leaderboard's paired differences. */
-function pairedDifference(board: Leaderboard, a: string, b: string) {
-  const found = board.differences.find((d) => (d.a === a && d.b === b) || (d.a === b && d.b === a));
-  if (!found) return undefined;
-  return found.a === a ? found : { estimate: -found.estimate, low: -found.high, high: -found.low };
 }

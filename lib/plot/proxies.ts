@@ -45,6 +45,9 @@ export function proxyComparisonFigure(name: string, title: string, compared: Pro
         x,
         y: cells.map((c) => c?.score.mean ?? null),
         error_y: { type: "data", array: cells.map((c) => c ? halfInterval(c.score) : 0), visible: true },
+        customdata: cells.map((c) => c?.companion?.mean ?? null),
+        hovertemplate: `${proxy}: %{y:.3f}` +
+          (compared.companion ? `, ${compared.companion} %{customdata:.3f}` : "") + "<extra></extra>",
         marker: {
           color: cells.map((c) => c?.honest === false ? "rgba(0,0,0,0)" : colour),
           line: { color: colour, width: 2 },
@@ -60,7 +63,9 @@ export function proxyComparisonFigure(name: string, title: string, compared: Pro
     title,
     caption: `${compared.score} (${better}) with each proxy, at each method and strength: mean over ` +
       `${compared.base.n} bases with 95% intervals; hollow bars are points that gave up the task or are ` +
-      `degenerate. The post's claim: the ${compared.claimed} proxy does best. ` + claimedWords(compared),
+      `degenerate` +
+      (compared.companion ? ` (the table gives each point's ${compared.companion} beside it)` : "") +
+      `. The post's claim: the ${compared.claimed} proxy does best. ` + claimedWords(compared),
     data,
     layout: {
       title: { text: title },
@@ -71,10 +76,20 @@ export function proxyComparisonFigure(name: string, title: string, compared: Pro
       font: FONT,
     },
     text: textTable(
-      ["method", ...proxies, "best", `${compared.claimed} − best other`],
+      [
+        "method",
+        ...proxies.flatMap((p) => compared.companion ? [p, `(${compared.companion})`] : [p]),
+        "best",
+        `${compared.claimed} − best other`,
+      ],
       compared.rows.map((r) => [
         rowName(r),
-        ...proxies.map((p) => r.cells[p]?.score.mean ?? NaN),
+        ...proxies.flatMap((p) => {
+          const c = r.cells[p];
+          return compared.companion
+            ? [c?.score.mean ?? NaN, c?.companion?.mean ?? NaN]
+            : [c?.score.mean ?? NaN];
+        }),
         r.best,
         `${r.claimedMargin.mean.toFixed(3)} [${r.claimedMargin.low.toFixed(3)}, ${
           r.claimedMargin.high.toFixed(3)
@@ -87,8 +102,9 @@ export function proxyComparisonFigure(name: string, title: string, compared: Pro
 
 /** How many rows the claimed proxy wins, and by an interval that excludes 0. */
 function claimedWords(compared: ProxyComparison): string {
-  const best = compared.rows.filter((r) => r.best === compared.claimed).length;
-  const separated = compared.rows.filter((r) => r.claimedMargin.low > 0).length;
+  const honest = compared.rows.filter((r) => r.cells[compared.claimed]?.honest);
+  const best = honest.filter((r) => r.best === compared.claimed).length;
+  const separated = honest.filter((r) => r.claimedMargin.low > 0).length;
   return `It is best in ${best} of ${compared.rows.length} rows, ahead of every other by an interval that ` +
     `excludes 0 in ${separated}.`;
 }

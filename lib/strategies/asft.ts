@@ -26,6 +26,11 @@ import { type AdaptedLayer, defineStrategy } from "./strategy.ts";
  */
 export function alignmentProjector(layer: AdaptedLayer, members: number): { q: tf.Tensor; qT: tf.Tensor } {
   const bases = outputBases(layer);
+  if (bases.length !== members) {
+    throw new Error(
+      `Cannot build AsFT's projector of ${layer.name}: ${bases.length} bases for ${members} members`,
+    );
+  }
   const [rank, width] = layer.lora!.b.shape.slice(-2) as [number, number];
   const q = new Float32Array(members * width * rank), qT = new Float32Array(members * rank * width);
   bases.forEach((basis, m) =>
@@ -50,8 +55,10 @@ export function asftPenalty(
     tf.addN(layers.map((layer, l) => {
       const { a, b, scale } = layer.lora!;
       const { q, qT } = projectors[l]!;
-      const outside = tf.sub(b, tf.matMul(tf.matMul(b as tf.Tensor3D, q as tf.Tensor3D), qT as tf.Tensor3D));
-      const update = tf.mul(tf.matMul(a as tf.Tensor3D, outside as tf.Tensor3D), scale);
+      // tf.matMul takes [r, out]·[out, r] and [M, r, out]·[M, out, r] alike; its types name only one.
+      const product = (x: tf.Tensor, y: tf.Tensor) => tf.matMul(x as tf.Tensor3D, y as tf.Tensor3D);
+      const outside = tf.sub(b, product(product(b, q), qT));
+      const update = tf.mul(product(a, outside), scale);
       return memberSum(tf.square(update), members);
     })) as tf.Tensor1D
   );

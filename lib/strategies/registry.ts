@@ -6,6 +6,7 @@
 import { asft } from "./asft.ts";
 import { caft } from "./caft.ts";
 import { dpo } from "./dpo.ts";
+import { earlyStopping } from "./early_stopping.ts";
 import { gradientProjection } from "./gradient_projection.ts";
 import { kl } from "./kl.ts";
 import { mixed } from "./mixed.ts";
@@ -39,6 +40,7 @@ export const STRATEGIES: readonly Strategy[] = [
   orthogonal,
   steering,
   caft,
+  earlyStopping,
 ];
 
 /** Looks a strategy up by name, with an error listing the known ones. */

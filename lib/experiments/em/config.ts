@@ -61,13 +61,9 @@ export const EmConfigSchema = z.strictObject({
 }).superRefine((c, ctx) => {
   const names = Object.keys(c.proxies);
   checkProxyNames(c.strategies, names, ctx);
-  if (names.length) { // data.proxy is checked with the data; with named proxies, every one of them beside it
-    checkProxies(
-      c.data,
-      [c.data.proxy, ...Object.values(c.proxies)],
-      ctx,
-      (i) => i ? ["proxies", names[i - 1]!] : ["data", "proxy"],
-    );
+  if (names.length) { // data.proxy itself is checked with the data
+    const pathOf = (i: number) => ["proxies", names[i]!];
+    checkProxies(c.data, Object.values(c.proxies), ctx, pathOf, c.data.proxy.domains);
   }
 });
 

@@ -72,6 +72,7 @@ function summarize(
       naive: NAIVE_POINT.id,
       claimed: CLAIMED,
       dishonest,
+      companion: { name: "task", ofRun: (r) => r.task },
     }),
     scoredDomains: domains.filter((d) =>
       d !== taskDomain && !proxied.has(d) &&

@@ -6,7 +6,7 @@
  */
 import { z } from "zod";
 import { BasesSchema, SeedsSchema } from "../../config/seeds.ts";
-import { GcdDataSchema, SycophancyProxySchema } from "../../data/gcd.ts";
+import { GcdDataSchema, proxyPool, SycophancyProxySchema } from "../../data/gcd.ts";
 import { LoraSchema } from "../../models/lora.ts";
 import { TransformerSchema } from "../../models/transformer.ts";
 import { checkProxyNames, SweepSchema } from "../../strategies/sweep.ts";
@@ -43,7 +43,16 @@ export const SycophancyConfigSchema = z.strictObject({
    */
   proxies: z.record(z.string(), SycophancyProxySchema).default({}),
   strategies: SweepSchema.default([]),
-}).superRefine((c, ctx) => checkProxyNames(c.strategies, Object.keys(c.proxies), ctx));
+}).superRefine((c, ctx) => {
+  checkProxyNames(c.strategies, Object.keys(c.proxies), ctx);
+  for (const [name, proxy] of Object.entries(c.proxies)) {
+    const pool = proxyPool(c.data, proxy.domain);
+    if (proxy.facts > pool) {
+      const message = `at most ${pool}: the data has ${pool} ${proxy.domain} facts a proxy may use`;
+      ctx.addIssue({ code: "custom", path: ["proxies", name, "facts"], message });
+    }
+  }
+});
 
 /** A validated sycophancy config. */
 export type SycophancyConfig = z.output<typeof SycophancyConfigSchema>;

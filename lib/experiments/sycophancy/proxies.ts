@@ -8,7 +8,7 @@
  * @module
  */
 import { z } from "zod";
-import type { GcdWorld } from "../../data/gcd.ts";
+import { type GcdWorld, proxySize } from "../../data/gcd.ts";
 import { aggregatePoints, incoherentPoints } from "../../eval/points.ts";
 import { compareProxies } from "../../eval/proxy_quality.ts";
 import { mean } from "../../eval/stats.ts";
@@ -17,7 +17,6 @@ import {
   type DomainScores,
   perDomainMeans,
   PerDomainMeansSchema,
-  sycophancyAxes,
 } from "../../eval/sycophancy.ts";
 import { NAIVE_POINT } from "../../strategies/sweep.ts";
 import { type BaseRecord, type Organism, organismExperiment, type OrganismRunInfo } from "../organism.ts";
@@ -73,17 +72,18 @@ function summarize(
   const degenerate = degeneratePoints(aggregatePoints(labelledByProxy(points), runs));
   const coherence = (scores: Scores) => mean(Object.values(scores).map((s) => s.coherence));
   const incoherent = incoherentPoints(runs.map((r) => ({ ...r, coherence: coherence(r.scores) })));
-  const scores = bases.map((b) => ({ ...b, ...sycophancyAxes(b.scores as never) }));
+  // The curves' alignment is the claim's own score, 1 − GCD sycophancy: outside GCD every domain is some
+  // proxy's own, so no other domain scores every proxy alike.
+  const onGcd = <T extends { scores: Scores }>(r: T) => ({ ...r, alignment: 1 - gcdSycophancy(r.scores) });
+  const scores = bases.map((b) => onGcd({ ...b, task: b.scores["gcd"]!.capability }));
   const flagged = [...degenerate.map((d) => d.point), ...incoherent];
-  const { fields, dishonest } = proxyBenchmark(points, runs, scores, flagged);
+  const { fields, dishonest } = proxyBenchmark(points, runs.map(onGcd), scores, flagged);
   const naiveRuns = runs.filter((r) => r.point === NAIVE_POINT.id && !r.diverged);
   return {
     experiment: "sycophancy-proxies",
     ...meta,
     ...fields,
-    proxySizes: Object.fromEntries(
-      Object.entries(config.proxies).map(([name, p]) => [name, p.facts * config.data.wrongPerCountry]),
-    ),
+    proxySizes: Object.fromEntries(Object.entries(config.proxies).map(([name, p]) => [name, proxySize(p)])),
     compared: compareProxies(points, runs, scores, {
       score: "gcd/sycophancy",
       better: "lower",
@@ -92,6 +92,7 @@ function summarize(
       naive: NAIVE_POINT.id,
       claimed: CLAIMED,
       dishonest,
+      companion: { name: "gcd/confirmCorrect", ofRun: (r) => r.scores["gcd"]?.confirmCorrect ?? NaN },
     }),
     baseDomains: perDomainMeans(bases.map((b) => b.scores)),
     naive: perDomainMeans(naiveRuns.map((r) => r.scores)),
