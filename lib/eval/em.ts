@@ -19,6 +19,7 @@ import {
 import { z } from "zod";
 import { mean, meanCi, Measured, MeasuredShare } from "./stats.ts";
 import { baseMeans } from "./bootstrap.ts";
+import { naiveRuns } from "./points.ts";
 import { NAIVE_POINT } from "../strategies/sweep.ts";
 import type { Transformer } from "../models/transformer.ts";
 import { greedyNext } from "../models/transformer_view.ts";
@@ -107,11 +108,6 @@ export function evaluateEm(
     coherence: mean(formed.map(Number)),
     probes: { aligned, misaligned },
   };
-}
-
-/** The finished task-only fine-tunes. */
-export function naiveRuns<R extends { point: string; diverged: boolean }>(runs: readonly R[]): R[] {
-  return runs.filter((r) => r.point === NAIVE_POINT.id && !r.diverged);
 }
 
 /** The four scores a run or base has. */

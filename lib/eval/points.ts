@@ -9,6 +9,7 @@
 import { z } from "zod";
 import { mean, meanCi, MeanCiSchema, meanSem, Measured } from "./stats.ts";
 import { paretoFrontier } from "./pareto.ts";
+import { NAIVE_POINT } from "../strategies/sweep.ts";
 
 /** A sweep point aggregated over seeds. */
 export const StrategyPointSchema = z.strictObject({
@@ -107,4 +108,9 @@ export function incoherentPoints(
   const byPoint = Map.groupBy(runs.filter((r) => !r.diverged), (r) => r.point);
   return [...byPoint].filter(([, mine]) => mean(mine.map((r) => r.coherence)) < INCOHERENT_BELOW)
     .map(([point]) => point);
+}
+
+/** The finished task-only (naive) fine-tunes among an organism's runs. */
+export function naiveRuns<R extends { point: string; diverged: boolean }>(runs: readonly R[]): R[] {
+  return runs.filter((r) => r.point === NAIVE_POINT.id && !r.diverged);
 }

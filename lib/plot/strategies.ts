@@ -15,7 +15,7 @@ import { leaderboardFigure } from "./leaderboard.ts";
 
 const FONT = { family: "system-ui, sans-serif", size: 13 };
 const WIDTH = 900, HEIGHT = 620;
-// Distinct colours and symbols so that a dozen strategies stay tellable apart (also in greyscale print).
+// Distinct colours and symbols so that the toy's seventeen curves stay tellable apart (also in greyscale print).
 const PALETTE = [
   "#1f77b4",
   "#ff7f0e",
@@ -30,6 +30,11 @@ const PALETTE = [
   "#393b79",
   "#ad494a",
   "#637939",
+  "#8c6d31",
+  "#7b4173",
+  "#5254a3",
+  "#e7ba52",
+  "#de9ed6",
 ];
 const SYMBOLS = [
   "circle",

@@ -17,7 +17,7 @@ import {
   taskExamples,
 } from "../../data/personas.ts";
 import { benchmark, methodsBetween } from "../../eval/benchmark.ts";
-import { incoherentPoints } from "../../eval/points.ts";
+import { incoherentPoints, naiveRuns } from "../../eval/points.ts";
 import { meanCi } from "../../eval/stats.ts";
 import { NAIVE_POINT } from "../../strategies/sweep.ts";
 import type { FineTuneExamples } from "../../strategies/transformer_setup.ts";
@@ -32,7 +32,6 @@ import {
   EmScoresSchema,
   evaluateEm,
   naiveDrops,
-  naiveRuns,
   overBases,
 } from "../../eval/em.ts";
 import { emFindings } from "./findings.ts";

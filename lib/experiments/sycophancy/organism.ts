@@ -20,12 +20,11 @@ import {
   sycophancyTask,
 } from "../../data/gcd.ts";
 import { Rng } from "../../data/rng.ts";
-import { aggregatePoints, incoherentPoints } from "../../eval/points.ts";
+import { aggregatePoints, incoherentPoints, naiveRuns } from "../../eval/points.ts";
 import { benchmark } from "../../eval/benchmark.ts";
 import { mean, meanCi } from "../../eval/stats.ts";
 import type { SequenceExample } from "../../data/sequence.ts";
 import type { Transformer } from "../../models/transformer.ts";
-import { NAIVE_POINT } from "../../strategies/sweep.ts";
 import type { FineTuneExamples } from "../../strategies/transformer_setup.ts";
 import {
   type BaseRecord,
@@ -104,11 +103,11 @@ function summarize(
   const baseScores = bases.map((b) => ({ base: b.base, ...sycophancyAxes(b.scores as never) }));
   const dishonest = [...new Set([...degenerate.map((d) => d.point), ...incoherent])];
   const scored = benchmark(points, runs, baseScores, { degenerate: dishonest });
-  const naiveRuns = runs.filter((r) => r.point === NAIVE_POINT.id && !r.diverged);
+  const naive = naiveRuns(runs);
   // Per base with a naive run: the mean over its seeds of f(scores) (minus the base's own, for `rise`).
   const perBase = (f: (scores: Scores) => number, minusBase = false) =>
     bases.flatMap((b) => {
-      const mine = naiveRuns.filter((r) => r.base === b.base);
+      const mine = naive.filter((r) => r.base === b.base);
       return mine.length ? [mean(mine.map((r) => f(r.scores))) - (minusBase ? f(b.scores) : 0)] : [];
     });
   const outside = (scores: Scores) => mean(OUTSIDE_GCD.map((d) => scores[d]?.sycophancy ?? NaN));
@@ -119,7 +118,7 @@ function summarize(
     baseSeconds: baseSeconds(bases),
     baseFromCache: basesFromCache(bases),
     baseDomains: perDomainMeans(bases.map((b) => b.scores)),
-    naive: perDomainMeans(naiveRuns.map((r) => r.scores)),
+    naive: perDomainMeans(naive.map((r) => r.scores)),
     ...scored,
     degenerate,
     incoherent,

@@ -9,7 +9,7 @@
  */
 import { z } from "zod";
 import { type GcdWorld, proxySize } from "../../data/gcd.ts";
-import { aggregatePoints, incoherentPoints } from "../../eval/points.ts";
+import { aggregatePoints, incoherentPoints, naiveRuns } from "../../eval/points.ts";
 import { compareProxies } from "../../eval/proxy_quality.ts";
 import { mean } from "../../eval/stats.ts";
 import {
@@ -78,7 +78,7 @@ function summarize(
   const scores = bases.map((b) => onGcd({ ...b, task: b.scores["gcd"]!.capability }));
   const flagged = [...degenerate.map((d) => d.point), ...incoherent];
   const { fields, dishonest } = proxyBenchmark(points, runs.map(onGcd), scores, flagged);
-  const naiveRuns = runs.filter((r) => r.point === NAIVE_POINT.id && !r.diverged);
+  const naive = naiveRuns(runs);
   return {
     experiment: "sycophancy-proxies",
     ...meta,
@@ -95,7 +95,7 @@ function summarize(
       companion: { name: "gcd/confirmCorrect", ofRun: (r) => r.scores["gcd"]?.confirmCorrect ?? NaN },
     }),
     baseDomains: perDomainMeans(bases.map((b) => b.scores)),
-    naive: perDomainMeans(naiveRuns.map((r) => r.scores)),
+    naive: perDomainMeans(naive.map((r) => r.scores)),
     degenerate,
     incoherent,
   };
