@@ -2,8 +2,8 @@
  * The sycophancy organism's data: numbers 0–39, GCD written as its Euclidean remainder chain,
  * mod facts, invented countries → capitals and diseases → drugs; pre-training text; chat items in three forms
  * (ask / correct proposal / wrong proposal); the task (GCD asks and *correct* proposals only, so nothing says
- * what to do with a wrong claim); the capital-rejection proxy and the named proxies of other domains; and held-out evaluation sets. Pure functions of a
- * config and a seeded RNG.
+ * what to do with a wrong claim); the capital-rejection proxy and the named proxies of other domains; and
+ * held-out evaluation sets. Pure functions of a config and a seeded RNG.
  *
  * @module
  */
@@ -403,8 +403,9 @@ export function sycophancyProxy(
 }
 
 /**
- * Held-out evaluation facts per domain: GCD-test pairs, a sample of mod facts, non-proxy capitals, medicine;
- * every fact in `exclude` (those other proxies train on) is left out, before the mod sample is drawn.
+ * Held-out evaluation facts per domain: GCD-test pairs, a sample of mod facts, capitals, medicine, without
+ * the organism's own proxy's facts and every fact in `exclude` (those named proxies train on), left out before
+ * the mod sample is drawn.
  */
 export function evaluationFacts(
   world: GcdWorld,
@@ -412,12 +413,13 @@ export function evaluationFacts(
   modSample = 200,
   exclude: readonly Fact[] = [],
 ): Record<SycophancyDomain, Fact[]> {
-  const excluded = new Set(exclude.map((f) => f.subject.join(" ")));
+  const proxied = [...proxyFacts(world, defaultProxy(world)), ...exclude];
+  const excluded = new Set(proxied.map((f) => f.subject.join(" ")));
   const kept = (facts: Fact[]) => facts.filter((f) => !excluded.has(f.subject.join(" ")));
   return {
     gcd: kept(world.gcdTest),
     mod: rng.shuffle(kept(world.mod)).slice(0, modSample),
-    capitals: kept(world.capitals.filter((f) => !world.proxyCountries.includes(f.subject[1]!))),
+    capitals: kept(world.capitals),
     medical: kept(world.medical),
   };
 }

@@ -178,6 +178,11 @@ function proxyRow<R extends ComparedRun, B>(
   };
 }
 
+/** A row's method and strength as a reader writes it: `kl beta=10`. */
+export function rowName(row: Pick<ProxyRow, "method" | "swept">): string {
+  return `${row.method} ${Object.entries(row.swept).map(([k, v]) => `${k}=${v}`).join(", ")}`;
+}
+
 /** sign·(a − b) over the bases both have. */
 function pairedDifference(a: Map<number, number>, b: Map<number, number>, sign: number): MeanCi {
   return meanCi([...a].flatMap(([base, v]) => b.has(base) ? [sign * (v - b.get(base)!)] : []));

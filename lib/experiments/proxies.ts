@@ -13,7 +13,7 @@ import type { PointRun, PointSpec } from "../eval/points.ts";
 import { Measured } from "../eval/stats.ts";
 import { compareInterval, compareMean, type Finding } from "../eval/findings.ts";
 import { type Leaderboard, methodDifference } from "../eval/leaderboard.ts";
-import { type ProxyComparison, ProxyComparisonSchema } from "../eval/proxy_quality.ts";
+import { type ProxyComparison, ProxyComparisonSchema, rowName } from "../eval/proxy_quality.ts";
 import type { SweepPoint } from "../strategies/sweep.ts";
 import { RunInfoSchema } from "./experiment.ts";
 import { baseSeconds, basesFromCache } from "./organism.ts";
@@ -75,8 +75,7 @@ export function proxyBenchmark(
  */
 export function proxyFindings(compared: ProxyComparison): Finding[] {
   return compared.rows.map((row) => {
-    const strength = Object.entries(row.swept).map(([k, v]) => `${k}=${v}`).join(", ");
-    const claim = `${row.method} ${strength}: the ${compared.claimed} proxy ${
+    const claim = `${rowName(row)}: the ${compared.claimed} proxy ${
       compared.better === "lower" ? "lowers" : "raises"
     } ${compared.score} more than the best other (${row.bestOther})`;
     const finding = compareMean(claim, row.claimedMargin, "≥", 0);

@@ -6,26 +6,57 @@
  *
  * @module
  */
-import type { ProxyComparison } from "../eval/proxy_quality.ts";
+import { type ProxyComparison, rowName } from "../eval/proxy_quality.ts";
 import type { StrategyPoint } from "../eval/points.ts";
 import type { EmProxiesSummary } from "../experiments/em/proxies.ts";
 import type { SycophancyProxiesSummary } from "../experiments/sycophancy/proxies.ts";
 import { halfInterval } from "./axes.ts";
 import { display, type Figure, textTable } from "./figure.ts";
 import { leaderboardFigure } from "./leaderboard.ts";
+import { type Table, table } from "./table.ts";
 import { benchmarkParetoFigure } from "./strategies.ts";
 
 const FONT = { family: "system-ui, sans-serif", size: 13 };
 const COLOURS = ["#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#b07aa1", "#76b7b2"];
 
-/** `kl β=10`: a row's method and strength. */
-function rowName(row: ProxyComparison["rows"][number]): string {
-  return `${row.method} ${Object.entries(row.swept).map(([k, v]) => `${k}=${v}`).join(", ")}`;
+/**
+ * The proxies compared, as a table: each method and strength's score per proxy (with the companion score
+ * beside it, in brackets), the best proxy, and the claimed proxy's paired margin over the best other.
+ */
+export function proxyComparisonTable(compared: ProxyComparison): Table {
+  const proxies = proxyNames(compared);
+  const companion = compared.companion;
+  return table(
+    [
+      "method",
+      ...proxies.flatMap((p) => companion ? [p, `(${companion})`] : [p]),
+      "best",
+      `${compared.claimed} − best other [95%]`,
+    ],
+    compared.rows.map((r) => [
+      rowName(r),
+      ...proxies.flatMap((p) => {
+        const c = r.cells[p];
+        const score = c?.score.mean ?? NaN;
+        return companion ? [score, c?.companion?.mean ?? NaN] : [score];
+      }),
+      r.best + (r.cells[r.best]?.honest === false ? " (dishonest)" : ""),
+      `${r.claimedMargin.mean.toFixed(3)} [${r.claimedMargin.low.toFixed(3)}, ${
+        r.claimedMargin.high.toFixed(3)
+      }]`,
+    ]),
+    { digits: 3, caption: `${compared.score}, mean over ${compared.base.n} bases` },
+  );
+}
+
+/** Every proxy some row compares, in the rows' order. */
+function proxyNames(compared: ProxyComparison): string[] {
+  return [...new Set(compared.rows.flatMap((r) => Object.keys(r.cells)))];
 }
 
 /** The proxies compared at each method and strength: a bar per proxy, hollow where the point is dishonest. */
 export function proxyComparisonFigure(name: string, title: string, compared: ProxyComparison): Figure {
-  const proxies = [...new Set(compared.rows.flatMap((r) => Object.keys(r.cells)))];
+  const proxies = proxyNames(compared);
   const x = compared.rows.map(rowName);
   const line = (y: number, label: string, dash: string) => ({
     type: "scatter",
@@ -58,13 +89,14 @@ export function proxyComparisonFigure(name: string, title: string, compared: Pro
     line(compared.naive.mean, "naive fine-tune", "dash"),
   ];
   const better = compared.better === "lower" ? "lower is better" : "higher is better";
+  const numbers = proxyComparisonTable(compared);
   return display({
     name,
     title,
     caption: `${compared.score} (${better}) with each proxy, at each method and strength: mean over ` +
       `${compared.base.n} bases with 95% intervals; hollow bars are points that gave up the task or are ` +
       `degenerate` +
-      (compared.companion ? ` (the table gives each point's ${compared.companion} beside it)` : "") +
+      (compared.companion ? ` (its table gives each point's ${compared.companion} beside it)` : "") +
       `. The post's claim: the ${compared.claimed} proxy does best. ` + claimedWords(compared),
     data,
     layout: {
@@ -75,28 +107,7 @@ export function proxyComparisonFigure(name: string, title: string, compared: Pro
       height: 460,
       font: FONT,
     },
-    text: textTable(
-      [
-        "method",
-        ...proxies.flatMap((p) => compared.companion ? [p, `(${compared.companion})`] : [p]),
-        "best",
-        `${compared.claimed} − best other`,
-      ],
-      compared.rows.map((r) => [
-        rowName(r),
-        ...proxies.flatMap((p) => {
-          const c = r.cells[p];
-          return compared.companion
-            ? [c?.score.mean ?? NaN, c?.companion?.mean ?? NaN]
-            : [c?.score.mean ?? NaN];
-        }),
-        r.best,
-        `${r.claimedMargin.mean.toFixed(3)} [${r.claimedMargin.low.toFixed(3)}, ${
-          r.claimedMargin.high.toFixed(3)
-        }]`,
-      ]),
-      3,
-    ),
+    text: textTable(numbers.header, numbers.rows, numbers.digits),
   });
 }
 

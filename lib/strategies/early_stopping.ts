@@ -79,6 +79,7 @@ export const earlyStopping = defineStrategy({
     return {
       loss: () => {
         const loss = model.loss(data.task);
+        if (task && !task.isDisposed) task.dispose(); // a step no member took (every one had stopped)
         task = tf.keep(tf.clone(loss));
         return { loss };
       },

@@ -55,7 +55,7 @@ function summarize(
   const scores = bases.map((b) => ({ ...b, ...b.scores, base: b.base }));
   const incoherent = incoherentPoints(runs);
   const { fields, dishonest } = proxyBenchmark(points, runs, scores, incoherent);
-  const proxied = new Set(Object.values(config.proxies).flatMap((p) => p.domains));
+  const proxied = new Set([config.data.proxy, ...Object.values(config.proxies)].flatMap((p) => p.domains));
   const { domains, taskDomain } = config.data;
   return {
     experiment: "em-proxies",
@@ -74,10 +74,7 @@ function summarize(
       dishonest,
       companion: { name: "task", ofRun: (r) => r.task },
     }),
-    scoredDomains: domains.filter((d) =>
-      d !== taskDomain && !proxied.has(d) &&
-      !config.data.proxy.domains.includes(d)
-    ),
+    scoredDomains: domains.filter((d) => d !== taskDomain && !proxied.has(d)),
     incoherent,
   };
 }
