@@ -16,7 +16,7 @@
  * with `defineExperiment`, or an organism with `organismExperiment` (see `docs/engine.md`). The summary schemas
  * are the contracts of `<out>/<experiment>/summary.json`, written by `deno task reproduce <experiment>`.
  * Everything else is in the namespaces at the bottom (`data`, `models`, `train`, `metrics`, `strategies`,
- * `experiments`, `plot`, `notebook`).
+ * `experiments`, `queue` — the Redis executor and its workers —, `plot`, `notebook`).
  *
  * @module
  */
@@ -79,5 +79,6 @@ export * as train from "./lib/train/mod.ts";
 export * as metrics from "./lib/eval/mod.ts";
 export * as strategies from "./lib/strategies/mod.ts";
 export * as experiments from "./lib/experiments/mod.ts";
+export * as queue from "./lib/queue/mod.ts";
 export * as plot from "./lib/plot/mod.ts";
 export * as notebook from "./lib/notebook/mod.ts";

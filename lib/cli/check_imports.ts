@@ -4,7 +4,7 @@
  * lowest first:
  *
  *   foundation (lib/backend.ts, lib/io/, lib/config/) ← data ← models ← train ← strategies ← eval
- *   ← experiments ← plot ← notebook ← cli
+ *   ← experiments ← queue ← plot ← notebook ← cli
  *
  * Foundation modules may be imported by every layer and import only each other. `eval` (Pareto fronts,
  * statistics, PCA) sits above `strategies` so that a strategy never depends on how it will be scored;
@@ -28,6 +28,7 @@ export const LAYERS = [
   "strategies",
   "eval",
   "experiments",
+  "queue",
   "plot",
   "notebook",
   "cli",

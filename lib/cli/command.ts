@@ -11,12 +11,14 @@ import type { Budget } from "../experiments/experiment.ts";
 import { checkOutDir } from "../io/out_dir.ts";
 import { DEFAULT_MAX_HOURS } from "../train/estimate.ts";
 import { EXPERIMENT_NAMES } from "../experiments/registry.ts";
+import { redisAddress } from "../queue/connection.ts";
 
 export const USAGE =
   `usage: deno task reproduce [${
     EXPERIMENT_NAMES.join("|")
   } …] [--skip NAME] [--seeds N|a,b,c] [--quick|--full] ` +
-  "[--out DIR] [--config FILE] [--retrain] [--replace] [--max-hours H] [--no-notebooks] [--strict] [--quiet]";
+  "[--out DIR] [--config FILE] [--retrain] [--replace] [--max-hours H] [--no-notebooks] [--strict] [--quiet] " +
+  "[--redis URL]";
 
 /** `--seeds`: a count (the config's first N seeds, extended by consecutive integers) or a list. */
 export type SeedsArg = { count: number } | { list: number[] };
@@ -38,6 +40,8 @@ export interface Command {
   notebooks: boolean;
   /** Exit with status 1 when any finding fails (✗); ties and unmeasurable findings do not count. */
   strict: boolean;
+  /** Run the jobs on queue workers through this Redis (`deno task worker`) instead of on this machine. */
+  redis: string | undefined;
 }
 
 const OPTIONS = {
@@ -53,6 +57,7 @@ const OPTIONS = {
   "max-hours": { type: "string" },
   "no-notebooks": { type: "boolean", default: false },
   strict: { type: "boolean", default: false },
+  redis: { type: "string" },
   help: { type: "boolean", default: false }, // answered before parsing (see reproduce.ts)
 } satisfies ParseArgsOptionsConfig;
 
@@ -93,6 +98,7 @@ export function parseCommand(args: readonly string[]): Command {
   if (!(maxHours > 0) || !Number.isFinite(maxHours)) {
     problems.push(`--max-hours ${values["max-hours"]}: give a positive number of hours, e.g. --max-hours 48`);
   }
+  if (values.redis !== undefined) collect(problems, () => redisAddress(values.redis!));
   if (problems.length) throw new InputError("Cannot run reproduce", problems, USAGE);
   return {
     experiments,
@@ -106,6 +112,7 @@ export function parseCommand(args: readonly string[]): Command {
     maxHours,
     notebooks: !values["no-notebooks"],
     strict: values.strict,
+    redis: values.redis,
   };
 }
 

@@ -1,6 +1,6 @@
 /**
  * `deno task reproduce [experiment …] [--skip NAME …] [--seeds N|a,b,c] [--quick|--full] [--out DIR] [--config FILE]
- * [--retrain] [--replace] [--max-hours H] [--no-notebooks] [--strict] [--quiet]`
+ * [--retrain] [--replace] [--max-hours H] [--no-notebooks] [--strict] [--quiet] [--redis URL]`
  *
  * Runs the named experiments (all when none is named) with `runExperiment` and writes, per experiment,
  * `<out>/<experiment>/summary.json`, its run records and its figures — interactive HTML and plotly JSON, plus
@@ -12,7 +12,8 @@
  * experiment's config, plan and estimated cost are checked before any runs: bad input prints what is wrong,
  * field by field, and exits with status 2, having written nothing. Findings are results, not checks of the
  * program: ✓, ✗ and ties are printed and shown in the gallery's headline, and only `--strict` turns a ✗ into
- * exit status 1.
+ * exit status 1. With `--redis URL` the jobs run on queue workers (`deno task worker`, `lib/queue/`) on any
+ * number of machines; this process plans them, writes their records and draws the figures as usual.
  *
  * @module
  */
@@ -34,6 +35,8 @@ import { galleryHtml, type GallerySection } from "../plot/gallery.ts";
 import { verdictLine } from "../plot/table.ts";
 import { type Command, parseCommand, resolveSeeds, USAGE } from "./command.ts";
 import { planNotebooks, renderNotebooks } from "./render_notebooks.ts";
+import { redisAddress } from "../queue/connection.ts";
+import { QueueExecutor, QueueJobError } from "../queue/executor.ts";
 
 /** A prepared experiment, with the seeds of the config it was loaded from (before `--seeds`). */
 type Prepared = PreparedExperiment<unknown, RecordBase, unknown> & { configuredSeeds: readonly number[] };
@@ -71,10 +74,12 @@ async function prepare(name: string, command: Command): Promise<Prepared> {
   return { ...prepared, configuredSeeds };
 }
 
-async function reproduce(prepared: Prepared, command: Command): Promise<Outcome> {
+async function reproduce(prepared: Prepared, command: Command, queue?: QueueExecutor): Promise<Outcome> {
   const { experiment } = prepared;
   const { out, quiet, retrain } = command;
-  const result = await runPrepared(prepared, { out, quiet, retrain, replace: command.replace });
+  const executor = queue ? { executor: queue } : {};
+  const result = await runPrepared(prepared, { out, quiet, retrain, replace: command.replace, ...executor });
+  await queue?.forget(); // its records and summary are written: nothing of it needs to stay in Redis
   return {
     experiment,
     figures: await experimentFigures(experiment.name, result),
@@ -152,6 +157,15 @@ function basesOf(config: unknown): { bases?: number } {
   return Array.isArray(bases) ? { bases: bases.length } : {};
 }
 
+/** The distributed executor, with a line saying how to serve it. */
+async function connectQueue(redis: string): Promise<QueueExecutor> {
+  const queue = await QueueExecutor.connect({ redis });
+  console.log(
+    `jobs go to the queue at ${redisAddress(redis).label}: serve them with \`deno task worker --redis URL\``,
+  );
+  return queue;
+}
+
 /** Checks the whole command (every experiment's config, plan and estimate) before running any of it. */
 async function main(args: string[]): Promise<void> {
   if (args.includes("--help")) return console.log(USAGE);
@@ -166,11 +180,16 @@ async function main(args: string[]): Promise<void> {
   // since each notebook takes the lock of the folder it reads in a kernel process of its own.
   using locks = new DisposableStack();
   for (const p of prepared) locks.use(await lockFolder(`${command.out}/${p.experiment.name}`));
+  const queue = command.redis ? await connectQueue(command.redis) : undefined;
   const outcomes: Outcome[] = [];
-  for (const p of prepared) {
-    const outcome = await reproduce(p, command);
-    outcomes.push(outcome);
-    console.log(`\n${p.experiment.name}: ${outcome.line}\n${formatFindings(outcome.findings)}`);
+  try {
+    for (const p of prepared) {
+      const outcome = await reproduce(p, command, queue);
+      outcomes.push(outcome);
+      console.log(`\n${p.experiment.name}: ${outcome.line}\n${formatFindings(outcome.findings)}`);
+    }
+  } finally {
+    await queue?.close();
   }
   const sections = await publish(command.out, outcomes);
   locks.dispose();
@@ -190,8 +209,8 @@ if (import.meta.main) {
   try {
     await main(Deno.args);
   } catch (error) {
-    if (!(error instanceof InputError)) throw error;
+    if (!(error instanceof InputError) && !(error instanceof QueueJobError)) throw error;
     console.error(error.message);
-    Deno.exit(2);
+    Deno.exit(error instanceof InputError ? 2 : 1);
   }
 }

@@ -166,7 +166,7 @@ export async function runPrepared<C, R extends RecordBase, S>(
       await saveOutputs(store, job, outputs, stored);
     });
   } finally {
-    if (!options.executor) executor.close();
+    if (!options.executor) await executor.close();
     if (!store) await Deno.remove(artifacts, { recursive: true }).catch(() => {});
   }
   await progress.finish();

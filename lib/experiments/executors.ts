@@ -29,8 +29,8 @@ export type RunJob = <C, R extends RecordBase>(
 export interface Executor {
   readonly size: number;
   run: RunJob;
-  /** Releases what the executor holds (memoised values, workers). */
-  close(): void;
+  /** Releases what the executor holds (memoised values, workers, connections). */
+  close(): void | Promise<void>;
 }
 
 /** Values made once per process and released together (see `JobEnv.memo`). */

@@ -101,9 +101,12 @@ export function variantsOf(organism: { variants?: readonly string[] }): readonly
   return organism.variants ?? ["base"];
 }
 
+/** The folder of every organism's cached bases, `data/cache/` (one folder per organism). */
+export const CACHE_ROOT: string = fileURLToPath(new URL("../../data/cache/", import.meta.url));
+
 /** Where an organism's bases are cached by default. */
 export function organismCacheDir(name: string): string {
-  return fileURLToPath(new URL(`../../data/cache/${name}/`, import.meta.url));
+  return `${CACHE_ROOT}${name}/`;
 }
 
 /**
