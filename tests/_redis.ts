@@ -22,7 +22,10 @@ export async function startRedis(
       (await Deno.connect({ hostname: "127.0.0.1", port })).close();
       break;
     } catch (error) {
-      if (i > 100) throw error;
+      if (i > 100) {
+        child.kill("SIGKILL");
+        throw error;
+      }
       await new Promise((r) => setTimeout(r, 50));
     }
   }

@@ -79,7 +79,12 @@ async function reproduce(prepared: Prepared, command: Command, queue?: QueueExec
   const { out, quiet, retrain } = command;
   const executor = queue ? { executor: queue } : {};
   const result = await runPrepared(prepared, { out, quiet, retrain, replace: command.replace, ...executor });
-  await queue?.forget(); // its records and summary are written: nothing of it needs to stay in Redis
+  // Its records and summary are written: nothing of it needs to stay in Redis, and leftovers are harmless.
+  await queue?.forget().catch((error: Error) => {
+    console.warn(
+      `selgen: ${experiment.name}'s jobs stay in Redis (${error.message}); the records are written`,
+    );
+  });
   return {
     experiment,
     figures: await experimentFigures(experiment.name, result),

@@ -2,11 +2,11 @@
  * `deno task worker --redis URL [--concurrency N] [--work-dir DIR] [--lock-seconds S]`
  *
  * Serves the jobs that `deno task reproduce … --redis URL` queues, on this machine, until Ctrl-C (or SIGTERM),
- * which lets the running jobs finish first. Start one per machine, from the same commit as the coordinator;
- * `--concurrency` jobs run at once, each in a Deno worker (default: one per core, at most 4). Shared
- * artifacts are kept under `--work-dir` (default `out/worker/`), a folder per run. A job's lock lasts
- * `--lock-seconds` (default 15) unrenewed: a worker killed mid-job has its job handed to another after about
- * that long.
+ * which lets the running jobs finish first (a second one stops at once). Start one per machine, from the
+ * same commit as the coordinator; `--concurrency` jobs run at once, each in a Deno worker (default: one per
+ * core, at most 4). Shared artifacts are kept under `--work-dir` (default `out/worker/`) while a job runs, a
+ * folder per job. A job's lock lasts `--lock-seconds` (default 15) unrenewed: a worker killed mid-job has its
+ * job handed to another after about that long.
  *
  * @module
  */
@@ -68,10 +68,17 @@ async function main(args: string[]): Promise<void> {
   if (args.includes("--help")) return console.log(WORKER_USAGE);
   const command = parseWorkerCommand(args);
   const worker = await serveQueue(command);
+  let stopping = false;
   await new Promise<void>((resolve) => {
     for (const signal of ["SIGINT", "SIGTERM"] as const) {
       Deno.addSignalListener(signal, () => {
-        console.log(`worker ${Deno.pid}: stopping after the running jobs (${signal})`);
+        if (stopping) {
+          // A second signal: stop now; the running jobs' locks lapse and BullMQ hands them to other workers.
+          console.log(`worker ${Deno.pid}: stopping now (${signal} again)`);
+          Deno.exit(130);
+        }
+        stopping = true;
+        console.log(`worker ${Deno.pid}: stopping after the running jobs (${signal}; again to stop now)`);
         resolve();
       });
     }

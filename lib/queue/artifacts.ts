@@ -11,7 +11,7 @@ import { Buffer } from "node:buffer";
 import type { Redis } from "ioredis";
 import { writeBytesAtomic } from "../io/atomic.ts";
 import { sha256Hex } from "../io/hash.ts";
-import { type Artifact, artifactKeys, type ArtifactRoot, ArtifactSchema } from "./payload.ts";
+import { type Artifact, artifactKeys, type ArtifactRoot, ArtifactSchema, SHARED_FOLDERS } from "./payload.ts";
 
 /** Where each artifact root is on this machine (a root left out is neither scanned nor written). */
 export type ArtifactDirs = Partial<Record<ArtifactRoot, string>>;
@@ -19,11 +19,11 @@ export type ArtifactDirs = Partial<Record<ArtifactRoot, string>>;
 /** Every file under the roots, `root/path` → size and modification time. */
 export type Snapshot = Map<string, string>;
 
-/** Lists the files under each root (temporary files of atomic writes and lock files left out). */
+/** Lists the shared files under each root (temporary files of atomic writes and lock files left out). */
 export async function snapshot(dirs: ArtifactDirs): Promise<Snapshot> {
   const files: Snapshot = new Map();
   for (const [root, dir] of Object.entries(dirs)) {
-    for (const path of await walk(dir, "")) {
+    for (const path of await walk(dir, SHARED_FOLDERS[root as ArtifactRoot])) {
       const stat = await Deno.stat(`${dir}/${path}`).catch(() => undefined);
       if (stat?.isFile) files.set(`${root}/${path}`, `${stat.size}/${stat.mtime?.getTime()}`);
     }

@@ -54,7 +54,7 @@ function hidePassword(url: string): string {
     parsed.password = "";
     return parsed.href.replace(/\/$/, "");
   } catch {
-    return url.replace(/\/\/[^@/]*@/, "//");
+    return url.replace(/\/\/.*@/, "//"); // up to the last @: a password may hold / or @
   }
 }
 

@@ -24,6 +24,7 @@ import {
   QUEUE_NAME,
   type QueuedJob,
   queueJobId,
+  queueJobIdPrefix,
   runKey,
 } from "./payload.ts";
 import { codeVersion } from "./version.ts";
@@ -75,7 +76,8 @@ export class QueueExecutor implements Executor {
   readonly size = 1024;
   private readonly waiting = new Map<string, Waiter>();
   private readonly runs = new Set<string>();
-  private readonly queued = new Set<string>();
+  /** Jobs being queued now: `check` leaves them alone until they are. */
+  private readonly enqueuing = new Set<string>();
   private lastContact = Date.now();
   private polling: ReturnType<typeof setInterval> | undefined;
 
@@ -94,7 +96,12 @@ export class QueueExecutor implements Executor {
     const redis = await connectRedis(address);
     const queue = new Queue(QUEUE_NAME, { connection: openRedis(address) });
     const events = new QueueEvents(QUEUE_NAME, { connection: openRedis(address) });
-    await events.waitUntilReady();
+    try {
+      await within(events.waitUntilReady(), 10, () => redis.lastError ?? "no answer");
+    } catch (error) {
+      await shutDown(redis, queue, events);
+      throw new QueueJobError(`Cannot listen to the queue at ${address.label}: ${(error as Error).message}`);
+    }
     const settings = {
       redisTimeout: options.redisTimeout ?? 60,
       pollSeconds: options.pollSeconds ?? 2,
@@ -106,7 +113,7 @@ export class QueueExecutor implements Executor {
   }
 
   run: RunJob = async (experiment, config, job, spec, onProgress) => {
-    const run = await runKey(this.code, experiment.name, spec.configHash);
+    const run = await runKey(this.code, experiment.name, spec.configHash, spec.retrain);
     const id = await queueJobId(run, job);
     const payload: QueuedJob = {
       version: { code: this.code, config: spec.configHash },
@@ -127,8 +134,9 @@ export class QueueExecutor implements Executor {
         notes: new Set(),
       });
     });
+    settled.catch(() => {}); // it may be rejected (Redis gone) before it is awaited below
     try {
-      await this.enqueue(id, payload);
+      await this.enqueueNow(id, payload);
       void this.check(id);
       const result = parseResult(experiment.name, job.id, await settled);
       const outputs = checkOutputs(experiment, spec, job.records, result);
@@ -142,21 +150,26 @@ export class QueueExecutor implements Executor {
   };
 
   /**
-   * Removes the jobs this executor queued and their runs' artifacts from Redis: call it once their records
-   * are written (the next run of the same config then starts afresh).
+   * Removes its runs' jobs (those an earlier, killed coordinator of the same runs queued too) and artifacts
+   * from Redis: call it once their records are written (the next run of the same config then starts afresh).
    */
   async forget(): Promise<void> {
-    for (const id of this.queued) await (await Job.fromId(this.queue, id))?.remove().catch(() => {});
-    for (const run of this.runs) {
-      let cursor = "0";
-      do {
-        const [next, keys] = await this.redis.scan(cursor, "MATCH", artifactKeys.all(run), "COUNT", 500);
-        if (keys.length) await this.redis.del(...keys);
-        cursor = next;
-      } while (cursor !== "0");
-    }
-    this.queued.clear();
+    for (const run of this.runs) await this.reachable(this.forgetRun(run), "remove its jobs");
     this.runs.clear();
+  }
+
+  /** Every finished or waiting job of `run` (an earlier, killed coordinator's too) and its artifacts. */
+  private async forgetRun(run: string): Promise<void> {
+    const jobs = await this.queue.getJobs(["completed", "failed", "wait", "delayed"]);
+    for (const job of jobs) {
+      if (job?.id?.startsWith(queueJobIdPrefix(run))) await job.remove().catch(() => {});
+    }
+    let cursor = "0";
+    do {
+      const [next, keys] = await this.redis.scan(cursor, "MATCH", artifactKeys.all(run), "COUNT", 500);
+      if (keys.length) await this.redis.del(...keys);
+      cursor = next;
+    } while (cursor !== "0");
   }
 
   async close(): Promise<void> {
@@ -164,15 +177,21 @@ export class QueueExecutor implements Executor {
     for (const waiter of this.waiting.values()) {
       waiter.reject(new Error("Cannot wait for the job: the executor closed"));
     }
-    await Promise.allSettled([this.events.close(), this.queue.close()]);
-    for (const client of [this.redis, this.queue.opts.connection, this.events.opts.connection]) {
-      (client as Redis).disconnect();
+    await shutDown(this.redis, this.queue, this.events);
+  }
+
+  /** `enqueue`, with `check` kept off the job until it is queued (it would read a half-queued job as lost). */
+  private async enqueueNow(id: string, payload: QueuedJob): Promise<void> {
+    this.enqueuing.add(id);
+    try {
+      await this.reachable(this.enqueue(id, payload), `queue ${payload.experiment} job ${payload.job.id}`);
+    } finally {
+      this.enqueuing.delete(id);
     }
   }
 
   /** Queues a job unless it is in the queue already; a job that failed in an earlier run is retried once. */
   private async enqueue(id: string, payload: QueuedJob): Promise<void> {
-    this.queued.add(id);
     const existing = await Job.fromId(this.queue, id);
     if (existing) {
       if (await existing.getState() === "failed") {
@@ -217,21 +236,34 @@ export class QueueExecutor implements Executor {
     this.events.on("failed", ({ jobId }) => void this.check(jobId));
     let busy = false;
     this.polling = setInterval(async () => {
-      if (this.waiting.size === 0) this.lastContact = Date.now();
-      if (busy || this.waiting.size === 0) return;
+      if (busy) return;
       busy = true;
-      try {
-        for (const id of [...this.waiting.keys()]) await this.check(id);
-      } finally {
-        busy = false;
-      }
+      await this.poll().finally(() => busy = false);
     }, this.options.pollSeconds * 1000);
+  }
+
+  /** Checks every job in flight, or, once Redis has been silent for `redisTimeout`, fails them all at once. */
+  private async poll(): Promise<void> {
+    if (this.waiting.size === 0) {
+      this.lastContact = Date.now();
+      return;
+    }
+    try {
+      await within(this.redis.ping(), this.options.pollSeconds * 5, () => "no answer");
+      this.lastContact = Date.now();
+    } catch {
+      if (this.silentSeconds() < this.options.redisTimeout) return;
+      const error = this.unreachable();
+      for (const waiter of this.waiting.values()) waiter.reject(error);
+      return;
+    }
+    for (const id of [...this.waiting.keys()]) await this.check(id);
   }
 
   /** Settles a waiting job that completed or failed; queues again one that Redis no longer holds. */
   private async check(id: string): Promise<void> {
     const waiter = this.waiting.get(id);
-    if (!waiter) return;
+    if (!waiter || this.enqueuing.has(id)) return;
     try {
       const seconds = this.options.pollSeconds * 5;
       // The state first, then the job: BullMQ stores a return value and the state in one step, so a job read
@@ -251,29 +283,53 @@ export class QueueExecutor implements Executor {
         this.options.log(
           `selgen: job ${waiter.payload.job.id} is gone from Redis (was it restarted?); queued again`,
         );
-        await this.enqueue(id, waiter.payload);
+        await this.enqueueNow(id, waiter.payload);
       }
-    } catch {
-      const silent = (Date.now() - this.lastContact) / 1000;
-      if (silent < this.options.redisTimeout) return;
-      waiter.reject(
-        new QueueJobError(
-          `Cannot reach Redis at ${this.address.label} for ${Math.round(silent)} s (${
-            this.redis.lastError ?? "no answer"
-          }): when it is back, run the same command again; finished records are kept and queued jobs are picked up`,
-        ),
-      );
+    } catch (error) {
+      if (error instanceof QueueJobError) waiter.reject(error);
+      // else Redis did not answer in time: the poll fails every job once it has been silent too long
+    }
+  }
+
+  private silentSeconds(): number {
+    return (Date.now() - this.lastContact) / 1000;
+  }
+
+  private unreachable(): QueueJobError {
+    return new QueueJobError(
+      `Cannot reach Redis at ${this.address.label} for ${Math.round(this.silentSeconds())} s (${
+        this.redis.lastError ?? "no answer"
+      }): when it is back, run the same command again; finished records are kept and queued jobs are picked up`,
+    );
+  }
+
+  /** `promise`, or a `QueueJobError` when Redis does not answer it within `redisTimeout`. */
+  private async reachable<T>(promise: Promise<T>, what: string): Promise<T> {
+    try {
+      return await within(promise, this.options.redisTimeout, () => "no answer");
+    } catch (error) {
+      if (error instanceof QueueJobError) throw error;
+      throw new QueueJobError(`Cannot ${what}: ${this.unreachable().message}`);
     }
   }
 
   /** Writes the artifacts a job left into this machine's folders (the cache only when it is the default one). */
   private async fetchFor(run: string, result: JobResult, spec: JobSpec): Promise<void> {
     const dirs = { artifacts: spec.artifacts, ...(spec.cacheDir ? {} : { cache: CACHE_ROOT }) };
-    const { missing } = await fetchArtifacts(this.redis, run, result.artifacts, dirs);
+    const fetched = fetchArtifacts(this.redis, run, result.artifacts, dirs).catch((error: Error) => {
+      throw new QueueJobError(error.message); // a corrupt artifact: reported without a stack trace
+    });
+    const { missing } = await this.reachable(fetched, "fetch the job's artifacts");
     if (missing.length) {
       this.options.log(`selgen: artifacts gone from Redis, not copied here: ${missing.join(", ")}`);
     }
   }
+}
+
+/** Closes the queue and its listener (not waiting on a Redis that is gone) and disconnects every client. */
+async function shutDown(redis: Redis, queue: Queue, events: QueueEvents): Promise<void> {
+  await within(Promise.allSettled([events.close(), queue.close()]), 5, () => "").catch(() => {});
+  for (const client of [redis, queue.opts.connection, events.opts.connection]) (client as Redis).disconnect();
 }
 
 /** Forwards at most `limit` notes: one per record, however often a retried job reports. */

@@ -5,9 +5,8 @@
  *
  * @module
  */
-export * from "./connection.ts";
-export * from "./version.ts";
-export * from "./payload.ts";
-export * from "./artifacts.ts";
-export * from "./executor.ts";
-export * from "./worker.ts";
+export { codeVersion } from "./version.ts";
+export { type RedisAddress, redisAddress } from "./connection.ts";
+export { QueueExecutor, type QueueExecutorOptions, QueueJobError } from "./executor.ts";
+export { type QueueWorker, type QueueWorkerOptions, serveQueue } from "./worker.ts";
+export { type JobResult, JobResultSchema, type QueuedJob, QueuedJobSchema } from "./payload.ts";

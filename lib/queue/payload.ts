@@ -16,6 +16,12 @@ export const QUEUE_NAME = "selgen";
 export const ARTIFACT_ROOTS = ["artifacts", "cache"] as const;
 export type ArtifactRoot = typeof ARTIFACT_ROOTS[number];
 
+/**
+ * The folder of each root that jobs share files in: a run's saved bases (`bases/`, beside the run's records,
+ * which only the coordinator writes), and the whole model cache (its entries checked by key and SHA-256).
+ */
+export const SHARED_FOLDERS: Record<ArtifactRoot, string> = { artifacts: "bases", cache: "" };
+
 /** A relative path of plain names: nothing absolute, no `..`, so a queued path never leaves its root. */
 const SafePath = z.string().regex(
   /^[A-Za-z0-9_=+-][A-Za-z0-9._=+-]*(\/[A-Za-z0-9_=+-][A-Za-z0-9._=+-]*)*$/,
@@ -28,7 +34,10 @@ export const ArtifactSchema = z.strictObject({
   path: SafePath,
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
   size: z.int().nonnegative(),
-});
+}).refine(
+  ({ root, path }) => !SHARED_FOLDERS[root] || path.startsWith(`${SHARED_FOLDERS[root]}/`),
+  { message: `an artifacts path lies under ${SHARED_FOLDERS.artifacts}/`, path: ["path"] },
+);
 export type Artifact = z.output<typeof ArtifactSchema>;
 
 /** A plan's job (see `Job` in `experiment.ts`). */
@@ -68,9 +77,14 @@ export const JobResultSchema = z.strictObject({
 });
 export type JobResult = z.output<typeof JobResultSchema>;
 
-/** The key of one run of an experiment: its code version, name and config hash. */
-export async function runKey(code: string, experiment: string, configHash: string): Promise<string> {
-  return await sha256Hex(JSON.stringify([code, experiment, configHash]));
+/** The key of one run of an experiment: its code version, name, config hash and whether it retrains bases. */
+export async function runKey(
+  code: string,
+  experiment: string,
+  configHash: string,
+  retrain: boolean,
+): Promise<string> {
+  return await sha256Hex(JSON.stringify([code, experiment, configHash, retrain]));
 }
 
 /**
@@ -78,7 +92,14 @@ export async function runKey(code: string, experiment: string, configHash: strin
  * runs again finds the jobs it queued before.
  */
 export async function queueJobId(run: string, job: Job): Promise<string> {
-  return `${run.slice(0, 24)}-${(await sha256Hex(JSON.stringify([run, job.id, job.records]))).slice(0, 24)}`;
+  return `${queueJobIdPrefix(run)}${
+    (await sha256Hex(JSON.stringify([run, job.id, job.records]))).slice(0, 24)
+  }`;
+}
+
+/** What every job id of a run starts with. */
+export function queueJobIdPrefix(run: string): string {
+  return `${run.slice(0, 24)}-`;
 }
 
 /** Redis keys of a run's artifacts: a hash per job (`root/path` → `Artifact`), a blob per content. */

@@ -15,6 +15,9 @@ const FILES = ["deno.json", "deno.lock"];
 /** Trained models cached under `data/` (checked by their own keys), not code. */
 const SKIPPED = ["data/cache"];
 
+/** Hidden files, editor backups and swap files: not code, and they would make two identical clones differ. */
+const CLUTTER = /^\.|~$|\.sw[a-p]$/;
+
 let memo: Promise<string> | undefined;
 
 /**
@@ -47,6 +50,7 @@ function walk(dir: string): string[] {
   const files: string[] = [];
   for (const entry of Deno.readDirSync(dir)) {
     const path = `${dir}/${entry.name}`;
+    if (CLUTTER.test(entry.name)) continue;
     if (entry.isDirectory) files.push(...walk(path));
     else if (entry.isFile) files.push(path);
   }

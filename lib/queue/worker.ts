@@ -8,16 +8,15 @@
  *
  * @module
  */
-import { Job, UnrecoverableError, Worker } from "bullmq";
+import { Job, Worker } from "bullmq";
 import type { Redis } from "ioredis";
-import { backendName, initBackend } from "../backend.ts";
-import { EXPERIMENT_NAMES, experimentByName } from "../experiments/registry.ts";
 import { WorkerPool } from "../experiments/executors.ts";
 import type { Experiment, JobSpec } from "../experiments/experiment.ts";
 import { CACHE_ROOT } from "../strategies/organism_model.ts";
 import { type ArtifactDirs, artifactsOf, fetchArtifacts, snapshot, uploadArtifacts } from "./artifacts.ts";
 import { changed, connectRedis, openRedis, redisAddress } from "./connection.ts";
-import { type JobResult, QUEUE_NAME, type QueuedJob, QueuedJobSchema } from "./payload.ts";
+import { type JobResult, QUEUE_NAME, type QueuedJob } from "./payload.ts";
+import { accept } from "./accept.ts";
 import { codeVersion } from "./version.ts";
 
 /** Options of `serveQueue`. */
@@ -26,7 +25,7 @@ export interface QueueWorkerOptions {
   redis: string;
   /** Jobs run at once, each in a Deno worker of its own (one per core is right for the WASM backend). */
   concurrency: number;
-  /** Where runs' shared artifacts are kept on this machine (a folder per run). */
+  /** Where jobs' shared artifacts are kept on this machine while they run (a folder per job). */
   workDir: string;
   /** Seconds a job's lock lasts unrenewed: a killed worker's job goes to another after about this long. */
   lockSeconds?: number;
@@ -102,8 +101,25 @@ interface Context {
 /** Checks, prepares, runs and publishes one queued job. */
 async function runQueued(job: Job, context: Context): Promise<JobResult> {
   const { payload, experiment } = await accept(job.data, context.code);
-  const { redis, pool, workDir, log } = context;
-  const dirs: ArtifactDirs = { artifacts: `${workDir}/${payload.run}`, cache: CACHE_ROOT };
+  // A folder of the job's own, removed after it: jobs running at once on this machine never see (nor upload)
+  // each other's half-written files.
+  const folder = `${context.workDir}/${job.id}`;
+  await Deno.remove(folder, { recursive: true }).catch(() => {});
+  try {
+    return await runIn({ artifacts: folder, cache: CACHE_ROOT }, job, payload, experiment, context);
+  } finally {
+    await Deno.remove(folder, { recursive: true }).catch(() => {});
+  }
+}
+
+/** Fetches what the job needs into `dirs`, runs it, and uploads what it wrote there for others. */
+async function runIn(
+  dirs: ArtifactDirs,
+  job: Job,
+  payload: QueuedJob,
+  experiment: Experiment<unknown, never, unknown>,
+  { redis, pool, log }: Context,
+): Promise<JobResult> {
   const needed = await artifactsOf(redis, payload.run, [...payload.job.dependsOn, payload.job.id]);
   const { missing } = await fetchArtifacts(redis, payload.run, needed, dirs);
   if (missing.length) log(`worker ${Deno.pid}: gone from Redis, will be made again: ${missing.join(", ")}`);
@@ -128,52 +144,4 @@ async function runQueued(job: Job, context: Context): Promise<JobResult> {
 function describe(job: Job): string {
   const data = job.data as { experiment?: unknown; job?: { id?: unknown } };
   return `${data?.experiment ?? "?"} ${data?.job?.id ?? job.id}`;
-}
-
-/**
- * A payload this worker can run, or an `UnrecoverableError` (not retried) saying why not: it fails its
- * schema, names no known experiment, its config fails the experiment's schema or hashes otherwise, or it was
- * planned under another code version or a backend this machine does not have.
- */
-export async function accept(
-  data: unknown,
-  code: string,
-): Promise<{ payload: QueuedJob; experiment: Experiment<unknown, never, unknown> }> {
-  const refuse = (why: string) => new UnrecoverableError(`Cannot run this job: ${why}`);
-  const parsed = QueuedJobSchema.safeParse(data);
-  if (!parsed.success) {
-    const issues = parsed.error.issues.slice(0, 3).map((i) =>
-      `${i.path.join(".") || "payload"}: ${i.message}`
-    );
-    throw refuse(`it is not a selgen job (${issues.join("; ")})`);
-  }
-  const payload = parsed.data as QueuedJob;
-  if (payload.version.code !== code) {
-    throw refuse(
-      `it was queued by code version ${payload.version.code.slice(0, 12)} and this worker runs ` +
-        `${code.slice(0, 12)}; start the worker from the coordinator's commit (same lib/, data/, deno.lock)`,
-    );
-  }
-  if (!EXPERIMENT_NAMES.includes(payload.experiment)) {
-    throw refuse(`no experiment is called "${payload.experiment}" (known: ${EXPERIMENT_NAMES.join(", ")})`);
-  }
-  const experiment = experimentByName(payload.experiment);
-  const config = experiment.configSchema.safeParse(payload.config);
-  if (!config.success) {
-    const issue = config.error.issues[0];
-    throw refuse(
-      `its ${payload.experiment} config fails the schema (${issue?.path.join(".")}: ${issue?.message})`,
-    );
-  }
-  const backend = await Promise.resolve().then(() => initBackend(backendName(payload.backend)))
-    .catch((e: Error) => e);
-  if (backend instanceof Error || backend.id !== payload.backend) {
-    const why = backend instanceof Error ? backend.message : `this machine runs ${backend.id}`;
-    throw refuse(`it needs the ${payload.backend} backend (${why})`);
-  }
-  const hash = await experiment.hash(config.data, payload.backend);
-  if (hash !== payload.version.config) {
-    throw refuse(`its config hashes to ${hash}, not to the version key ${payload.version.config}`);
-  }
-  return { payload: { ...payload, config: config.data }, experiment };
 }
