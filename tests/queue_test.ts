@@ -48,14 +48,14 @@ function watched(command: Deno.Command) {
   return {
     child,
     lines,
-    /** The first line matching `pattern`, waiting up to `seconds` for it. */
-    async waitFor(pattern: RegExp, seconds = 120): Promise<string> {
+    /** The `count`-th line matching `pattern`, waiting up to `seconds` for it. */
+    async waitFor(pattern: RegExp, seconds = 120, count = 1): Promise<string> {
       for (let t = 0; t < seconds * 20; t++) {
-        const found = lines.find((line) => pattern.test(line));
-        if (found) return found;
+        const found = lines.filter((line) => pattern.test(line));
+        if (found.length >= count) return found[count - 1]!;
         await new Promise((r) => setTimeout(r, 50));
       }
-      throw new Error(`no line matching ${pattern} in ${seconds} s:\n${lines.join("\n")}`);
+      throw new Error(`no ${count} lines matching ${pattern} in ${seconds} s:\n${lines.join("\n")}`);
     },
     async status(): Promise<Deno.CommandStatus> {
       const status = await child.status;
@@ -176,8 +176,7 @@ Deno.test("a coordinator SIGKILLed mid-run and started again re-attaches to its 
     await worker.waitFor(/serving/);
     const args = ["em", ...QUICK, "--out", `${tmp}/out`, "--redis", redis.url];
     const first = watched(reproduceCommand(args));
-    const done = () => worker.lines.filter((l) => /done em .*point/.test(l)).length;
-    while (done() < 4) await new Promise((r) => setTimeout(r, 25));
+    await worker.waitFor(/done em .*point/, 120, 4);
     first.child.kill("SIGKILL");
     assert.equal((await first.status()).signal, "SIGKILL");
     await assert.rejects(Deno.stat(`${tmp}/out/em/summary.json`));
@@ -206,8 +205,7 @@ Deno.test("a run whose Redis restarts empty queues its lost jobs again and ends 
     const coordinator = watched(
       reproduceCommand(["em", ...QUICK, "--out", `${tmp}/out`, "--redis", redis.url]),
     );
-    const done = () => worker.lines.filter((l) => /done em .*point/.test(l)).length;
-    while (done() < 4) await new Promise((r) => setTimeout(r, 25));
+    await worker.waitFor(/done em .*point/, 120, 4);
     await redis.stop();
     redis = await startRedis(redis.port);
     const status = await coordinator.status();

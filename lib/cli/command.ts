@@ -144,7 +144,7 @@ export function resolveSeeds(arg: SeedsArg | undefined, configured: readonly num
 }
 
 /** Runs `parse`, moving an `InputError`'s lines into `problems` (so every problem is listed at once). */
-function collect<T>(problems: string[], parse: () => T): T | undefined {
+export function collect<T>(problems: string[], parse: () => T): T | undefined {
   try {
     return parse();
   } catch (error) {

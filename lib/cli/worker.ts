@@ -14,6 +14,7 @@ import { parseArgs } from "node:util";
 import { InputError } from "../config/input_error.ts";
 import { redisAddress } from "../queue/connection.ts";
 import { serveQueue } from "../queue/worker.ts";
+import { collect } from "./command.ts";
 
 export const WORKER_USAGE = "usage: deno task worker --redis redis://[user:password@]host[:port][/db] " +
   "[--concurrency N] [--work-dir DIR] [--lock-seconds S]";
@@ -44,13 +45,7 @@ export function parseWorkerCommand(args: readonly string[]): WorkerCommand {
   }
   const problems: string[] = [];
   if (values.redis === undefined) problems.push("--redis: give the Redis URL the coordinator uses");
-  else {
-    try {
-      redisAddress(values.redis);
-    } catch (error) {
-      problems.push(...(error as InputError).issues);
-    }
-  }
+  else collect(problems, () => redisAddress(values.redis!));
   const cores = Math.max(1, Math.min(navigator.hardwareConcurrency ?? 1, 4));
   const concurrency = values.concurrency === undefined ? cores : Number(values.concurrency);
   if (!Number.isSafeInteger(concurrency) || concurrency < 1 || concurrency > 64) {

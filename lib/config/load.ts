@@ -77,7 +77,8 @@ export async function loadYamlConfig<S extends z.ZodType>(
   return parseYamlConfig(schema, text, String(path));
 }
 
-function describeIssue(issue: z.core.$ZodIssue): string {
+/** One zod issue as `path: message` (the path `(top level)` when empty), with the fix for an unknown key. */
+export function describeIssue(issue: z.core.$ZodIssue): string {
   const path = issue.path.length ? issue.path.map(String).join(".") : "(top level)";
   if (issue.code === "unrecognized_keys") {
     return `${path}: unknown key(s) ${

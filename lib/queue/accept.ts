@@ -8,6 +8,7 @@
  */
 import { UnrecoverableError } from "bullmq";
 import { backendName, initBackend } from "../backend.ts";
+import { describeIssue } from "../config/load.ts";
 import { EXPERIMENT_NAMES, experimentByName } from "../experiments/registry.ts";
 import type { Experiment } from "../experiments/experiment.ts";
 import { type QueuedJob, QueuedJobSchema } from "./payload.ts";
@@ -24,9 +25,7 @@ export async function accept(
   const refuse = (why: string) => new UnrecoverableError(`Cannot run this job: ${why}`);
   const parsed = QueuedJobSchema.safeParse(data);
   if (!parsed.success) {
-    const issues = parsed.error.issues.slice(0, 3).map((i) =>
-      `${i.path.join(".") || "payload"}: ${i.message}`
-    );
+    const issues = parsed.error.issues.slice(0, 3).map(describeIssue);
     throw refuse(`it is not a selgen job (${issues.join("; ")})`);
   }
   const payload = parsed.data as QueuedJob;
@@ -42,9 +41,8 @@ export async function accept(
   const experiment = experimentByName(payload.experiment);
   const config = experiment.configSchema.safeParse(payload.config);
   if (!config.success) {
-    const issue = config.error.issues[0];
     throw refuse(
-      `its ${payload.experiment} config fails the schema (${issue?.path.join(".")}: ${issue?.message})`,
+      `its ${payload.experiment} config fails the schema (${describeIssue(config.error.issues[0]!)})`,
     );
   }
   const backend = await Promise.resolve().then(() => initBackend(backendName(payload.backend)))

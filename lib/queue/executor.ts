@@ -15,6 +15,7 @@ import type { Redis } from "ioredis";
 import { CACHE_ROOT } from "../strategies/organism_model.ts";
 import type { Executor, RunJob } from "../experiments/executors.ts";
 import type { Experiment, JobSpec, RecordBase, RunOutput } from "../experiments/experiment.ts";
+import { describeIssue } from "../config/load.ts";
 import { fetchArtifacts } from "./artifacts.ts";
 import { changed, connectRedis, openRedis, type RedisAddress, redisAddress, within } from "./connection.ts";
 import {
@@ -343,11 +344,10 @@ function capped(onProgress: (note: string) => void, limit: number): (note: strin
 function parseResult(experiment: string, jobId: string, value: unknown): JobResult {
   const parsed = JobResultSchema.safeParse(value);
   if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
   throw new QueueJobError(
     `Cannot save ${experiment} job ${jobId}: its result from the queue is not a selgen result (${
-      issue?.path.join(".")
-    }: ${issue?.message})`,
+      describeIssue(parsed.error.issues[0]!)
+    })`,
   );
 }
 
@@ -362,9 +362,8 @@ function checkOutputs<C, R extends RecordBase>(
     const parsed = experiment.recordSchema.safeParse(output.record);
     const id = (output.record as { id?: unknown })?.id;
     if (!parsed.success) {
-      const issue = parsed.error.issues[0];
       throw new QueueJobError(
-        `Cannot save record ${id}: it fails its schema (${issue?.path.join(".")}: ${issue?.message})`,
+        `Cannot save record ${id}: it fails its schema (${describeIssue(parsed.error.issues[0]!)})`,
       );
     }
     if (parsed.data.configHash !== spec.configHash || !expected.includes(parsed.data.id)) {
