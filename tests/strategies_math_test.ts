@@ -232,6 +232,8 @@ for (
     ["dpo", { lambda: 0 }],
     ["o-lora", { lambda: 0 }],
     ["asft", { lambda: 0 }],
+    ["ewc", { lambda: 0 }],
+    ["grasp", { directions: 0 }],
     ["steering", { alpha: 0 }],
   ] as const
 ) {

@@ -1,8 +1,9 @@
 /**
  * Linear algebra on the host, in float64, for small widths: the top principal directions of a set of row
- * vectors (power iteration with deflation on the width × width covariance) and Gram–Schmidt
- * orthonormalisation. CAFT finds the directions it ablates with the first, SafeLoRA builds its alignment
- * subspace with the second. Pure.
+ * vectors and a matrix's top right singular vectors (power iteration with deflation on the width × width
+ * covariance or Gram matrix), and Gram–Schmidt orthonormalisation. CAFT finds the directions it ablates with
+ * the first, GRASP the directions it protects with the second, SafeLoRA builds its alignment subspace with the
+ * third. Pure.
  *
  * @module
  */
@@ -21,23 +22,64 @@ export function principalDirections(
   }
   const meanRow = new Float64Array(width);
   for (const r of rows) for (let j = 0; j < width; j++) meanRow[j]! += (r[j] as number) / n;
-  const cov = Array.from({ length: width }, () => new Float64Array(width));
+  return topEigenvectors(gram(rows, meanRow, n - 1), k, rng, iterations).map((e) => e.vector);
+}
+
+/**
+ * The top-k right singular vectors of the matrix whose rows are `rows` ([n][width]): the unit directions v
+ * that maximise ‖X·v‖, largest singular value first (the eigenvectors of XᵀX, uncentred). Directions with
+ * singular value 0 are left out, so fewer than k may come back.
+ */
+export function rightSingularVectors(
+  rows: readonly ArrayLike<number>[],
+  k: number,
+  rng: Rng,
+  iterations = 200,
+): Float64Array[] {
+  const width = rows[0]?.length ?? 0;
+  if (width === 0) throw new Error(`Cannot find singular vectors of ${rows.length} empty rows`);
+  const found = topEigenvectors(gram(rows, new Float64Array(width), 1), k, rng, iterations);
+  const largest = found[0]?.value ?? 0;
+  return found.filter((e) => e.value > 1e-9 * largest).map((e) => e.vector);
+}
+
+/** Σ_r (r − centre)(r − centre)ᵀ / divisor, [width][width]. */
+function gram(rows: readonly ArrayLike<number>[], centre: Float64Array, divisor: number): Float64Array[] {
+  const width = centre.length;
+  const out = Array.from({ length: width }, () => new Float64Array(width));
   for (const r of rows) {
     for (let i = 0; i < width; i++) {
-      const di = (r[i] as number) - meanRow[i]!;
+      const di = (r[i] as number) - centre[i]!;
       if (di === 0) continue;
-      const row = cov[i]!;
-      for (let j = 0; j < width; j++) row[j]! += (di * ((r[j] as number) - meanRow[j]!)) / (n - 1);
+      const row = out[i]!;
+      for (let j = 0; j < width; j++) row[j]! += (di * ((r[j] as number) - centre[j]!)) / divisor;
     }
   }
+  return out;
+}
+
+/**
+ * The top-k eigenvectors of a symmetric positive semi-definite matrix with their eigenvalues, largest first:
+ * power iteration with deflation. Where the deflated matrix is (numerically) 0 the iteration stops and the
+ * value is 0.
+ */
+function topEigenvectors(
+  matrix: Float64Array[],
+  k: number,
+  rng: Rng,
+  iterations: number,
+): { vector: Float64Array; value: number }[] {
+  const width = matrix.length;
   const directions: Float64Array[] = [];
+  const values: number[] = [];
   for (let c = 0; c < Math.min(k, width); c++) {
     let v = Float64Array.from({ length: width }, () => rng.normal());
+    let value = 0;
     for (let it = 0; it < iterations; it++) {
       const next = new Float64Array(width);
       for (let i = 0; i < width; i++) {
         let s = 0;
-        for (let j = 0; j < width; j++) s += cov[i]![j]! * v[j]!;
+        for (let j = 0; j < width; j++) s += matrix[i]![j]! * v[j]!;
         next[i] = s;
       }
       for (const d of directions) { // deflate: stay orthogonal to the directions already found
@@ -45,12 +87,14 @@ export function principalDirections(
         for (let i = 0; i < width; i++) next[i]! -= dot * d[i]!;
       }
       const norm = Math.hypot(...next);
+      value = norm < 1e-12 ? 0 : norm;
       if (norm < 1e-12) break;
       v = next.map((x) => x / norm);
     }
     directions.push(v);
+    values.push(value);
   }
-  return directions;
+  return directions.map((vector, i) => ({ vector, value: values[i]! }));
 }
 
 /** Orthonormalises vectors (Gram–Schmidt), dropping those (nearly) in the span of earlier ones. */

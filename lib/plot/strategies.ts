@@ -15,7 +15,7 @@ import { leaderboardFigure } from "./leaderboard.ts";
 
 const FONT = { family: "system-ui, sans-serif", size: 13 };
 const WIDTH = 900, HEIGHT = 620;
-// Distinct colours and symbols so that the toy's seventeen curves stay tellable apart (also in greyscale print).
+// Distinct colours and symbols so that the toy's twenty-three curves stay tellable apart (also in greyscale print).
 const PALETTE = [
   "#1f77b4",
   "#ff7f0e",
@@ -35,6 +35,12 @@ const PALETTE = [
   "#5254a3",
   "#e7ba52",
   "#de9ed6",
+  "#843c39",
+  "#6b6ecf",
+  "#b5cf6b",
+  "#e7969c",
+  "#9c9ede",
+  "#bd9e39",
 ];
 const SYMBOLS = [
   "circle",

@@ -15,7 +15,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { z } from "zod";
 import { principalDirections } from "../models/linalg.ts";
-import { trainMembers } from "../train/loop.ts";
+import { naiveCopy } from "./naive.ts";
 import { defineStrategy } from "./strategy.ts";
 
 /** Task training with the naive fine-tune's main activation-change directions ablated. */
@@ -29,12 +29,9 @@ export const caft = defineStrategy({
     /** Steps of the naive fine-tune that reveals the directions (default: the run's steps). */
     naiveSteps: z.int().positive().optional(),
   }),
-  create: ({ directions, naiveSteps }, { model, data, spawn, rngs, steps, learningRate }) => {
-    const copy = spawn("caft-naive");
-    trainMembers(copy.model, { loss: () => ({ loss: copy.model.loss(data.task) }) }, {
-      steps: naiveSteps ?? steps,
-      learningRate,
-    });
+  create: ({ directions, naiveSteps }, ctx) => {
+    const { model, data, rngs } = ctx;
+    const copy = naiveCopy(ctx, "caft-naive", naiveSteps);
     const naive = copy.model.hidden(data.unlabeled);
     const reference = model.hidden(data.unlabeled, { reference: true });
     copy.dispose();

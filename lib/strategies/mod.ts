@@ -24,3 +24,8 @@ export * from "./safelora.ts";
 export * from "./orthogonal.ts";
 export * from "./steering.ts";
 export * from "./caft.ts";
+export * from "./naive.ts";
+export * from "./interleaving.ts";
+export * from "./grasp.ts";
+export * from "./gradient_routing.ts";
+export * from "./ewc.ts";

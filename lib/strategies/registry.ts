@@ -7,7 +7,11 @@ import { asft } from "./asft.ts";
 import { caft } from "./caft.ts";
 import { dpo } from "./dpo.ts";
 import { earlyStopping } from "./early_stopping.ts";
+import { ewc } from "./ewc.ts";
 import { gradientProjection } from "./gradient_projection.ts";
+import { gradientRouting } from "./gradient_routing.ts";
+import { grasp } from "./grasp.ts";
+import { interleaving } from "./interleaving.ts";
 import { kl } from "./kl.ts";
 import { mixed } from "./mixed.ts";
 import { orthogonal } from "./orthogonal.ts";
@@ -30,16 +34,20 @@ import { upweighted } from "./upweighted.ts";
 export const STRATEGIES: readonly Strategy[] = [
   taskOnly,
   mixed,
+  interleaving,
   upweighted,
   kl,
   representation,
   gradientProjection,
+  grasp,
   dpo,
   safeLora,
   asft,
   orthogonal,
   steering,
   caft,
+  gradientRouting,
+  ewc,
   earlyStopping,
 ];
 

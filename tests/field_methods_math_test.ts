@@ -1,0 +1,212 @@
+// The mathematics of the field's newer methods (EWC, GRASP, gradient routing, interleaving with selection), on
+// a tiny toy (WASM backend).
+import assert from "node:assert/strict";
+import * as tf from "@tensorflow/tfjs";
+import { initBackend } from "../lib/backend.ts";
+import { rightSingularVectors } from "../lib/models/linalg.ts";
+import { Rng } from "../lib/data/rng.ts";
+import { diagonalFisher, ewcPenalty } from "../lib/strategies/ewc.ts";
+import { fineTuneWith } from "../lib/strategies/finetune.ts";
+import { gradientList } from "../lib/strategies/gradients.ts";
+import { routedSlices } from "../lib/strategies/gradient_routing.ts";
+import { projectOffDirections, updateDirections } from "../lib/strategies/grasp.ts";
+import { interleavedExamples, largest } from "../lib/strategies/interleaving.ts";
+import { naiveCopy } from "../lib/strategies/naive.ts";
+import { strategyByName } from "../lib/strategies/registry.ts";
+import type { ClassifierBatch } from "../lib/models/classifier_view.ts";
+import { tinyStrategyBench } from "./_tiny.ts";
+
+await initBackend("wasm");
+const bench = await tinyStrategyBench(10);
+const maxAbs = (t: tf.Tensor) => tf.tidy(() => tf.max(tf.abs(t)).dataSync()[0]!);
+
+function withSetup<T>(fn: (s: ReturnType<typeof bench.setup>) => T): T {
+  const s = bench.setup();
+  try {
+    return fn(s);
+  } finally {
+    s.dispose();
+  }
+}
+
+/** Nudges every adapter so the model differs from its start (B ≠ 0, so A has gradients too). */
+function perturb(s: ReturnType<typeof bench.setup>) {
+  fineTuneWith(strategyByName("task-only"), {}, { ...s.context, steps: 3 });
+}
+
+/** Row j of a classifier batch as a batch of its own. */
+function row(batch: ClassifierBatch, j: number): ClassifierBatch {
+  return { inputs: tf.slice(batch.inputs, [j, 0], [1, -1]), labels: tf.slice(batch.labels, [j], [1]) };
+}
+
+Deno.test("EWC's Fisher is the mean of squared per-example gradients, not the square of the mean gradient", () => {
+  withSetup((s) => {
+    perturb(s);
+    const { model, data } = s.context;
+    const fisher = diagonalFisher(model, data.proxy);
+    const n = model.size(data.proxy);
+    const expected: tf.Tensor[] = model.trainable.map((v) => tf.zerosLike(v));
+    for (let j = 0; j < n; j++) {
+      const one = row(data.proxy, j);
+      const g = gradientList(model.trainable, () => model.loss(one));
+      g.forEach((x, i) => {
+        const next = tf.add(expected[i]!, tf.div(tf.square(x), n));
+        expected[i]!.dispose();
+        expected[i] = next;
+      });
+      tf.dispose([g, one.inputs, one.labels]);
+    }
+    const mean = gradientList(model.trainable, () => model.loss(data.proxy));
+    fisher.forEach((f, i) => {
+      const scale = maxAbs(expected[i]!);
+      assert.ok(scale > 0, `${model.trainable[i]!.name}: a Fisher that is not all 0`);
+      assert.ok(maxAbs(tf.sub(f, expected[i]!)) < 1e-4 * scale, model.trainable[i]!.name);
+      assert.ok(maxAbs(tf.sub(f, tf.square(mean[i]!))) > 1e-3 * scale, "not the squared mean gradient");
+    });
+    tf.dispose([fisher, expected, mean]);
+  });
+});
+
+Deno.test("EWC's penalty is 0 with zero gradient at the start and Σ F·(θ − θ*)² away from it", () => {
+  withSetup((s) => {
+    const { model, data } = s.context;
+    const anchors = model.trainable.map((v) => tf.clone(v));
+    const fisher = model.trainable.map((v) => tf.onesLike(v));
+    const penalty = () => ewcPenalty(model.trainable, anchors, fisher, 1);
+    assert.equal(penalty().dataSync()[0], 0);
+    for (const g of gradientList(model.trainable, penalty)) assert.equal(maxAbs(g), 0);
+    perturb(s);
+    const moved = tf.tidy(() =>
+      tf.addN(model.trainable.map((v, i) => tf.sum(tf.square(tf.sub(v, anchors[i]!))))).dataSync()[0]!
+    );
+    assert.ok(moved > 0);
+    assert.ok(Math.abs(penalty().dataSync()[0]! - moved) < 1e-5 * moved, "F = 1: the squared distance");
+    tf.dispose([anchors, fisher]);
+    void data;
+  });
+});
+
+Deno.test("the top right singular vectors of a known matrix, and none where its rank runs out", () => {
+  // Rows (3, 0, 0) and (0, 0, 2): singular values 3 then 2 along e1 then e3, rank 2.
+  const found = rightSingularVectors([[3, 0, 0], [0, 0, 2]], 3, new Rng(1));
+  assert.equal(found.length, 2);
+  assert.ok(Math.abs(Math.abs(found[0]![0]!) - 1) < 1e-9);
+  assert.ok(Math.abs(Math.abs(found[1]![2]!) - 1) < 1e-9);
+});
+
+Deno.test("GRASP's projected gradient has no component along U, and its trained update no output along U", () => {
+  withSetup((s) => {
+    const { model } = s.context;
+    const copy = naiveCopy(s.context, "check");
+    const directions = copy.model.adapted.map((l, i) => updateDirections(l, 1, [new Rng(i)]));
+    copy.dispose();
+    const run = strategyByName("grasp").create({ directions: 1 }, s.context);
+    perturb(s);
+    const { grads, value } = tf.variableGrads(() => tf.sum(run.loss(0).loss), model.trainable);
+    const projected = run.transformGradients!(grads, 0);
+    model.adapted.forEach((layer, l) => {
+      const { a, b } = layer.lora!;
+      const u = directions[l]!;
+      const along = tf.matMul(projected[b.name] as tf.Tensor2D, u as tf.Tensor2D);
+      assert.ok(maxAbs(along) < 1e-5 * (maxAbs(grads[b.name]!) + 1e-12), `${b.name} along U`);
+      assert.deepEqual(projected[a.name]!.dataSync(), grads[a.name]!.dataSync(), "A's gradient as it is");
+      along.dispose();
+    });
+    tf.dispose([grads, value, projected]);
+    run.dispose?.();
+  });
+  withSetup((s) => {
+    const copy = naiveCopy(s.context, "check");
+    const directions = copy.model.adapted.map((l, i) => updateDirections(l, 2, [new Rng(i)]));
+    copy.dispose();
+    fineTuneWith(strategyByName("grasp"), { directions: 2 }, s.context);
+    s.context.model.adapted.forEach((layer, l) => {
+      const { a, b, scale } = layer.lora!;
+      const update = tf.mul(tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D), scale);
+      const along = tf.matMul(update as tf.Tensor2D, directions[l] as tf.Tensor2D);
+      assert.ok(maxAbs(update) > 0, "the layer learnt something");
+      assert.ok(maxAbs(along) < 1e-5 * maxAbs(update), `${layer.name}: ${maxAbs(along)}`);
+      tf.dispose([update, along]);
+    });
+    tf.dispose(directions);
+  });
+  const g = tf.tensor2d([[1, 2, 3]]), u = tf.tensor2d([[0], [1], [0]]);
+  assert.deepEqual(Array.from(projectOffDirections(g, u).dataSync()), [1, 0, 3]);
+  tf.dispose([g, u]);
+});
+
+Deno.test("gradient routing sends the task's gradient to the main part, β·∇negative to the slice, then ablates it", () => {
+  withSetup((s) => {
+    perturb(s);
+    const { model, data } = s.context;
+    const masks = routedSlices(model, 2);
+    const run = strategyByName("gradient-routing").create({ beta: 0.5, slice: 2 }, s.context);
+    const { grads, value } = tf.variableGrads(() => tf.sum(run.loss(0).loss), model.trainable);
+    const routed = run.transformGradients!(grads, 0);
+    const negative = gradientList(model.trainable, () => model.loss(data.negativeProxy));
+    model.trainable.forEach((v, i) => {
+      const m = masks[i]!;
+      const main = tf.mul(tf.sub(routed[v.name]!, grads[v.name]!), tf.sub(1, m));
+      const slice = tf.mul(tf.sub(routed[v.name]!, tf.mul(negative[i]!, 0.5)), m);
+      assert.equal(maxAbs(main), 0, `${v.name}: the task's gradient outside the slice`);
+      assert.ok(maxAbs(slice) < 1e-7, `${v.name}: β·∇negative in the slice`);
+      assert.ok(
+        maxAbs(tf.mul(negative[i]!, m)) > 0 || v.name.includes("lora_a"),
+        `${v.name}: a slice that moves`,
+      );
+      tf.dispose([main, slice]);
+    });
+    run.finish!();
+    model.trainable.forEach((v, i) => assert.equal(maxAbs(tf.mul(v, masks[i]!)), 0, `${v.name} ablated`));
+    assert.throws(() => routedSlices(model, 99), /set slice below/);
+    run.dispose?.();
+    tf.dispose([grads, value, routed, negative, masks]);
+  });
+});
+
+Deno.test("gradient routing with β = 0 never moves the slice: B's slice stays 0 through training", () => {
+  withSetup((s) => {
+    const { model } = s.context;
+    const masks = routedSlices(model, 2);
+    const run = strategyByName("gradient-routing").create({ beta: 0, slice: 2 }, s.context);
+    for (let step = 0; step < 3; step++) {
+      const { grads, value } = tf.variableGrads(() => tf.sum(run.loss(step).loss), model.trainable);
+      const routed = run.transformGradients!(grads, step);
+      model.trainable.forEach((v, i) => assert.equal(maxAbs(tf.mul(routed[v.name]!, masks[i]!)), 0));
+      tf.dispose([grads, value, routed]);
+    }
+    run.dispose?.();
+    tf.dispose(masks);
+  });
+});
+
+Deno.test("interleaving chooses the n largest gaps, or n at random, and with the whole pool is the mixed loss", () => {
+  assert.deepEqual(largest([0.1, 3, -1, 3, 2], 3), [1, 3, 4]);
+  assert.deepEqual(largest([5, 5, 5], 2), [0, 1], "ties go to the earlier example");
+  withSetup((s) => {
+    const { model, data } = s.context;
+    const pool = model.size(data.proxy);
+    const copy = naiveCopy(s.context, "check");
+    const gap = tf.tidy(() =>
+      tf.sub(model.responseLogProb(data.proxy, { reference: true }), copy.model.responseLogProb(data.proxy))
+        .dataSync()
+    );
+    copy.dispose();
+    assert.deepEqual(interleavedExamples(s.context, 3, "gap"), [largest(gap, 3)]);
+    const drawn = interleavedExamples(s.context, 3, "random")[0]!;
+    assert.equal(new Set(drawn).size, 3);
+    assert.ok(drawn.every((j) => j >= 0 && j < pool));
+    assert.deepEqual(interleavedExamples(s.context, 3, "random"), [drawn], "the member's own stream");
+    const all = strategyByName("interleaving").create({ examples: pool, upsample: 1 }, s.context);
+    const mixed = strategyByName("mixed").create({ upsample: 1 }, s.context);
+    const [x, y] = [all.loss(0).loss.dataSync()[0]!, mixed.loss(0).loss.dataSync()[0]!];
+    assert.ok(Math.abs(x - y) < 1e-5 * Math.abs(y), `${x} vs ${y}`);
+    assert.throws(
+      () => strategyByName("interleaving").create({ examples: pool + 1 }, s.context),
+      /set examples to at most/,
+    );
+    all.dispose?.();
+  });
+});
+
+addEventListener("unload", () => bench.dispose());
