@@ -135,7 +135,7 @@ Deno.test("GRASP's projected gradient has no component along U, and its trained 
   tf.dispose([g, u]);
 });
 
-Deno.test("gradient routing sends the task's gradient to the main part, β·∇negative to the slice, then ablates it", () => {
+Deno.test("gradient routing adds β·∇negative in the slice only, keeps the task's gradient, then ablates the slice", () => {
   withSetup((s) => {
     perturb(s);
     const { model, data } = s.context;
@@ -146,15 +146,12 @@ Deno.test("gradient routing sends the task's gradient to the main part, β·∇n
     const negative = gradientList(model.trainable, () => model.loss(data.negativeProxy));
     model.trainable.forEach((v, i) => {
       const m = masks[i]!;
-      const main = tf.mul(tf.sub(routed[v.name]!, grads[v.name]!), tf.sub(1, m));
-      const slice = tf.mul(tf.sub(routed[v.name]!, tf.mul(negative[i]!, 0.5)), m);
-      assert.equal(maxAbs(main), 0, `${v.name}: the task's gradient outside the slice`);
-      assert.ok(maxAbs(slice) < 1e-7, `${v.name}: β·∇negative in the slice`);
-      assert.ok(
-        maxAbs(tf.mul(negative[i]!, m)) > 0 || v.name.includes("lora_a"),
-        `${v.name}: a slice that moves`,
-      );
-      tf.dispose([main, slice]);
+      const added = tf.sub(routed[v.name]!, grads[v.name]!);
+      const outside = tf.mul(added, tf.sub(1, m));
+      const inside = tf.mul(tf.sub(added, tf.mul(negative[i]!, 0.5)), m);
+      assert.equal(maxAbs(outside), 0, `${v.name}: the task's gradient alone outside the slice`);
+      assert.ok(maxAbs(inside) < 1e-6, `${v.name}: task + β·∇negative in the slice`);
+      tf.dispose([added, outside, inside]);
     });
     run.finish!();
     model.trainable.forEach((v, i) => assert.equal(maxAbs(tf.mul(v, masks[i]!)), 0, `${v.name} ablated`));
@@ -164,19 +161,17 @@ Deno.test("gradient routing sends the task's gradient to the main part, β·∇n
   });
 });
 
-Deno.test("gradient routing with β = 0 never moves the slice: B's slice stays 0 through training", () => {
+Deno.test("gradient routing with β = 0 is the task-only gradient everywhere", () => {
   withSetup((s) => {
     const { model } = s.context;
-    const masks = routedSlices(model, 2);
     const run = strategyByName("gradient-routing").create({ beta: 0, slice: 2 }, s.context);
     for (let step = 0; step < 3; step++) {
       const { grads, value } = tf.variableGrads(() => tf.sum(run.loss(step).loss), model.trainable);
       const routed = run.transformGradients!(grads, step);
-      model.trainable.forEach((v, i) => assert.equal(maxAbs(tf.mul(routed[v.name]!, masks[i]!)), 0));
+      model.trainable.forEach((v) => assert.deepEqual(routed[v.name]!.dataSync(), grads[v.name]!.dataSync()));
       tf.dispose([grads, value, routed]);
     }
     run.dispose?.();
-    tf.dispose(masks);
   });
 });
 
