@@ -1,4 +1,6 @@
 // Tiny configs for fast tests: few triggers, points, questions and steps.
+import { fineTuneWith } from "../lib/strategies/finetune.ts";
+import { strategyByName } from "../lib/strategies/registry.ts";
 import { type ToyConfig, ToyConfigSchema } from "../lib/experiments/toy/config.ts";
 import { type EmConfig, EmConfigSchema } from "../lib/experiments/em/config.ts";
 import { type SycophancyConfig, SycophancyConfigSchema } from "../lib/experiments/sycophancy/config.ts";
@@ -52,7 +54,7 @@ export function tinySycophancyConfig(overrides: Record<string, unknown> = {}): S
   });
 }
 
-import { toyStrategySetup } from "../lib/strategies/toy_setup.ts";
+import { type ToyStrategySetup, toyStrategySetup } from "../lib/strategies/toy_setup.ts";
 import { prepareToy } from "../lib/data/toy_world.ts";
 import { disposeSeedData, seedData, trainBase } from "../lib/train/toy_stages.ts";
 import { disposeClassifier } from "../lib/models/mlp.ts";
@@ -62,11 +64,25 @@ export async function tinyStrategyBench(steps = 10) {
   const ctx = await prepareToy(tinyToyConfig({ fineTune: { steps, curveEvery: 0 } }));
   const data = seedData(ctx, 3);
   const base = trainBase(ctx, data);
+  const setup = () => toyStrategySetup(ctx, data, base.model, { objects: 1, negative_emotions: 1 });
   return {
     ctx,
     data,
     base,
-    setup: () => toyStrategySetup(ctx, data, base.model, { objects: 1, negative_emotions: 1 }),
+    setup,
+    /** Runs `fn` on a fresh setup and releases it. */
+    withSetup<T>(fn: (s: ToyStrategySetup) => T): T {
+      const s = setup();
+      try {
+        return fn(s);
+      } finally {
+        s.dispose();
+      }
+    },
+    /** Nudges every adapter so the model differs from its start (B ≠ 0, so A has gradients too). */
+    perturb(s: ToyStrategySetup): void {
+      fineTuneWith(strategyByName("task-only"), {}, { ...s.context, steps: 3 });
+    },
     dispose() {
       disposeClassifier(base.model);
       disposeSeedData(data);

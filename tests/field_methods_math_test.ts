@@ -20,19 +20,7 @@ await initBackend("wasm");
 const bench = await tinyStrategyBench(10);
 const maxAbs = (t: tf.Tensor) => tf.tidy(() => tf.max(tf.abs(t)).dataSync()[0]!);
 
-function withSetup<T>(fn: (s: ReturnType<typeof bench.setup>) => T): T {
-  const s = bench.setup();
-  try {
-    return fn(s);
-  } finally {
-    s.dispose();
-  }
-}
-
-/** Nudges every adapter so the model differs from its start (B ≠ 0, so A has gradients too). */
-function perturb(s: ReturnType<typeof bench.setup>) {
-  fineTuneWith(strategyByName("task-only"), {}, { ...s.context, steps: 3 });
-}
+const { withSetup, perturb } = bench;
 
 /** Row j of a classifier batch as a batch of its own. */
 function row(batch: ClassifierBatch, j: number): ClassifierBatch {

@@ -20,20 +20,7 @@ const bench = await tinyStrategyBench(10);
 const sum = (t: tf.Tensor) => tf.tidy(() => tf.sum(t).dataSync()[0]!);
 const dot = (a: tf.Tensor, b: tf.Tensor) => tf.tidy(() => tf.sum(tf.mul(a, b)).dataSync()[0]!);
 
-/** Runs `fn` on a fresh setup and releases it. */
-function withSetup<T>(fn: (s: ReturnType<typeof bench.setup>) => T): T {
-  const s = bench.setup();
-  try {
-    return fn(s);
-  } finally {
-    s.dispose();
-  }
-}
-
-/** Nudges every adapter so the model differs from the reference. */
-function perturb(s: ReturnType<typeof bench.setup>) {
-  fineTuneWith(strategyByName("task-only"), {}, { ...s.context, steps: 3 });
-}
+const { withSetup, perturb } = bench;
 
 Deno.test("KL of the model against itself is 0, with zero gradient", () => {
   withSetup((s) => {
