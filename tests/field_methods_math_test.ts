@@ -1,9 +1,9 @@
-// The mathematics of the field's newer methods (EWC, GRASP, gradient routing, interleaving with selection), on
-// a tiny toy (WASM backend).
+// The mathematics of the field's newer methods (EWC, GRASP, gradient routing, interleaving with selection,
+// null-space updates, preventative steering), on a tiny toy (WASM backend).
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../lib/backend.ts";
-import { rightSingularVectors } from "../lib/models/linalg.ts";
+import { energySubspace, rightSingularVectors } from "../lib/models/linalg.ts";
 import { Rng } from "../lib/data/rng.ts";
 import { diagonalFisher, ewcPenalty } from "../lib/strategies/ewc.ts";
 import { fineTuneWith } from "../lib/strategies/finetune.ts";
@@ -12,6 +12,9 @@ import { routedSlices } from "../lib/strategies/gradient_routing.ts";
 import { projectOffDirections, updateDirections } from "../lib/strategies/grasp.ts";
 import { interleavedExamples, largest } from "../lib/strategies/interleaving.ts";
 import { naiveCopy } from "../lib/strategies/naive.ts";
+import { inputSubspaces, projectOffInputs } from "../lib/strategies/null_space.ts";
+import { dispositionDirection } from "../lib/strategies/preventative_steering.ts";
+import type { StrategyModel } from "../lib/strategies/strategy.ts";
 import { strategyByName } from "../lib/strategies/registry.ts";
 import type { ClassifierBatch } from "../lib/models/classifier_view.ts";
 import { tinyStrategyBench } from "./_tiny.ts";
@@ -190,6 +193,81 @@ Deno.test("interleaving chooses the n largest gaps, or n at random, and with the
     );
     all.dispose?.();
   });
+});
+
+Deno.test("the energy subspace keeps the fewest leading directions holding the share asked for", () => {
+  // Rows (3, 0, 0) and (0, 0, 2): σ² = 9 along e1 and 4 along e3, 13 in all.
+  const rows = [[3, 0, 0], [0, 0, 2]];
+  assert.equal(energySubspace(rows, 0, new Rng(1)).length, 0);
+  const half = energySubspace(rows, 9 / 13, new Rng(1));
+  assert.equal(half.length, 1);
+  assert.ok(Math.abs(Math.abs(half[0]![0]!) - 1) < 1e-9);
+  assert.equal(energySubspace(rows, 0.7, new Rng(1)).length, 2);
+  assert.equal(energySubspace(rows, 1, new Rng(1)).length, 2, "rank 2: no direction with σ = 0");
+  const p = tf.tensor2d([[1, 2], [3, 4], [5, 6]]), u = tf.tensor2d([[1], [0], [0]]);
+  assert.deepEqual(Array.from(projectOffInputs(p, u).dataSync()), [0, 0, 3, 4, 5, 6]);
+  tf.dispose([p, u]);
+});
+
+Deno.test("a null-space update over the proxy's whole input span leaves the model's outputs on the proxy unchanged", () => {
+  withSetup((s) => {
+    const { model, data } = s.context;
+    const few: ClassifierBatch = { // fewer rows than any layer is wide, so the span leaves room to learn
+      inputs: tf.slice(data.proxy.inputs, [0, 0], [5, -1]),
+      labels: tf.slice(data.proxy.labels, [0], [5]),
+    };
+    const context = { ...s.context, data: { ...data, proxy: few } };
+    const bases = inputSubspaces(model, few, 1, [new Rng(1)]);
+    bases.forEach((u, l) => assert.ok(u && u.shape[1]! <= 5, `layer ${l}: at most 5 directions`));
+    fineTuneWith(strategyByName("null-space"), { energy: 1 }, context);
+    model.adapted.forEach((layer, l) => {
+      const along = tf.matMul(bases[l] as tf.Tensor2D, layer.lora!.a as tf.Tensor2D, true);
+      assert.ok(maxAbs(along) < 1e-5 * maxAbs(layer.lora!.a), `${layer.name}: A off the span`);
+      along.dispose();
+    });
+    const [tuned, base] = [{}, { reference: true }].map((o) => model.outputLogProbs(few, o));
+    assert.ok(maxAbs(tf.sub(tuned!, base!)) < 1e-4, `proxy outputs moved ${maxAbs(tf.sub(tuned!, base!))}`);
+    const [taskTuned, taskBase] = [{}, { reference: true }].map((o) => model.outputLogProbs(data.task, o));
+    assert.ok(maxAbs(tf.sub(taskTuned!, taskBase!)) > 1e-3, "the task's outputs moved");
+    tf.dispose([tuned!, base!, taskTuned!, taskBase!, few.inputs, few.labels]);
+    tf.dispose(bases.filter((u) => u !== null) as tf.Tensor[]);
+  });
+});
+
+Deno.test("preventative steering adds α·v at its layer only, during training, and reads v as asked", () => {
+  withSetup((s) => {
+    const { model, data } = s.context;
+    const { v, index } = dispositionDirection(model, data, -1, "gradient");
+    const hidden = model.hidden(data.proxy);
+    assert.equal(index, hidden.length - 1);
+    const shift = tf.mul(v, 0.5);
+    const steered = model.hidden(data.proxy, { steer: [null, shift] });
+    assert.ok(maxAbs(tf.sub(steered[0]!, hidden[0]!)) === 0, "the layer before is untouched");
+    assert.ok(maxAbs(tf.sub(tf.sub(steered[1]!, hidden[1]!), tf.expandDims(shift, 1))) < 1e-5, "h + α·v");
+    // v is the activation shift that most raises CE(proxy) − CE(negative), with the proxy activations' RMS norm.
+    const gap = (steer: tf.Tensor | null) =>
+      tf.tidy(() =>
+        tf.sub(
+          model.loss(data.proxy, { steer: [null, steer] }),
+          model.loss(data.negativeProxy, { steer: [null, steer] }),
+        )
+          .dataSync()[0]!
+      );
+    const small = tf.mul(v, 1e-2), against = tf.mul(v, -1e-2);
+    assert.ok(gap(small) > gap(null) && gap(against) < gap(null), "the gap rises along v");
+    const rms = tf.tidy(() => Math.sqrt(tf.mean(tf.sum(tf.square(hidden[1]!), 2)).dataSync()[0]!));
+    const norm = tf.tidy(() => tf.norm(v).dataSync()[0]!);
+    assert.ok(Math.abs(norm - rms) < 1e-4 * rms, `‖v‖ ${norm} vs RMS ${rms}`);
+    assert.throws(() => dispositionDirection(model, data, -1, "mean-difference"), /give direction: gradient/);
+    assert.throws(() => dispositionDirection(model, data, 5, "gradient"), /Cannot steer layer 5/);
+    tf.dispose([v, shift, small, against, hidden, steered]);
+  });
+  // The mean difference, on hidden states that see the answer: a stand-in model whose activations are given.
+  const states = { proxy: tf.tensor3d([[[1, 0], [3, 2]]]), negativeProxy: tf.tensor3d([[[5, 1], [5, 3]]]) };
+  const standIn = { hidden: (b: tf.Tensor3D) => [tf.clone(b)] } as unknown as StrategyModel<tf.Tensor3D>;
+  const { v } = dispositionDirection(standIn, states, 0, "mean-difference");
+  assert.deepEqual(Array.from(v.dataSync()), [3, 1], "mean (5, 2) − mean (2, 1)");
+  tf.dispose([v, states.proxy, states.negativeProxy]);
 });
 
 addEventListener("unload", () => bench.dispose());

@@ -221,6 +221,8 @@ for (
     ["asft", { lambda: 0 }],
     ["ewc", { lambda: 0 }],
     ["grasp", { directions: 0 }],
+    ["null-space", { energy: 0 }],
+    ["preventative-steering", { alpha: 0 }],
     ["steering", { alpha: 0 }],
   ] as const
 ) {

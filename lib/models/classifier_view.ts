@@ -25,10 +25,12 @@ export function disposeBatch(batch: ClassifierBatch): void {
   tf.dispose([batch.inputs, batch.labels]);
 }
 
-function pass(model: Classifier, batch: ClassifierBatch, options: ViewOptions) {
+function pass(model: Classifier, batch: ClassifierBatch, options: ViewOptions, inputs?: tf.Tensor2D[]) {
   return forward(model, batch.inputs, {
     useLora: !options.reference,
     ...(options.ablation ? { ablation: options.ablation as (tf.Tensor2D | null)[] } : {}),
+    ...(options.steer ? { steer: options.steer as (tf.Tensor2D | null)[] } : {}),
+    ...(inputs ? { inputs } : {}),
   });
 }
 
@@ -54,6 +56,12 @@ export function classifierView(model: Classifier): StrategyModel<ClassifierBatch
       }),
     hidden: (batch, options = {}) =>
       tf.tidy(() => pass(model, batch, options).hidden.map((h) => one<tf.Rank.R3>(h))),
+    adaptedInputs: (batch, options = {}) =>
+      tf.tidy(() => {
+        const inputs: tf.Tensor2D[] = [];
+        pass(model, batch, options, inputs);
+        return inputs.filter((_, i) => model.layers[i]!.lora).map((x) => one<tf.Rank.R3>(x));
+      }),
     size: (batch) => batch.labels.shape[0],
   };
 }

@@ -226,6 +226,10 @@ export interface EnsembleForwardOptions {
    * ablation): [M, width, k], one per member, or [width, k] shared by all; null or missing leaves a layer alone.
    */
   ablation?: readonly (tf.Tensor3D | tf.Tensor2D | null)[];
+  /** Per hidden layer, a vector per member [M, width] added to the activation (after ReLU and any ablation). */
+  steer?: readonly (tf.Tensor2D | null)[];
+  /** Collects each layer's input [M or 1, n, in], first layer first (to read what the adapters see). */
+  inputs?: tf.Tensor3D[];
 }
 
 /** Runs every member on its rows. `useLora: false` runs the frozen bases. Call inside `tf.tidy`. */
@@ -238,6 +242,7 @@ export function ensembleForward(
   let h = batch.inputs;
   const useLora = options.useLora ?? true;
   ensemble.layers.forEach((layer, i) => {
+    options.inputs?.push(h);
     const lora = useLora ? layer.lora : undefined;
     let y: tf.Tensor3D;
     if ("variable" in layer.kernel) {
@@ -275,6 +280,8 @@ export function ensembleForward(
         const basis = (given.rank === 2 ? tf.expandDims(given, 0) : given) as tf.Tensor3D;
         y = tf.sub(y, memberMatMul(memberMatMul(y, basis), transposeLast(basis) as tf.Tensor3D));
       }
+      const shift = options.steer?.[i];
+      if (shift) y = tf.add(y, tf.expandDims(shift, 1));
       hidden.push(y);
     }
     h = y;

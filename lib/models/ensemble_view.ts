@@ -15,10 +15,17 @@ import {
   memberCrossEntropy,
 } from "./ensemble.ts";
 
-function pass(ensemble: ClassifierEnsemble, batch: EnsembleBatch, options: ViewOptions) {
+function pass(
+  ensemble: ClassifierEnsemble,
+  batch: EnsembleBatch,
+  options: ViewOptions,
+  inputs?: tf.Tensor3D[],
+) {
   return ensembleForward(ensemble, batch, {
     useLora: !options.reference,
     ...(options.ablation ? { ablation: options.ablation as (tf.Tensor3D | tf.Tensor2D | null)[] } : {}),
+    ...(options.steer ? { steer: options.steer as (tf.Tensor2D | null)[] } : {}),
+    ...(inputs ? { inputs } : {}),
   });
 }
 
@@ -60,6 +67,14 @@ export function ensembleView(ensemble: ClassifierEnsemble): StrategyModel<Ensemb
       tf.tidy(() => {
         targetsOf(batch);
         return pass(ensemble, batch, options).hidden;
+      }),
+    adaptedInputs: (batch, options = {}) =>
+      tf.tidy(() => {
+        if (!batch.targets) throw new Error("Cannot read an ensemble batch's inputs without targets");
+        const real = tf.cast(tf.greater(tf.sum(batch.targets, 2, true), 0), "float32"); // [M, n, 1]
+        const inputs: tf.Tensor3D[] = [];
+        pass(ensemble, batch, options, inputs);
+        return inputs.filter((_, i) => ensemble.layers[i]!.lora).map((x) => tf.mul(x, real) as tf.Tensor3D);
       }),
     size: (batch) => batch.sizes[0] ?? 0,
   };

@@ -1,9 +1,9 @@
 /**
  * Linear algebra on the host, in float64, for small widths: the top principal directions of a set of row
- * vectors and a matrix's top right singular vectors (power iteration with deflation on the width × width
- * covariance or Gram matrix), and Gram–Schmidt orthonormalisation. CAFT finds the directions it ablates with
- * the first, GRASP the directions it protects with the second, SafeLoRA builds its alignment subspace with the
- * third. Pure.
+ * vectors, a matrix's top right singular vectors and the fewest of them that hold a share of its energy (power
+ * iteration with deflation on the width × width covariance or Gram matrix), and Gram–Schmidt orthonormalisation. CAFT finds the directions it ablates with
+ * the first, GRASP the directions it protects with the second, null-space updates the proxy inputs' dominant
+ * subspace with the third, SafeLoRA builds its alignment subspace with the fourth. Pure.
  *
  * @module
  */
@@ -43,6 +43,30 @@ export function rightSingularVectors(
   return found.filter((e) => e.value > 1e-9 * largest).map((e) => e.vector);
 }
 
+/**
+ * The fewest leading right singular vectors of the matrix whose rows are `rows` that hold a share `energy` of
+ * its squared Frobenius norm, Σ_{i≤k} σ_i² ≥ energy·Σ_i σ_i²: an orthonormal basis of the row space's
+ * dominant part (`energy` 1: every direction with σ > 0; 0: none).
+ */
+export function energySubspace(
+  rows: readonly ArrayLike<number>[],
+  energy: number,
+  rng: Rng,
+  iterations = 200,
+): Float64Array[] {
+  const width = rows[0]?.length ?? 0;
+  if (width === 0 || energy <= 0) return [];
+  const matrix = gram(rows, new Float64Array(width), 1);
+  const total = matrix.reduce((s, row, i) => s + row[i]!, 0);
+  const enough = (values: number[]) => {
+    const last = values[values.length - 1]!, held = values.reduce((s, x) => s + x, 0);
+    return last <= 1e-9 * values[0]! || held >= energy * total * (1 - 1e-12);
+  };
+  const found = topEigenvectors(matrix, width, rng, iterations, enough, 1e-12);
+  const largest = found[0]?.value ?? 0;
+  return found.filter((e) => e.value > 1e-9 * largest).map((e) => e.vector);
+}
+
 /** Σ_r (r − centre)(r − centre)ᵀ / divisor, [width][width]. */
 function gram(rows: readonly ArrayLike<number>[], centre: Float64Array, divisor: number): Float64Array[] {
   const width = centre.length;
@@ -61,13 +85,16 @@ function gram(rows: readonly ArrayLike<number>[], centre: Float64Array, divisor:
 /**
  * The top-k eigenvectors of a symmetric positive semi-definite matrix with their eigenvalues, largest first:
  * power iteration with deflation. Where the deflated matrix is (numerically) 0 the iteration stops and the
- * value is 0.
+ * value is 0. `enough`, given the values found so far, may end the search before k; with `tolerance` > 0 a
+ * vector's iteration ends once no coordinate moves by more than it.
  */
 function topEigenvectors(
   matrix: Float64Array[],
   k: number,
   rng: Rng,
   iterations: number,
+  enough: (values: number[]) => boolean = () => false,
+  tolerance = 0,
 ): { vector: Float64Array; value: number }[] {
   const width = matrix.length;
   const directions: Float64Array[] = [];
@@ -89,10 +116,13 @@ function topEigenvectors(
       const norm = Math.hypot(...next);
       value = norm < 1e-12 ? 0 : norm;
       if (norm < 1e-12) break;
+      const moved = v;
       v = next.map((x) => x / norm);
+      if (tolerance > 0 && v.every((x, i) => Math.abs(x - moved[i]!) <= tolerance)) break;
     }
     directions.push(v);
     values.push(value);
+    if (enough(values)) break;
   }
   return directions.map((vector, i) => ({ vector, value: values[i]! }));
 }

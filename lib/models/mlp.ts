@@ -68,6 +68,10 @@ export interface ForwardOptions {
    * h ← h − (h·U)·Uᵀ (concept ablation); null or missing leaves a layer alone.
    */
   ablation?: readonly (tf.Tensor2D | null)[];
+  /** Per hidden layer, a vector [1, width] added to the activation (after ReLU and any ablation). */
+  steer?: readonly (tf.Tensor2D | null)[];
+  /** Collects each layer's input [n, in], first layer first (to read what the adapters see). */
+  inputs?: tf.Tensor2D[];
 }
 
 /** Runs the classifier on inputs [n, inputWidth]. Call inside `tf.tidy` or dispose the result. */
@@ -75,11 +79,13 @@ export function forward(model: Classifier, inputs: tf.Tensor2D, options: Forward
   const hidden: tf.Tensor2D[] = [];
   let h = inputs;
   model.layers.forEach((layer, i) => {
+    options.inputs?.push(h);
     h = applyDense(layer, h, options.useLora ?? true);
     if (i < model.layers.length - 1) {
       h = tf.relu(h);
-      const basis = options.ablation?.[i];
+      const basis = options.ablation?.[i], shift = options.steer?.[i];
       if (basis) h = tf.sub(h, matMul(matMul(h, basis), tf.transpose(basis)));
+      if (shift) h = tf.add(h, shift);
       hidden.push(h);
     }
   });

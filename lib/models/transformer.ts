@@ -71,6 +71,13 @@ export interface TransformerForwardOptions {
    * [M, d, k] gives each member of stacked adapters its own.
    */
   ablation?: readonly (tf.Tensor2D | tf.Tensor3D | null)[];
+  /**
+   * Per block, a vector [M, d] added to the residual stream after it (after any ablation), member m's to its
+   * rows (M = 1 for a single model).
+   */
+  steer?: readonly (tf.Tensor2D | null)[];
+  /** Collects every dense layer's input [B·T, in], in the order of `transformerDenseLayers`. */
+  inputs?: tf.Tensor2D[];
 }
 
 function normal(rng: Rng, size: number, std: number): Float32Array {
@@ -181,6 +188,14 @@ function projectionOnto(h: tf.Tensor2D, basis: tf.Tensor2D | tf.Tensor3D): tf.Te
   return tf.reshape(memberMatMul(coordinates, transposeLast(basis) as tf.Tensor3D), [rows, d]);
 }
 
+/** h + v for h's row blocks [M·rows, d], member m's rows shifted by v[m] ([M, d]). */
+function shifted(h: tf.Tensor2D, v: tf.Tensor2D): tf.Tensor2D {
+  if (v.shape[0] === 1) return tf.add(h, v);
+  const [rows, d] = h.shape;
+  const perMember = tf.reshape(h, [v.shape[0], rows / v.shape[0], d]);
+  return tf.reshape(tf.add(perMember, tf.expandDims(v, 1)), [rows, d]);
+}
+
 /** The outputs of a forward pass. */
 export interface TransformerOutput {
   /** [B·T, V]: row b·T + t predicts the token at t + 1 of sequence b. */
@@ -210,23 +225,23 @@ export function transformerForward(
   let h = tf.reshape(tf.add(embedded, positions), [batch * length, d]) as tf.Tensor2D; // broadcast: tf.tile is slow
   const split = (x: tf.Tensor) => tf.transpose(tf.reshape(x, [batch, length, heads, headSize]), [0, 2, 1, 3]);
   const hidden: tf.Tensor2D[] = [];
+  const dense = (layer: DenseLayer, x: tf.Tensor2D) => {
+    options.inputs?.push(x);
+    return applyDense(layer, x, useLora);
+  };
   model.blocks.forEach((block, l) => {
-    const [q, k, v] = tf.split(applyDense(block.qkv, layerNorm(h, block.norm1), useLora), 3, 1);
+    const [q, k, v] = tf.split(dense(block.qkv, layerNorm(h, block.norm1)), 3, 1);
     const scores = tf.add(
       tf.mul(matMul(split(q!), transposeLast(split(k!))), 1 / Math.sqrt(headSize)),
       causalMask(length),
     );
     const attended = matMul(tf.softmax(scores), split(v!)); // [B, H, T, headSize]
     const merged = tf.reshape(tf.transpose(attended, [0, 2, 1, 3]), [batch * length, d]) as tf.Tensor2D;
-    h = tf.add(h, applyDense(block.projection, merged, useLora));
-    const mlp = applyDense(
-      block.down,
-      gelu(applyDense(block.up, layerNorm(h, block.norm2), useLora)) as tf.Tensor2D,
-      useLora,
-    );
-    h = tf.add(h, mlp);
-    const basis = options.ablation?.[l];
+    h = tf.add(h, dense(block.projection, merged));
+    h = tf.add(h, dense(block.down, gelu(dense(block.up, layerNorm(h, block.norm2))) as tf.Tensor2D));
+    const basis = options.ablation?.[l], shift = options.steer?.[l];
     if (basis) h = tf.sub(h, projectionOnto(h, basis));
+    if (shift) h = shifted(h, shift);
     hidden.push(h);
   });
   // Under LoRA the tied embedding is frozen: no weight gradient, and its transpose back is itself.

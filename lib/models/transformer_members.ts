@@ -15,7 +15,7 @@ import { adapterVariables, type DenseLayer, uniqueName } from "./lora.ts";
 import { type ConstantInput, constantInput } from "./member_matmul.ts";
 import { exampleMeanValues, hostSequenceBatch, selectionValues } from "./sequence_batch.ts";
 import { type Transformer, transformerDenseLayers } from "./transformer.ts";
-import { run, targetLogProbs } from "./transformer_view.ts";
+import { adaptedLayerInputs, run, targetLogProbs } from "./transformer_view.ts";
 import type { StrategyModel } from "./view.ts";
 
 /** M members' batches as one: member m's B sequences are rows m·B … (m + 1)·B − 1. */
@@ -148,6 +148,11 @@ export function transformerMembersView(model: Transformer): StrategyModel<Member
       tf.tidy(() => {
         const selection = selectionOf(batch);
         return run(model, batch, options).hidden.map((h) => selection.apply(perMember(h, members)));
+      }),
+    adaptedInputs: (batch, options = {}) =>
+      tf.tidy(() => {
+        const selection = selectionOf(batch);
+        return adaptedLayerInputs(model, batch, options).map((x) => selection.apply(perMember(x, members)));
       }),
     size: (batch) => batch.examples,
   };

@@ -62,11 +62,30 @@ export function disposeTransformerAdapters(model: Transformer): void {
 }
 
 /** The forward pass a view's options ask for: the frozen reference, or the adapters, with any ablation. */
-export function run(model: Transformer, batch: { tokens: tf.Tensor2D }, options: ViewOptions) {
+export function run(
+  model: Transformer,
+  batch: { tokens: tf.Tensor2D },
+  options: ViewOptions,
+  inputs?: tf.Tensor2D[],
+) {
   return transformerForward(model, batch.tokens, {
     useLora: !options.reference,
     ...(options.ablation ? { ablation: options.ablation as (tf.Tensor2D | tf.Tensor3D | null)[] } : {}),
+    ...(options.steer ? { steer: options.steer as (tf.Tensor2D | null)[] } : {}),
+    ...(inputs ? { inputs } : {}),
   });
+}
+
+/** Every adapted dense layer's input [B·T, in] on a batch, in the order of the view's `adapted`. */
+export function adaptedLayerInputs(
+  model: Transformer,
+  batch: { tokens: tf.Tensor2D },
+  options: ViewOptions,
+): tf.Tensor2D[] {
+  const inputs: tf.Tensor2D[] = [];
+  run(model, batch, options, inputs);
+  const layers = transformerDenseLayers(model);
+  return inputs.filter((_, i) => layers[i]!.lora);
 }
 
 /** t as the only member: [1, …]. */
@@ -118,6 +137,12 @@ export function transformerView(model: Transformer): StrategyModel<SequenceBatch
     hidden: (batch, options = {}) =>
       tf.tidy(() =>
         run(model, batch, options).hidden.map((h) => one<tf.Rank.R3>(constantLeftMatMul(batch.selection, h)))
+      ),
+    adaptedInputs: (batch, options = {}) =>
+      tf.tidy(() =>
+        adaptedLayerInputs(model, batch, options).map((x) =>
+          one<tf.Rank.R3>(constantLeftMatMul(batch.selection, x))
+        )
       ),
     size: (batch) => batch.examples,
   };

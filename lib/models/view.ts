@@ -19,6 +19,11 @@ export interface ViewOptions {
    * model, [M, width, k] (one per member) for an ensemble.
    */
   ablation?: readonly (tf.Tensor | null)[];
+  /**
+   * Per hidden layer, a vector added to the activation at every position (preventative steering): [M, width],
+   * one per member (M = 1 for a single model); null or missing leaves a layer alone.
+   */
+  steer?: readonly (tf.Tensor | null)[];
 }
 
 /**
@@ -53,6 +58,11 @@ export interface StrategyModel<B> {
   responseLogProb(batch: B, options?: ViewOptions): tf.Tensor2D;
   /** Hidden activations at each position, one [M, positions, width] tensor per layer. */
   hidden(batch: B, options?: ViewOptions): tf.Tensor3D[];
+  /**
+   * Per adapted layer (in the order of `adapted`), the layer's input at each position, [M, positions, in];
+   * rows that only pad a member's batch are 0. The reference model's inputs with `reference: true`.
+   */
+  adaptedInputs(batch: B, options?: ViewOptions): tf.Tensor3D[];
   /** How many examples the batch holds per member. */
   size(batch: B): number;
 }

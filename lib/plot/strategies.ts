@@ -15,7 +15,7 @@ import { leaderboardFigure } from "./leaderboard.ts";
 
 const FONT = { family: "system-ui, sans-serif", size: 13 };
 const WIDTH = 900, HEIGHT = 620;
-// Distinct colours and symbols so that the toy's twenty-three curves stay tellable apart (also in greyscale print).
+// Distinct colours and symbols so that the toy's twenty-five curves stay tellable apart (also in greyscale print).
 const PALETTE = [
   "#1f77b4",
   "#ff7f0e",
@@ -41,6 +41,8 @@ const PALETTE = [
   "#e7969c",
   "#9c9ede",
   "#bd9e39",
+  "#31a354",
+  "#fd8d3c",
 ];
 const SYMBOLS = [
   "circle",

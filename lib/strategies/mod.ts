@@ -29,3 +29,5 @@ export * from "./interleaving.ts";
 export * from "./grasp.ts";
 export * from "./gradient_routing.ts";
 export * from "./ewc.ts";
+export * from "./null_space.ts";
+export * from "./preventative_steering.ts";

@@ -14,7 +14,9 @@ import { grasp } from "./grasp.ts";
 import { interleaving } from "./interleaving.ts";
 import { kl } from "./kl.ts";
 import { mixed } from "./mixed.ts";
+import { nullSpace } from "./null_space.ts";
 import { orthogonal } from "./orthogonal.ts";
+import { preventativeSteering } from "./preventative_steering.ts";
 import { representation } from "./representation.ts";
 import { safeLora } from "./safelora.ts";
 import { steering } from "./steering.ts";
@@ -40,11 +42,13 @@ export const STRATEGIES: readonly Strategy[] = [
   representation,
   gradientProjection,
   grasp,
+  nullSpace,
   dpo,
   safeLora,
   asft,
   orthogonal,
   steering,
+  preventativeSteering,
   caft,
   gradientRouting,
   ewc,
