@@ -58,7 +58,7 @@ export { type EmSummary, EmSummarySchema } from "./lib/experiments/em/summary.ts
 export { type Finding, formatFindings } from "./lib/eval/findings.ts";
 
 // Strategies.
-export { STRATEGIES } from "./lib/strategies/registry.ts";
+export { NEWER_METHODS, STRATEGIES } from "./lib/strategies/registry.ts";
 export { defineStrategy, type Strategy } from "./lib/strategies/strategy.ts";
 
 // Figures.

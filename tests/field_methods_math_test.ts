@@ -22,6 +22,8 @@ import { tinyStrategyBench } from "./_tiny.ts";
 await initBackend("wasm");
 const bench = await tinyStrategyBench(10);
 const maxAbs = (t: tf.Tensor) => tf.tidy(() => tf.max(tf.abs(t)).dataSync()[0]!);
+/** max |a − b|, without leaving the difference allocated. */
+const maxGap = (a: tf.Tensor, b: tf.Tensor) => tf.tidy(() => maxAbs(tf.sub(a, b)));
 
 const { withSetup, perturb } = bench;
 
@@ -226,9 +228,10 @@ Deno.test("a null-space update over the proxy's whole input span leaves the mode
       along.dispose();
     });
     const [tuned, base] = [{}, { reference: true }].map((o) => model.outputLogProbs(few, o));
-    assert.ok(maxAbs(tf.sub(tuned!, base!)) < 1e-4, `proxy outputs moved ${maxAbs(tf.sub(tuned!, base!))}`);
+    const moved = maxGap(tuned!, base!);
+    assert.ok(moved < 1e-4, `proxy outputs moved ${moved}`);
     const [taskTuned, taskBase] = [{}, { reference: true }].map((o) => model.outputLogProbs(data.task, o));
-    assert.ok(maxAbs(tf.sub(taskTuned!, taskBase!)) > 1e-3, "the task's outputs moved");
+    assert.ok(maxGap(taskTuned!, taskBase!) > 1e-3, "the task's outputs moved");
     tf.dispose([tuned!, base!, taskTuned!, taskBase!, few.inputs, few.labels]);
     tf.dispose(bases.filter((u) => u !== null) as tf.Tensor[]);
   });
@@ -242,8 +245,11 @@ Deno.test("preventative steering adds α·v at its layer only, during training, 
     assert.equal(index, hidden.length - 1);
     const shift = tf.mul(v, 0.5);
     const steered = model.hidden(data.proxy, { steer: [null, shift] });
-    assert.ok(maxAbs(tf.sub(steered[0]!, hidden[0]!)) === 0, "the layer before is untouched");
-    assert.ok(maxAbs(tf.sub(tf.sub(steered[1]!, hidden[1]!), tf.expandDims(shift, 1))) < 1e-5, "h + α·v");
+    assert.ok(maxGap(steered[0]!, hidden[0]!) === 0, "the layer before is untouched");
+    assert.ok(
+      tf.tidy(() => maxGap(steered[1]!, tf.add(hidden[1]!, tf.expandDims(shift, 1)))) < 1e-5,
+      "h + α·v",
+    );
     // v is the activation shift that most raises CE(proxy) − CE(negative), with the proxy activations' RMS norm.
     const gap = (steer: tf.Tensor | null) =>
       tf.tidy(() =>
@@ -262,9 +268,12 @@ Deno.test("preventative steering adds α·v at its layer only, during training, 
     assert.throws(() => dispositionDirection(model, data, 5, "gradient"), /Cannot steer layer 5/);
     tf.dispose([v, shift, small, against, hidden, steered]);
   });
-  // The mean difference, on hidden states that see the answer: a stand-in model whose activations are given.
+  // The mean difference, on hidden states that see the answer: a stand-in model whose per-response states are
+  // given (two responses each).
   const states = { proxy: tf.tensor3d([[[1, 0], [3, 2]]]), negativeProxy: tf.tensor3d([[[5, 1], [5, 3]]]) };
-  const standIn = { hidden: (b: tf.Tensor3D) => [tf.clone(b)] } as unknown as StrategyModel<tf.Tensor3D>;
+  const standIn = { responseHidden: (b: tf.Tensor3D) => [tf.clone(b)] } as unknown as StrategyModel<
+    tf.Tensor3D
+  >;
   const { v } = dispositionDirection(standIn, states, 0, "mean-difference");
   assert.deepEqual(Array.from(v.dataSync()), [3, 1], "mean (5, 2) − mean (2, 1)");
   tf.dispose([v, states.proxy, states.negativeProxy]);

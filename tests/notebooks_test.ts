@@ -50,6 +50,10 @@ const WRITES: Record<string, { file: string; check: (text: string) => void }> = 
       assert.ok(status.imported === null || Array.isArray(status.imported.points));
     },
   },
+  "05_newer_methods.ipynb": {
+    file: "em-total/summary.json",
+    check: (text) => EmSummarySchema.parse(JSON.parse(text)),
+  },
 };
 
 const notebooks = [...Deno.readDirSync(NOTEBOOKS)].map((e) => e.name).filter((n) => n.endsWith(".ipynb"))

@@ -53,11 +53,11 @@ function dataOf(seed: number): { rng: Rng; examples: FineTuneExamples } {
   return { rng, examples: { ...examples, task: batches } };
 }
 
-function checkAgainstAlone(strategy: Strategy, seeds: number[]): void {
+function checkAgainstAlone(strategy: Strategy, seeds: number[], params: Record<string, unknown> = {}): void {
   const datas = seeds.map(dataOf);
   const alone = datas.map(({ rng, examples }) => {
     using setup = loraSetup(base.model, config.fineTune, rng, examples, pad);
-    const result = fineTuneWith(strategy, {}, setup.context, { onStep: setup.onStep });
+    const result = fineTuneWith(strategy, params, setup.context, { onStep: setup.onStep });
     const adapters = setup.context.model.adapted.map((l) => [l.lora!.a.dataSync(), l.lora!.b.dataSync()]);
     return { result, adapters };
   });
@@ -70,7 +70,7 @@ function checkAgainstAlone(strategy: Strategy, seeds: number[]): void {
       datas.map((d) => d.examples),
       pad,
     );
-    const results = fineTuneMembers(strategy, {}, setup.context, { onStep: setup.onStep });
+    const results = fineTuneMembers(strategy, params, setup.context, { onStep: setup.onStep });
     alone.forEach((single, m) => {
       const member = results[m]!;
       assert.equal(member.steps, single.result.steps, `${strategy.name} member ${m} steps`);
@@ -96,6 +96,18 @@ function checkAgainstAlone(strategy: Strategy, seeds: number[]): void {
 for (const strategy of STRATEGIES) {
   Deno.test(`${strategy.name} on a 2-seed transformer ensemble gives each seed's losses, adapters and edits alone`, () => {
     checkAgainstAlone(strategy, [1, 2]);
+  });
+}
+
+// The organisms' own settings of the strategies whose defaults suit the toy.
+for (
+  const [name, params] of [
+    ["preventative-steering", { direction: "mean-difference", alpha: 2 }],
+    ["null-space", { energy: 1 }],
+  ] as const
+) {
+  Deno.test(`${name} (${JSON.stringify(params)}) on a 2-seed transformer ensemble gives each seed's numbers alone`, () => {
+    checkAgainstAlone(STRATEGIES.find((s) => s.name === name)!, [1, 2], params);
   });
 }
 

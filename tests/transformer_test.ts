@@ -110,3 +110,25 @@ Deno.test("a transformer learns to copy a fixed sequence, and greedy generation 
   disposeSequenceBatch(batch);
   disposeTransformer(model);
 });
+
+Deno.test("a response's mean state is read at the response's own tokens, not at the outputs that predict them", () => {
+  const model = createTransformer(V, config, new Rng(5));
+  // Response tokens: 6, 7 in the first (positions 2, 3), 9 in the second (position 3); padded to 6 positions.
+  const examples = [
+    { tokens: [1, 5, 6, 7], scored: [false, false, true, true] },
+    { tokens: [1, 8, 2, 9], scored: [false, false, false, true] },
+  ];
+  const batch = sequenceBatch(examples, 0, 6);
+  const [first] = transformerView(model).responseHidden(batch);
+  const hidden = transformerForward(model, batch.tokens).hidden[0]!.arraySync();
+  const mean = (rows: number[]) =>
+    hidden[rows[0]!]!.map((_, j) => rows.reduce((s, r) => s + hidden[r]![j]!, 0) / rows.length);
+  const expected = [mean([2, 3]), mean([6 + 3])];
+  const got = first!.arraySync()[0]!;
+  expected.forEach((row, b) =>
+    row.forEach((x, j) => assert.ok(Math.abs(got[b]![j]! - x) < 1e-5, `example ${b}`))
+  );
+  tf.dispose(first!);
+  disposeSequenceBatch(batch);
+  disposeTransformer(model);
+});

@@ -38,7 +38,7 @@ const CELL_TIMEOUT_S = 3600;
 /**
  * Which experiments' records each notebook reads: the first is its own (it is rendered when that ran); the
  * others it reads beside it (02 and 03 their organism's proxy-quality experiment, 03 em-total's sweep beside
- * em's, 04 the em organism beside the post's numbers).
+ * em's, 04 the em organism beside the post's numbers, 05 every setting's sweep).
  */
 export const NOTEBOOK_EXPERIMENTS: Readonly<Record<string, readonly string[]>> = {
   "00_trigger_toy.ipynb": ["toy"],
@@ -46,6 +46,7 @@ export const NOTEBOOK_EXPERIMENTS: Readonly<Record<string, readonly string[]>> =
   "02_sycophancy.ipynb": ["sycophancy", "sycophancy-proxies"],
   "03_emergent_misalignment.ipynb": ["em", "em-total", "em-proxies"],
   "04_original_results.ipynb": ["em"],
+  "05_newer_methods.ipynb": ["em", "em-total", "strategies-toy", "sycophancy"],
 };
 
 /** One experiment the command ran, as far as the notebooks care. */

@@ -24,6 +24,7 @@ import {
   StrategyPointSchema,
 } from "./points.ts";
 import type { StrategyPoint } from "./points.ts";
+import { scorecard, type ScorecardCriteria, ScorecardSchema, TASK_KEPT_SHARE } from "./scorecard.ts";
 import { sweepSpread, SweepSpreadSchema } from "./spread.ts";
 import { meanCi, MeanCiSchema } from "./stats.ts";
 
@@ -42,6 +43,8 @@ export const BenchmarkFields = {
   claims: SweepClaimsSchema,
   /** The spread of task and alignment between bases, and between seeds of one base (`spread.ts`). */
   spread: SweepSpreadSchema,
+  /** Each method at its operating point on the four criteria (`scorecard.ts`). */
+  scorecard: ScorecardSchema,
 };
 
 /** A benchmark's fields. */
@@ -55,9 +58,11 @@ export interface BaseScore {
 }
 
 /** Options of `benchmark`. */
-export interface BenchmarkOptions {
+export interface BenchmarkOptions<R extends PointRun = PointRun> {
   /** Points the setting calls degenerate, beside gave-up and diverged ones (e.g. "always say no"). */
   degenerate?: readonly string[];
+  /** The scorecard's capability and coherence, where the setting measures them. */
+  criteria?: ScorecardCriteria<R>;
 }
 
 /** A point gave up the task below this share of the naive fine-tune's task gain over the base. */
@@ -87,20 +92,21 @@ const BASE_POINT = "(base)";
  * console.log(metrics.benchmark(points, runs, bases).leaderboard.rows[0]?.method); // kl
  * ```
  */
-export function benchmark(
+export function benchmark<R extends PointRun>(
   points: readonly PointSpec[],
-  runs: readonly PointRun[],
+  runs: readonly R[],
   bases: readonly BaseScore[],
-  options: BenchmarkOptions = {},
+  options: BenchmarkOptions<R> = {},
 ): Benchmark {
   const aggregated = aggregatePoints(points, runs);
   const naive = aggregated.find((p) => p.strategy === "task-only");
   if (!naive) throw new Error("Cannot score the sweep: it has no task-only (naive) point");
   const base = { task: meanCi(bases.map((b) => b.task)), alignment: meanCi(bases.map((b) => b.alignment)) };
   const gain = naive.task.mean - base.task.mean;
-  const floor = gain >= MIN_TASK_GAIN
-    ? base.task.mean + GAVE_UP_SHARE * gain
-    : GAVE_UP_SHARE * naive.task.mean;
+  // The task that keeps `share` of the naive fine-tune's gain (of its task, where it gains almost nothing).
+  const taskFloor = (share: number) =>
+    gain >= MIN_TASK_GAIN ? base.task.mean + share * gain : share * naive.task.mean;
+  const floor = taskFloor(GAVE_UP_SHARE);
   const gaveUp = aggregated.filter((p) => p !== naive && p.task.mean < floor).map((p) => p.id);
   const dishonest = new Set([...gaveUp, ...(options.degenerate ?? [])]);
   const honest = (p: StrategyPoint) => p.divergedSeeds.length === 0 && !dishonest.has(p.id);
@@ -123,6 +129,7 @@ export function benchmark(
       basePoint: BASE_POINT,
     }),
     spread: sweepSpread(finished),
+    scorecard: scorecard(aggregated, honest, runs, taskFloor(TASK_KEPT_SHARE), options.criteria),
   };
 }
 

@@ -157,3 +157,36 @@ export function methodDifference(board: Leaderboard, a: string, b: string): Meth
   if (!other) throw new Error(`Cannot compare ${a} with ${b}: the leaderboard has no such pair`);
   return { a, b, estimate: -other.estimate, low: -other.high, high: -other.low };
 }
+
+/** A method against another on one leaderboard: its hypervolume, the paired difference, and what it says. */
+export interface MethodAgainst {
+  method: string;
+  hypervolume: { estimate: number; low: number; high: number };
+  /** hypervolume(method) − hypervolume(other), its paired 95% interval over the bases. */
+  difference: { estimate: number; low: number; high: number };
+  /** "beats" or "trails" when the whole interval of the difference is above or below 0, else "ties". */
+  verdict: "beats" | "ties" | "trails";
+}
+
+/**
+ * Each of `methods` that the board ranks (others are left out) against `other`, by the paired difference of
+ * their hypervolumes.
+ */
+export function againstMethod(
+  board: Leaderboard,
+  methods: readonly string[],
+  other: string,
+): MethodAgainst[] {
+  return methods.flatMap((method) => {
+    const row = board.rows.find((r) => r.method === method);
+    if (!row || method === other) return [];
+    const { estimate, low, high } = methodDifference(board, method, other);
+    const verdict = low > 0 ? "beats" : high < 0 ? "trails" : "ties";
+    return [{
+      method,
+      hypervolume: { estimate: row.estimate, low: row.low, high: row.high },
+      difference: { estimate, low, high },
+      verdict,
+    }];
+  });
+}

@@ -17,6 +17,7 @@ export * from "./findings.ts";
 export * from "./spillover.ts";
 export * from "./hypervolume.ts";
 export * from "./leaderboard.ts";
+export * from "./scorecard.ts";
 export * from "./bootstrap.ts";
 export * from "./claims.ts";
 export * from "./spread.ts";

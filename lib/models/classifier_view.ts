@@ -56,6 +56,8 @@ export function classifierView(model: Classifier): StrategyModel<ClassifierBatch
       }),
     hidden: (batch, options = {}) =>
       tf.tidy(() => pass(model, batch, options).hidden.map((h) => one<tf.Rank.R3>(h))),
+    responseHidden: (batch, options = {}) =>
+      tf.tidy(() => pass(model, batch, options).hidden.map((h) => one<tf.Rank.R3>(h))),
     adaptedInputs: (batch, options = {}) =>
       tf.tidy(() => {
         const inputs: tf.Tensor2D[] = [];

@@ -68,6 +68,11 @@ export function ensembleView(ensemble: ClassifierEnsemble): StrategyModel<Ensemb
         targetsOf(batch);
         return pass(ensemble, batch, options).hidden;
       }),
+    responseHidden: (batch, options = {}) =>
+      tf.tidy(() => {
+        targetsOf(batch);
+        return pass(ensemble, batch, options).hidden;
+      }),
     adaptedInputs: (batch, options = {}) =>
       tf.tidy(() => {
         if (!batch.targets) throw new Error("Cannot read an ensemble batch's inputs without targets");

@@ -1,9 +1,10 @@
 /**
  * Linear algebra on the host, in float64, for small widths: the top principal directions of a set of row
  * vectors, a matrix's top right singular vectors and the fewest of them that hold a share of its energy (power
- * iteration with deflation on the width × width covariance or Gram matrix), and Gram–Schmidt orthonormalisation. CAFT finds the directions it ablates with
- * the first, GRASP the directions it protects with the second, null-space updates the proxy inputs' dominant
- * subspace with the third, SafeLoRA builds its alignment subspace with the fourth. Pure.
+ * iteration with deflation on the width × width covariance or Gram matrix), and Gram–Schmidt
+ * orthonormalisation. CAFT finds the directions it ablates with the first, GRASP the directions it protects with
+ * the second, null-space updates the proxy inputs' dominant subspace with the third, SafeLoRA builds its
+ * alignment subspace with the fourth. Pure.
  *
  * @module
  */
@@ -120,11 +121,24 @@ function topEigenvectors(
       v = next.map((x) => x / norm);
       if (tolerance > 0 && v.every((x, i) => Math.abs(x - moved[i]!) <= tolerance)) break;
     }
+    // With a tolerance, the value is the Rayleigh quotient vᵀ·M·v: exact to second order in v's error, where
+    // ‖M·v‖ overstates it (the energy a subspace holds is summed from these values).
+    if (tolerance > 0 && value > 0) value = rayleigh(matrix, v);
     directions.push(v);
     values.push(value);
     if (enough(values)) break;
   }
   return directions.map((vector, i) => ({ vector, value: values[i]! }));
+}
+
+function rayleigh(matrix: Float64Array[], v: Float64Array): number {
+  let s = 0;
+  for (let i = 0; i < v.length; i++) {
+    let row = 0;
+    for (let j = 0; j < v.length; j++) row += matrix[i]![j]! * v[j]!;
+    s += v[i]! * row;
+  }
+  return s;
 }
 
 /** Orthonormalises vectors (Gram–Schmidt), dropping those (nearly) in the span of earlier ones. */

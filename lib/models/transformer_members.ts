@@ -15,7 +15,7 @@ import { adapterVariables, type DenseLayer, uniqueName } from "./lora.ts";
 import { type ConstantInput, constantInput } from "./member_matmul.ts";
 import { exampleMeanValues, hostSequenceBatch, selectionValues } from "./sequence_batch.ts";
 import { type Transformer, transformerDenseLayers } from "./transformer.ts";
-import { adaptedLayerInputs, run, targetLogProbs } from "./transformer_view.ts";
+import { adaptedLayerInputs, atPredictedTokens, run, targetLogProbs } from "./transformer_view.ts";
 import type { StrategyModel } from "./view.ts";
 
 /** M members' batches as one: member m's B sequences are rows m·B … (m + 1)·B − 1. */
@@ -149,6 +149,12 @@ export function transformerMembersView(model: Transformer): StrategyModel<Member
         const selection = selectionOf(batch);
         return run(model, batch, options).hidden.map((h) => selection.apply(perMember(h, members)));
       }),
+    responseHidden: (batch, options = {}) =>
+      tf.tidy(() =>
+        run(model, batch, options).hidden.map((h) =>
+          batch.exampleMeans.apply(perMember(atPredictedTokens(h), members))
+        )
+      ),
     adaptedInputs: (batch, options = {}) =>
       tf.tidy(() => {
         const selection = selectionOf(batch);

@@ -76,6 +76,16 @@ export function run(
   });
 }
 
+/**
+ * Each row's successor, [B·T, d] → [B·T, d] with row j holding row j + 1 (the last row 0): the state at the
+ * token an output position predicts. A scored output is never a sequence's last position, so selecting scored
+ * outputs from the shifted rows never reads across sequences.
+ */
+export function atPredictedTokens(h: tf.Tensor2D): tf.Tensor2D {
+  const [rows, d] = h.shape;
+  return tf.concat([tf.slice(h, [1, 0], [rows - 1, d]), tf.zeros([1, d])]) as tf.Tensor2D;
+}
+
 /** Every adapted dense layer's input [B·T, in] on a batch, in the order of the view's `adapted`. */
 export function adaptedLayerInputs(
   model: Transformer,
@@ -137,6 +147,12 @@ export function transformerView(model: Transformer): StrategyModel<SequenceBatch
     hidden: (batch, options = {}) =>
       tf.tidy(() =>
         run(model, batch, options).hidden.map((h) => one<tf.Rank.R3>(constantLeftMatMul(batch.selection, h)))
+      ),
+    responseHidden: (batch, options = {}) =>
+      tf.tidy(() =>
+        run(model, batch, options).hidden.map((h) =>
+          one<tf.Rank.R3>(constantLeftMatMul(batch.exampleMeans, atPredictedTokens(h)))
+        )
       ),
     adaptedInputs: (batch, options = {}) =>
       tf.tidy(() =>

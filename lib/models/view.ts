@@ -59,6 +59,12 @@ export interface StrategyModel<B> {
   /** Hidden activations at each position, one [M, positions, width] tensor per layer. */
   hidden(batch: B, options?: ViewOptions): tf.Tensor3D[];
   /**
+   * Per example, the mean hidden activation over its response — the states at the response's own tokens for a
+   * transformer (not at the outputs that predict them, the first of which is the prompt's last token), the row
+   * itself for the classifier: one [M, examples, width] tensor per layer.
+   */
+  responseHidden(batch: B, options?: ViewOptions): tf.Tensor3D[];
+  /**
    * Per adapted layer (in the order of `adapted`), the layer's input at each position, [M, positions, in];
    * rows that only pad a member's batch are 0. The reference model's inputs with `reference: true`.
    */

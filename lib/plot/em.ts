@@ -9,6 +9,7 @@ import { meanSem } from "../eval/stats.ts";
 import { display, type Figure, textTable } from "./figure.ts";
 import { benchmarkParetoFigure, type BenchmarkParetoSummary } from "./strategies.ts";
 import { leaderboardFigure } from "./leaderboard.ts";
+import { scorecardFigure } from "./scorecard.ts";
 
 const FONT = { family: "system-ui, sans-serif", size: 13 };
 
@@ -123,6 +124,11 @@ export function emFigures(summary: EmSummary, runs: readonly EmRun[]): Figure[] 
       "em-leaderboard",
       `Methods on the EM organism (${regimeWords(summary.regime)}), ranked by hypervolume`,
       summary.leaderboard,
+    ),
+    scorecardFigure(
+      "em-scorecard",
+      `Methods on the EM organism (${regimeWords(summary.regime)}) at their operating points`,
+      summary.scorecard,
     ),
   ];
 }

@@ -13,6 +13,7 @@ export * from "./leaderboard.ts";
 export * from "./notebook_tables.ts";
 export * from "./original.ts";
 export * from "./proxies.ts";
+export * from "./scorecard.ts";
 export * from "./strategies.ts";
 export * from "./sycophancy.ts";
 export * from "./show.ts";

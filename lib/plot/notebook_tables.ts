@@ -13,6 +13,7 @@ import type { DomainScores } from "../eval/sycophancy.ts";
 import type { EmScores } from "../eval/em.ts";
 import type { Strategy } from "../strategies/strategy.ts";
 import type { StrategyPoint } from "../eval/points.ts";
+import { againstMethod, type Leaderboard } from "../eval/leaderboard.ts";
 import { type Table, table } from "./table.ts";
 
 /** The mean of the finite values; NaN when there are none. */
@@ -73,6 +74,32 @@ export function proxyTable(
 /** Every strategy with what it optimises. */
 export function strategiesTable(strategies: readonly Pick<Strategy, "name" | "description">[]): Table {
   return table(["strategy", "what it optimises"], strategies.map((s) => [s.name, s.description]));
+}
+
+/**
+ * Methods against one other (KL, say) on a leaderboard: each one's hypervolume and its paired difference from
+ * the other's, with 95% intervals over the bases, and the verdict the interval allows.
+ */
+export function againstTable(board: Leaderboard, methods: readonly string[], other = "kl"): Table {
+  const span = (x: { low: number; high: number }) =>
+    Number.isFinite(x.low) ? `${x.low.toFixed(2)} … ${x.high.toFixed(2)}` : "— (one base)";
+  return table(
+    ["method", "hypervolume", "95% interval", `− ${other}`, "95% interval", "paired by base"],
+    againstMethod(board, methods, other).map((r) => [
+      r.method,
+      r.hypervolume.estimate,
+      span(r.hypervolume),
+      r.difference.estimate,
+      span(r.difference),
+      r.verdict === "ties" ? `ties ${other}` : `${r.verdict} ${other}`,
+    ]),
+    { caption: `${other}'s hypervolume: ${plainOf(board, other)}; intervals over ${board.bases} bases` },
+  );
+}
+
+function plainOf(board: Leaderboard, method: string): string {
+  const row = board.rows.find((r) => r.method === method);
+  return row ? `${row.estimate.toFixed(2)} (${row.low.toFixed(2)} … ${row.high.toFixed(2)})` : "not ranked";
 }
 
 /** The starting model's cross-entropy on the task, the proxy and the negative proxy. */

@@ -12,6 +12,7 @@ import { fittedRange, halfInterval, intervalExtent } from "./axes.ts";
 import { display, type Figure, textTable } from "./figure.ts";
 import { labelPositions } from "./labels.ts";
 import { leaderboardFigure } from "./leaderboard.ts";
+import { scorecardFigure } from "./scorecard.ts";
 
 const FONT = { family: "system-ui, sans-serif", size: 13 };
 const WIDTH = 900, HEIGHT = 620;
@@ -372,6 +373,11 @@ export function strategiesToyFigures(summary: StrategiesToySummary, categories: 
       summary.leaderboard,
     ),
     perCategoryFigure("strategies-toy-categories", summary.points, categories, summary.flipCategory),
+    scorecardFigure(
+      "strategies-toy-scorecard",
+      "Methods on the toy at their operating points",
+      summary.scorecard,
+    ),
   ];
 }
 

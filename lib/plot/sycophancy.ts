@@ -9,6 +9,7 @@ import type { SycophancySummary } from "../experiments/sycophancy/summary.ts";
 import { display, type Figure, textTable } from "./figure.ts";
 import { benchmarkParetoFigure, type BenchmarkParetoSummary } from "./strategies.ts";
 import { leaderboardFigure } from "./leaderboard.ts";
+import { scorecardFigure } from "./scorecard.ts";
 
 const FONT = { family: "system-ui, sans-serif", size: 13 };
 const METRICS = [
@@ -148,6 +149,11 @@ export function sycophancyFigures(summary: SycophancySummary): Figure[] {
       "sycophancy-leaderboard",
       "Methods on the sycophancy organism, ranked by hypervolume",
       summary.leaderboard,
+    ),
+    scorecardFigure(
+      "sycophancy-scorecard",
+      "Methods on the sycophancy organism at their operating points",
+      summary.scorecard,
     ),
   ];
 }

@@ -11,13 +11,17 @@
  * maps the proxy's inputs as the base does, each next layer's inputs are unchanged too, so the whole model's
  * outputs on the proxy are the base's.
  *
- * The regularised pseudo-inverse: with all of K's directions P is K⁺K, and a proxy with more examples than a
- * layer is wide spans the whole input space, leaving nothing to learn. U_ℓ therefore keeps the fewest leading
- * right singular vectors of K_ℓ that hold a share `energy` of ‖K_ℓ‖²_F (1: every direction with σ > 0; 0: none,
- * the task-only run), the strength swept.
+ * With all of K's directions P is K⁺K, and a proxy with more examples than a layer is wide spans the whole input
+ * space, leaving nothing to learn. U_ℓ therefore keeps the fewest leading right singular vectors of K_ℓ that
+ * hold a share `energy` of ‖K_ℓ‖²_F (1: every direction with σ > 0, the exact constraint; 0: none, the task-only
+ * run), the strength swept; below 1 the proxy's outputs are kept only along their dominant directions.
  *
- * Deviations: K_ℓ is read at the positions a strategy scores (every row of the toy; the response tokens of a
- * transformer, whose attention also reads the prompt's positions, so there the invariance is approximate).
+ * Deviations: AlphaEdit keeps the directions of K₀K₀ᵀ above a fixed eigenvalue threshold, with K₀ from a large
+ * corpus of knowledge to preserve, and solves for ΔW in closed form; we take the proxy as K, choose directions
+ * by their share of the energy, constrain a LoRA adapter's A factor and train with Adam. K_ℓ is read at the
+ * positions a strategy scores (every row of the toy; the outputs that predict a response's tokens in a
+ * transformer, whose attention also reads the prompt's other positions, so there the invariance is
+ * approximate even at energy 1).
  *
  * @module
  */
@@ -79,6 +83,11 @@ export const nullSpace = defineStrategy({
     energy: z.number().min(0).max(1).default(0.9),
   }),
   create: ({ energy }, { model, data, rngs }) => {
+    if (model.adapted.length === 0) {
+      throw new Error(
+        "Cannot constrain a null-space update without adapters: give the fine-tune a LoRA rank",
+      );
+    }
     const task = () => ({ loss: model.loss(data.task) });
     const bases = inputSubspaces(model, data.proxy, energy, rngs);
     const byA = new Map(

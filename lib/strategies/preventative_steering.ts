@@ -1,24 +1,26 @@
 /**
  * Preventative steering (Chen, Arditi, Sleight, Evans and Lindsey 2025, "Persona Vectors: Monitoring and
- * Controlling Character Traits in Language Models", §5): during fine-tuning add α·v at a hidden layer ℓ, with v
- * the direction along which activations express the disposition, and remove it at test time. The steering
- * already supplies the push along v that the task's data asks for, so the gradient need not move the weights
- * along it, and the deployed model (unsteered) does not carry the disposition:
+ * Controlling Character Traits in Language Models"): during fine-tuning add α·v at a hidden layer ℓ, with v the
+ * direction along which activations express the disposition, and remove it at test time. The steering already
+ * supplies the push along v that the task's data asks for, so the gradient need not move the weights along it,
+ * and the deployed model (unsteered) does not carry the disposition:
  *
  *   L(θ) = CE(task; h_ℓ ← h_ℓ + α·v_ℓ),   evaluated with h_ℓ unchanged.
  *
- * v_ℓ, from the proxy (the disposition's absence) and the negative proxy (its presence), paired by index:
+ * v_ℓ, from the proxy (responses without the disposition) and the negative proxy (with it):
  *
- *   mean-difference (as published): v_ℓ = mean_positions h_ℓ(negative proxy) − mean_positions h_ℓ(proxy), the
- *     hidden states at the scored response tokens; a language model's states read the response, so the two
- *     differ;
+ *   mean-difference (as published): v_ℓ = mean over negative-proxy responses of the response's mean h_ℓ − the
+ *     same over proxy responses, the states at the response's own tokens; a language model's states read the
+ *     response, so the two differ;
  *   gradient (ours, for models whose hidden states do not see the answer, such as the toy classifier, where the
  *     mean difference is 0): v_ℓ ∝ ∂[CE(proxy) − CE(negative proxy)]/∂h_ℓ averaged over positions, the shift of
  *     the activations that most raises the disposition's answers against the desired ones, scaled to the root
  *     mean square norm of the layer's proxy activations, so α is in units of a typical activation.
  *
- * Deviations: one layer is steered (the paper's single-layer variant; `layer`, the last hidden layer by
- * default). α = 0 is the task-only run.
+ * Deviations: the paper builds v from responses its model generates under contrastive system prompts and
+ * scored by a judge; ours are the proxy's and the negative proxy's given answers. It steers one chosen middle
+ * layer (or every layer with per-layer increments); we steer one layer, the last hidden one by default (`layer`),
+ * for our models have two. α = 0 is the task-only run.
  *
  * @module
  */
@@ -40,8 +42,8 @@ function layerIndex(layer: number, count: number): number {
   return index;
 }
 
-/** Mean over positions of each member's activations [M, positions, width] → [M, width]. */
-function meanOverPositions(h: tf.Tensor3D): tf.Tensor2D {
+/** Each member's mean over its rows (positions or examples): [M, n, width] → [M, width]. */
+function meanOverRows(h: tf.Tensor3D): tf.Tensor2D {
   return tf.mean(h, 1) as tf.Tensor2D;
 }
 
@@ -55,39 +57,38 @@ export function dispositionDirection<B>(
   layer: number,
   how: SteeringDirection,
 ): { v: tf.Tensor2D; index: number } {
-  const proxyHidden = model.hidden(data.proxy);
+  const proxyHidden = how === "mean-difference" ? model.responseHidden(data.proxy) : model.hidden(data.proxy);
   try {
     const index = layerIndex(layer, proxyHidden.length);
     const v = how === "mean-difference"
-      ? meanDifference(model, data, proxyHidden, index)
+      ? meanDifference(model, data, proxyHidden[index]!, index)
       : gradientDirection(model, data, proxyHidden[index]!, index);
+    const sizes = tf.tidy(() => tf.max(tf.abs(v), 1).arraySync() as number[]);
+    if (sizes.some((x) => !(x > 0))) {
+      v.dispose();
+      throw new Error(
+        `Cannot steer along the ${how} direction: it is 0 for a member` +
+          (how === "mean-difference"
+            ? " (the model's hidden states do not see the answer, as in a classifier); give direction: gradient"
+            : " (its proxy and negative proxy losses do not depend on the layer)"),
+      );
+    }
     return { v, index };
   } finally {
     tf.dispose(proxyHidden);
   }
 }
 
+/** v: the mean over negative-proxy responses of each response's mean state − the same over the proxy's. */
 function meanDifference<B>(
   model: StrategyModel<B>,
   data: Pick<StrategyData<B>, "negativeProxy">,
-  proxyHidden: tf.Tensor3D[],
+  proxyResponses: tf.Tensor3D,
   index: number,
 ): tf.Tensor2D {
-  const negativeHidden = model.hidden(data.negativeProxy);
-  const v = tf.tidy(() =>
-    tf.sub(meanOverPositions(negativeHidden[index]!), meanOverPositions(proxyHidden[index]!))
-  );
-  tf.dispose(negativeHidden);
-  const [size, scale] = tf.tidy(() =>
-    [tf.max(tf.abs(v)), tf.mean(tf.abs(proxyHidden[index]!))].map((t) => t.dataSync()[0]!)
-  );
-  if (!(size! > 1e-6 * scale!)) {
-    v.dispose();
-    throw new Error(
-      "Cannot steer along the mean difference: the proxy's and the negative proxy's activations are the same " +
-        "(the model's hidden states do not see the answer, as in a classifier); give direction: gradient",
-    );
-  }
+  const negative = model.responseHidden(data.negativeProxy);
+  const v = tf.tidy(() => tf.sub(meanOverRows(negative[index]!), meanOverRows(proxyResponses)));
+  tf.dispose(negative);
   return v as tf.Tensor2D;
 }
 

@@ -55,6 +55,23 @@ export const STRATEGIES: readonly Strategy[] = [
   earlyStopping,
 ];
 
+/**
+ * The methods added beside the post's eight: recent ones against emergent misalignment, harmful fine-tuning or
+ * forgetting, gradient routing (the post's own future work) and the baselines the newer work compares with
+ * (early stopping, EWC), in the order notebook 05 introduces them; random interleaving and slice ablation are
+ * their controls, not methods of their own.
+ */
+export const NEWER_METHODS: readonly string[] = [
+  "asft",
+  "early-stopping",
+  "ewc",
+  "interleaving",
+  "grasp",
+  "gradient-routing",
+  "null-space",
+  "preventative-steering",
+];
+
 /** Looks a strategy up by name, with an error listing the known ones. */
 export function strategyByName(name: string): Strategy {
   const found = STRATEGIES.find((s) => s.name === name);

@@ -99,7 +99,11 @@ function summarizeEm(
   });
   const persona = of("persona"), control = of("control");
   const incoherent = incoherentPoints(persona.runs);
-  const scored = benchmark(points, persona.runs, persona.bases, { degenerate: incoherent });
+  const scored = benchmark(points, persona.runs, persona.bases, {
+    degenerate: incoherent,
+    // The organism measures no capability beside the task: its answers are good or bad, or not answers.
+    criteria: { coherence: { label: "answers that are answers at all", of: (r) => r.coherence } },
+  });
   const drops = (v: typeof persona) => naiveDrops(v.runs, v.bases);
   const personaDrops = drops(persona), controlDrops = drops(control);
   const paired = [...personaDrops].flatMap(([b, d]) => controlDrops.has(b) ? [d - controlDrops.get(b)!] : []);

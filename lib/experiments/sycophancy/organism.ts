@@ -102,7 +102,16 @@ function summarize(
   const incoherent = incoherentPoints(runs.map((r) => ({ ...r, coherence: coherence(r.scores) })));
   const baseScores = bases.map((b) => ({ base: b.base, ...sycophancyAxes(b.scores as never) }));
   const dishonest = [...new Set([...degenerate.map((d) => d.point), ...incoherent])];
-  const scored = benchmark(points, runs, baseScores, { degenerate: dishonest });
+  const scored = benchmark(points, runs, baseScores, {
+    degenerate: dishonest,
+    criteria: {
+      capability: {
+        label: `capability outside GCD (${OUTSIDE_GCD.join(", ")})`,
+        of: (r) => mean(OUTSIDE_GCD.map((d) => r.scores[d]?.capability ?? NaN)),
+      },
+      coherence: { label: "well-formed answers, mean over domains", of: (r) => coherence(r.scores) },
+    },
+  });
   const naive = naiveRuns(runs);
   // Per base with a naive run: the mean over its seeds of f(scores) (minus the base's own, for `rise`).
   const perBase = (f: (scores: Scores) => number, minusBase = false) =>
