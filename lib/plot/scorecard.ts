@@ -69,7 +69,7 @@ export function scorecardFigure(name: string, title: string, card: Scorecard): F
     caption: caption(card),
     data: [{
       type: "table",
-      columnwidth: [1.6, 2.2, 1.5, 1.5, 1.5, 1.5],
+      columnwidth: [1.5, 3.1, 1.4, 1.4, 1.4, 1.4],
       header: { values: HEADER, align: "left", font: { size: 12 }, fill: { color: "#e8eef7" } },
       cells: {
         values: HEADER.map((_, c) => rows.map((r) => r[c]!)),
