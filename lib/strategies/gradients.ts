@@ -25,6 +25,24 @@ export function byName(variables: tf.Variable[], tensors: tf.Tensor[]): tf.Named
 }
 
 /**
+ * The gradients with each variable's in `bases` (by name) mapped through `project(g, basis)` and the others
+ * copied (the loop releases what a transform returns); a variable without a gradient gets 0. GRASP and
+ * null-space updates project their adapters' gradients with it.
+ */
+export function projectedGradients(
+  trainable: readonly tf.Variable[],
+  grads: tf.NamedTensorMap,
+  bases: ReadonlyMap<string, tf.Tensor>,
+  project: (g: tf.Tensor, basis: tf.Tensor) => tf.Tensor,
+): tf.NamedTensorMap {
+  return Object.fromEntries(trainable.map((v) => {
+    const given = grads[v.name], basis = bases.get(v.name);
+    const g = given ?? tf.zerosLike(v);
+    return [v.name, basis ? project(g, basis) : g === given ? tf.clone(g) : g];
+  }));
+}
+
+/**
  * Removes from g its component along a (one tensor at a time, and for stacked tensors one member at a time):
  *   g ← g − γ · (⟨g, a⟩ / (‖a‖² + 1e-16)) · a,
  * with γ = `strength` (1: the whole component; 0: g unchanged; above 1 the step turns against a), or, with

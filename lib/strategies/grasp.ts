@@ -21,6 +21,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { z } from "zod";
 import { rightSingularVectors } from "../models/linalg.ts";
+import { projectedGradients } from "./gradients.ts";
 import { naiveCopy } from "./naive.ts";
 import { type AdaptedLayer, defineStrategy } from "./strategy.ts";
 import type { Rng } from "../data/rng.ts";
@@ -79,13 +80,7 @@ export const grasp = defineStrategy({
     const byB = new Map(model.adapted.map((layer, l) => [layer.lora!.b.name, bases[l]!]));
     return {
       loss: () => ({ loss: model.loss(data.task) }),
-      transformGradients: (grads) =>
-        Object.fromEntries(
-          model.trainable.map((v) => {
-            const g = grads[v.name] ?? tf.zerosLike(v), u = byB.get(v.name);
-            return [v.name, u ? projectOffDirections(g, u) : g === grads[v.name] ? tf.clone(g) : g];
-          }),
-        ),
+      transformGradients: (grads) => projectedGradients(model.trainable, grads, byB, projectOffDirections),
       finish() {
         for (const layer of model.adapted) {
           const b = layer.lora!.b;

@@ -29,6 +29,7 @@ import * as tf from "@tensorflow/tfjs";
 import { z } from "zod";
 import type { Rng } from "../data/rng.ts";
 import { energySubspace } from "../models/linalg.ts";
+import { projectedGradients } from "./gradients.ts";
 import { defineStrategy, type StrategyModel } from "./strategy.ts";
 
 /**
@@ -102,13 +103,7 @@ export const nullSpace = defineStrategy({
     project();
     return {
       loss: task,
-      transformGradients: (grads) =>
-        Object.fromEntries(
-          model.trainable.map((v) => {
-            const g = grads[v.name] ?? tf.zerosLike(v), u = byA.get(v.name);
-            return [v.name, u ? projectOffInputs(g, u) : g === grads[v.name] ? tf.clone(g) : g];
-          }),
-        ),
+      transformGradients: (grads) => projectedGradients(model.trainable, grads, byA, projectOffInputs),
       finish: project,
       dispose: () => tf.dispose(bases.filter((u): u is tf.Tensor => u !== null)),
     };
