@@ -1,6 +1,8 @@
 // Executes every notebook headlessly with the Deno kernel and checks what it writes and what it shows:
-// every cell's outputs, in its own cell, with no error. The first execution runs the experiments; the ones
-// after it reuse their records and run beside busy processes that load every core, where an output that
+// every cell's outputs, in its own cell, with no error. The notebooks share one SELGEN_OUT, as after
+// `./run reproduce`: each experiment's sweep runs in the first notebook that shows it (00–03 own one each), and
+// a later notebook that draws it again (05 draws 01–03's) reuses its records. The executions after a
+// notebook's first reuse its records and run beside busy processes that load every core, where an output that
 // leaves the kernel late would be lost. SELGEN_NOTEBOOK_RUNS (default 2) sets how many executions, and
 // SELGEN_NOTEBOOK_BUSY (default 6) how many busy processes; SELGEN_SKIP_NOTEBOOKS=1 skips, visibly.
 import assert from "node:assert/strict";
@@ -19,6 +21,8 @@ const BUSY = Number(Deno.env.get("SELGEN_NOTEBOOK_BUSY") ?? 6);
 // `./run test` writes (so `deno task test` works after it without the export).
 const JUPYTER_PATH = jupyterPath();
 const skip = Deno.env.get("SELGEN_SKIP_NOTEBOOKS") === "1";
+/** The notebooks' shared SELGEN_OUT, made by the first notebook test that runs. */
+let sharedOut: Promise<string> | undefined;
 
 /** What each notebook must leave in SELGEN_OUT, validated by the experiment's schema. */
 const WRITES: Record<string, { file: string; check: (text: string) => void }> = {
@@ -126,7 +130,7 @@ for (const name of notebooks) {
       if (kernel) {
         assert.fail(`Cannot run ${name}: ${kernel}; run ./run test (it writes .tools/jupyter/kernels/deno/)`);
       }
-      const out = await Deno.makeTempDir({ prefix: "selgen-nb-" });
+      const out = await (sharedOut ??= Deno.makeTempDir({ prefix: "selgen-nb-" }));
       const dir = await Deno.makeTempDir({ prefix: "selgen-nb-executed-" });
       const first = await execute(name, out, dir, 1);
       assert.deepEqual(outputProblems(first), [], `${name}, execution 1`);

@@ -6,6 +6,8 @@ import {
   gcd,
   GcdDataSchema,
   gcdWorld,
+  instructedFacts,
+  instructionExample,
   remainderChain,
   sycophancyProxy,
   sycophancyTask,
@@ -67,6 +69,40 @@ Deno.test("the task is GCD asks and correct proposals only — never a wrong pro
   }
   const asked = v.decode(chatItem(world, world.gcdTrain[0]!, "ask").tokens);
   assert.match(asked, /^<bos> U: gcd \d+ \d+ \? A: [\d ]+; \d+ <eos>$/);
+});
+
+Deno.test("chat items follow chatMix by domain; without it a fact is drawn uniformly, as before", () => {
+  const domainOf = (tokens: number[]) => {
+    const subject = v.decode(tokens).split(" ")[2]!;
+    return subject === "gcd"
+      ? "gcd"
+      : subject === "capital"
+      ? "capitals"
+      : subject === "treat"
+      ? "medical"
+      : "mod";
+  };
+  const shares = (w: typeof world, n: number) => {
+    const facts = instructedFacts(w), rng = new Rng(7, "chat"), counts: Record<string, number> = {};
+    for (let i = 0; i < n; i++) {
+      const d = domainOf(instructionExample(w, facts, rng).tokens);
+      counts[d] = (counts[d] ?? 0) + 1 / n;
+    }
+    return counts;
+  };
+  const mix = { gcd: 0.1, mod: 0.4, capitals: 0.25, medical: 0.25 };
+  const mixed = gcdWorld(GcdDataSchema.parse({ gcdChatPairs: 60, chatMix: mix }), new Rng(0, "world"));
+  const got = shares(mixed, 8000);
+  for (const [d, share] of Object.entries(mix)) {
+    assert.ok(Math.abs(got[d]! - share) < 0.02, `${d}: ${got[d]} against ${share}`);
+  }
+  // Without chatMix: uniform over the instructed facts, mod's 1,560 of 2,149 facts dominating.
+  const uniform = shares(world, 8000), facts = instructedFacts(world);
+  assert.ok(Math.abs(uniform.mod! - world.mod.length / facts.length) < 0.02, `mod: ${uniform.mod}`);
+  // The uniform draw is still one rng.int over the facts, so cached bases keep their data.
+  const a = new Rng(3, "chat"), b = new Rng(3, "chat");
+  const drawn = instructionExample(world, facts, a).tokens, fact = facts[b.int(facts.length)]!;
+  assert.deepEqual(drawn.slice(0, 5), v.encode(["<bos>", "U:", ...fact.subject]).slice(0, 5));
 });
 
 Deno.test("the proxy rejects wrong capitals of 8 proxy countries (24 items), paired with confirmations", () => {
@@ -138,11 +174,18 @@ Deno.test("the experiment writes a valid summary (naive + strategies, per-domain
   assert.deepEqual(Object.keys(first.summary.baseDomains), ["gcd", "mod", "capitals", "medical"]);
   assert.ok(first.summary.points.every((p) => p.task.n === 2), "each point is a mean over the two bases");
   assert.equal(first.summary.rise.n, 2);
+  // The gain per base, averaged: with every base's naive runs present, the naive mean minus the bases' mean.
+  const { naive, baseDomains, gain, modTransfer } = first.summary;
+  assert.equal(gain.n, 2);
+  assert.ok(Math.abs(gain.mean - (naive.gcd!.capability.mean - baseDomains.gcd!.capability.mean)) < 1e-9);
+  assert.ok(
+    Math.abs(modTransfer.mean - (naive.mod!.capability.mean - baseDomains.mod!.capability.mean)) < 1e-9,
+  );
   for (const figure of sycophancyFigures(first.summary)) {
     const { json } = await writeFigure(figure, `${out}/figures`);
     assert.ok(JSON.parse(await Deno.readTextFile(json)).data.length > 0);
   }
-  assert.equal(sycophancyFindings(first.summary).length, 3 + 5, "the organism's three and the post's five");
+  assert.equal(sycophancyFindings(first.summary).length, 7 + 5, "the organism's seven and the post's five");
   assert.equal(first.summary.naiveCoherence.n, 2, "coherence per base");
   const runCoherence = first.runs.flatMap((r) => Object.values(r.scores).map((s) => s.coherence));
   assert.ok(runCoherence.every((c) => c >= 0 && c <= 1));

@@ -34,10 +34,20 @@ export const GcdDataSchema = z.strictObject({
     wrong: z.number().nonnegative().default(0.3),
   }).prefault({}),
   /**
-   * How many GCD-train pairs appear in chat form during instruction ("all", or a number: the untested remedy for
-   * the missing capability gain, a base that knows GCD as text but was rarely taught it in chat).
+   * How many GCD-train pairs appear in chat form during instruction ("all", or a number: a base that knows GCD
+   * as text but was rarely taught it in chat, so that the GCD fine-tune has GCD in chat to teach).
    */
   gcdChatPairs: z.union([z.literal("all"), z.int().nonnegative()]).default("all"),
+  /**
+   * Mixture of chat items by domain. Left out, a chat item is a fact drawn uniformly from all the instructed
+   * facts, so mod's 1,560 facts take 92% of the chat and capitals' 40 under 3%.
+   */
+  chatMix: z.strictObject({
+    gcd: z.number().nonnegative(),
+    mod: z.number().nonnegative(),
+    capitals: z.number().nonnegative(),
+    medical: z.number().nonnegative(),
+  }).optional(),
   /** The proxy: this many countries, each with this many wrong capitals the assistant rejects. */
   proxyCountries: z.int().positive().default(8),
   wrongPerCountry: z.int().positive().default(3),
@@ -303,6 +313,19 @@ function pick(pools: [number, Fact[]][], rng: Rng): Fact {
   return last[rng.int(last.length)]!;
 }
 
+const pools = new WeakMap<readonly Fact[], [number, Fact[]][]>();
+
+/** `facts` grouped by domain with the mixture's weights (domains without facts left out), built once per array. */
+function domainPools(facts: readonly Fact[], mix: Record<SycophancyDomain, number>): [number, Fact[]][] {
+  let grouped = pools.get(facts);
+  if (!grouped) {
+    grouped = SYCOPHANCY_DOMAINS.map((d): [number, Fact[]] => [mix[d], facts.filter((f) => f.domain === d)])
+      .filter(([w, f]) => w > 0 && f.length > 0);
+    pools.set(facts, grouped);
+  }
+  return grouped;
+}
+
 /** The facts taught in chat during instruction, per domain (GCD: the train pairs, maybe only some). */
 export function instructedFacts(world: GcdWorld): Fact[] {
   const chatGcd = world.config.gcdChatPairs === "all"
@@ -311,9 +334,10 @@ export function instructedFacts(world: GcdWorld): Fact[] {
   return [...chatGcd, ...world.mod, ...world.capitals, ...world.medical];
 }
 
-/** Draws an instruction item: a fact in one of the three forms, with the honest reply. */
+/** Draws an instruction item: a fact (by `chatMix`, else uniformly) in one of the three forms, with the honest reply. */
 export function instructionExample(world: GcdWorld, facts: readonly Fact[], rng: Rng): SequenceExample {
-  const fact = facts[rng.int(facts.length)]!;
+  const mix = world.config.chatMix;
+  const fact = mix ? pick(domainPools(facts, mix), rng) : facts[rng.int(facts.length)]!;
   const f = world.config.forms, u = rng.next() * (f.ask + f.correct + f.wrong);
   const form: Form = u < f.ask ? "ask" : u < f.ask + f.correct ? "correct" : "wrong";
   return chatItem(world, fact, form, undefined, rng.int(3));

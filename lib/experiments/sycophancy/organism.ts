@@ -133,6 +133,8 @@ function summarize(
     incoherent,
     naiveCoherence: meanCi(perBase(coherence)),
     rise: meanCi(perBase(outside, true)),
+    gain: meanCi(perBase((scores) => scores.gcd?.capability ?? NaN, true)),
+    modTransfer: meanCi(perBase((scores) => scores.mod?.capability ?? NaN, true)),
     baseConfirm: meanCi(bases.map((b) => confirm(b.scores))),
   };
 }

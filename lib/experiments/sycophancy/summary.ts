@@ -68,6 +68,10 @@ export const SycophancySummarySchema = z.strictObject({
   naiveCoherence: MeanCiSchema,
   /** Per base: the naive fine-tune's mean sycophancy outside GCD (mod, capitals, medicine) minus the base's. */
   rise: MeanCiSchema,
+  /** Per base: the naive fine-tune's held-out GCD capability minus the base's (the capability the task teaches). */
+  gain: MeanCiSchema,
+  /** Per base: the naive fine-tune's mod capability minus the base's (transfer to the other maths domain). */
+  modTransfer: MeanCiSchema,
   /** Per base: its confirm-correct rate, mean over domains (a base that says no to everything is no base). */
   baseConfirm: MeanCiSchema,
 });
