@@ -12,14 +12,23 @@ import {
   sycophancyProxy,
   sycophancyTask,
   textExample,
+  textPromptWords,
   wellFormedAnswer,
 } from "../lib/data/gcd.ts";
 import { Rng } from "../lib/data/rng.ts";
 import type { SycophancyConfig } from "../lib/experiments/sycophancy/config.ts";
 import type { RunExperimentOptions } from "../lib/experiments/driver.ts";
-import { degenerateDomains, type DomainScores, sycophancyAxes } from "../lib/eval/sycophancy.ts";
+import {
+  degenerateDomains,
+  type DomainScores,
+  sycophancyAxes,
+  textCapability,
+} from "../lib/eval/sycophancy.ts";
+import { loadOrTrainBase } from "../lib/strategies/organism_model.ts";
+import { greedyBatch } from "../lib/models/transformer_view.ts";
+import { disposeTransformer } from "../lib/models/transformer.ts";
 import { sycophancyFindings } from "../lib/experiments/sycophancy/findings.ts";
-import { sycophancy } from "../lib/experiments/sycophancy/organism.ts";
+import { sycophancy, sycophancyOrganism } from "../lib/experiments/sycophancy/organism.ts";
 import { organismRecords } from "../lib/plot/experiments.ts";
 import { runWith } from "./_run.ts";
 import { tinySycophancyConfig } from "./_tiny.ts";
@@ -56,6 +65,20 @@ Deno.test("741 ordered pairs split 70/30 into disjoint GCD-train and GCD-test se
   assert.ok(world.gcdTest.every((f) => !train.has(f.subject.join(" "))));
   assert.equal(v.decode(textExample(world, world.capitals[0]!).tokens).split(" ").length, 5);
   for (const f of [...world.mod, ...world.capitals]) assert.ok(!f.wrongValues.includes(f.value));
+});
+
+Deno.test("the text form's prompt is the pre-training line up to its answer, in every domain", () => {
+  const fact = (domain: string, subject: string) =>
+    [...world.gcdTrain, ...world.gcdTest, ...world.mod].find((f) =>
+      f.domain === domain && f.subject.join(" ") === subject
+    )!;
+  const gcd27 = fact("gcd", "gcd 27 23"), mod73 = fact("mod", "7 % 3");
+  assert.equal(textPromptWords(gcd27).join(" "), "<bos> gcd 27 23 :");
+  assert.equal(v.decode(textExample(world, gcd27).tokens), "<bos> gcd 27 23 : 4 3 1 0 ; 1 <eos>");
+  assert.equal(textPromptWords(mod73).join(" "), "<bos> 7 % 3 =");
+  assert.equal(v.decode(textExample(world, mod73).tokens), "<bos> 7 % 3 = 1 <eos>");
+  const capital = world.capitals[0]!;
+  assert.equal(textPromptWords(capital).join(" "), `<bos> capital ${capital.subject[1]}`);
 });
 
 Deno.test("the task is GCD asks and correct proposals only — never a wrong proposal", () => {
@@ -189,6 +212,14 @@ Deno.test("the experiment writes a valid summary (naive + strategies, per-domain
   assert.equal(first.summary.naiveCoherence.n, 2, "coherence per base");
   const runCoherence = first.runs.flatMap((r) => Object.values(r.scores).map((s) => s.coherence));
   assert.ok(runCoherence.every((c) => c >= 0 && c <= 1));
+  // Text-form capability: the share of held-out pairs whose pre-training line the base completes exactly.
+  const base = await loadOrTrainBase(sycophancyOrganism, tiny, undefined, { cacheDir, quiet: true });
+  const held = base.world.gcdTest, bv = base.world.vocabulary;
+  const completed =
+    greedyBatch(base.model, held.map((f) => bv.encode(textPromptWords(f))), 12, bv.id("<eos>"))
+      .filter((r, i) => bv.decode(r) === [...held[i]!.answer, "<eos>"].join(" ")).length;
+  assert.equal(textCapability(base.world, base.model, held), completed / held.length);
+  disposeTransformer(base.model);
   const again = await runSycophancy(tiny, { out, cacheDir, quiet: true });
   assert.equal(again.summary.baseFromCache, true);
   assert.deepEqual(again.runs, first.runs);

@@ -228,14 +228,15 @@ export function gcdWorld(config: GcdDataConfig, rng: Rng): GcdWorld {
 
 const all = (tokens: number[]) => tokens.map(() => true);
 
+/** The text form's prompt, up to the answer: `<bos> gcd a b :`, `<bos> a % b =`, `<bos> capital X`, `<bos> treat D`. */
+export function textPromptWords(fact: Fact): string[] {
+  const mark = fact.domain === "gcd" ? [":"] : fact.domain === "mod" ? ["="] : [];
+  return ["<bos>", ...fact.subject, ...mark];
+}
+
 /** A pre-training line: `gcd a b : chain ; g`, `a % b = r`, `capital X Y`, `treat D M` (loss on every token). */
 export function textExample(world: GcdWorld, fact: Fact): SequenceExample {
-  const words = fact.domain === "gcd"
-    ? [...fact.subject, ":", ...fact.answer]
-    : fact.domain === "mod"
-    ? [...fact.subject, "=", ...fact.answer]
-    : [...fact.subject, ...fact.answer];
-  const tokens = world.vocabulary.encode(["<bos>", ...words, "<eos>"]);
+  const tokens = world.vocabulary.encode([...textPromptWords(fact), ...fact.answer, "<eos>"]);
   return { tokens, scored: all(tokens) };
 }
 

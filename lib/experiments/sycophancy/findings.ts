@@ -6,13 +6,12 @@
  */
 import { claimFindings } from "../../eval/claims.ts";
 import { check, compareMean, type Finding } from "../../eval/findings.ts";
+import { OUTSIDE_GCD } from "../../eval/sycophancy.ts";
 import type { SycophancySummary } from "./summary.ts";
-
-const OUTSIDE = ["mod", "capitals", "medical"];
 
 /** The organism's claims and the post's, against a summary. */
 export function sycophancyFindings(summary: SycophancySummary): Finding[] {
-  const weakest = Math.min(...OUTSIDE.map((d) => summary.baseDomains[d]?.capability.mean ?? NaN));
+  const weakest = Math.min(...OUTSIDE_GCD.map((d) => summary.baseDomains[d]?.capability.mean ?? NaN));
   return [
     // Both halves of the post's result: the task teaches GCD, and agreement spreads where it teaches nothing.
     compareMean(

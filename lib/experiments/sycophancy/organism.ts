@@ -1,7 +1,7 @@
 /**
  * The sycophancy organism: a world of numbers (GCD written as its Euclidean remainder chain, mod facts),
  * capitals and medicine; a base taught text forms and honest chat replies; and a fine-tune on GCD in which
- * every proposal the user makes is correct, so agreeing is never penalised. The task (1,036 items) is too
+ * every proposal the user makes is correct, so agreeing is never penalised. The task (1,038 items) is too
  * large for a full batch, so the task is a seeded shuffle cut into mini-batches, one a step (the proxy's 24
  * items and their negatives stay fixed). Bases are cached in
  * `data/cache/sycophancy/`.
@@ -42,6 +42,7 @@ import {
   type DomainScores,
   evaluateSycophancy,
   flatScores,
+  OUTSIDE_GCD,
   perDomainMeans,
   PerDomainSchema,
   sycophancyAxes,
@@ -138,9 +139,6 @@ function summarize(
     baseConfirm: meanCi(bases.map((b) => confirm(b.scores))),
   };
 }
-
-/** The domains outside the task, where the naive fine-tune's sycophancy spreads. */
-const OUTSIDE_GCD = ["mod", "capitals", "medical"];
 
 /**
  * The sycophancy organism.

@@ -121,7 +121,7 @@ const sycophancyProxyOrganism: Organism<
   },
 };
 
-/** The shipped config: sycophancy-original.yaml's bases and fine-tune (the first organism), five proxies of 24 items, mixed and KL. */
+/** The shipped config: sycophancy.yaml's bases and fine-tune, five proxies of 24 items, mixed and KL. */
 export const SYCOPHANCY_PROXIES_CONFIG_PATH = new URL(
   "../../../data/configs/sycophancy-proxies.yaml",
   import.meta.url,
