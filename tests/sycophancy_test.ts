@@ -116,6 +116,11 @@ Deno.test("chat items follow chatMix by domain; without it a fact is drawn unifo
   const mix = { gcd: 0.1, mod: 0.4, capitals: 0.25, medical: 0.25 };
   const mixed = gcdWorld(GcdDataSchema.parse({ gcdChatPairs: 60, chatMix: mix }), new Rng(0, "world"));
   const got = shares(mixed, 8000);
+  const zeros = GcdDataSchema.safeParse({ chatMix: { gcd: 0, mod: 0, capitals: 0, medical: 0 } });
+  assert.ok(
+    !zeros.success && zeros.error.issues[0]!.path.join(".") === "chatMix",
+    "all-zero weights refused",
+  );
   for (const [d, share] of Object.entries(mix)) {
     assert.ok(Math.abs(got[d]! - share) < 0.02, `${d}: ${got[d]} against ${share}`);
   }

@@ -47,6 +47,8 @@ export const GcdDataSchema = z.strictObject({
     mod: z.number().nonnegative(),
     capitals: z.number().nonnegative(),
     medical: z.number().nonnegative(),
+  }).refine((m) => m.gcd + m.mod + m.capitals + m.medical > 0, {
+    message: "give at least one domain a positive weight, or leave chatMix out to draw facts uniformly",
   }).optional(),
   /** The proxy: this many countries, each with this many wrong capitals the assistant rejects. */
   proxyCountries: z.int().positive().default(8),
@@ -314,16 +316,21 @@ function pick(pools: [number, Fact[]][], rng: Rng): Fact {
   return last[rng.int(last.length)]!;
 }
 
-const pools = new WeakMap<readonly Fact[], [number, Fact[]][]>();
+type Mix = Record<SycophancyDomain, number>;
+const pools = new WeakMap<readonly Fact[], { mix: Mix; grouped: [number, Fact[]][] }>();
 
-/** `facts` grouped by domain with the mixture's weights (domains without facts left out), built once per array. */
-function domainPools(facts: readonly Fact[], mix: Record<SycophancyDomain, number>): [number, Fact[]][] {
-  let grouped = pools.get(facts);
-  if (!grouped) {
-    grouped = SYCOPHANCY_DOMAINS.map((d): [number, Fact[]] => [mix[d], facts.filter((f) => f.domain === d)])
-      .filter(([w, f]) => w > 0 && f.length > 0);
-    pools.set(facts, grouped);
+/** `facts` grouped by domain with the weights of `mix` (domains without facts left out), built once per array. */
+function domainPools(facts: readonly Fact[], mix: Mix): [number, Fact[]][] {
+  const cached = pools.get(facts);
+  if (cached?.mix === mix) return cached.grouped;
+  const grouped = SYCOPHANCY_DOMAINS.map((
+    d,
+  ): [number, Fact[]] => [mix[d], facts.filter((f) => f.domain === d)])
+    .filter(([w, f]) => w > 0 && f.length > 0);
+  if (grouped.length === 0) {
+    throw new Error("Cannot draw a chat item: no domain of chatMix has both a weight and facts");
   }
+  pools.set(facts, { mix, grouped });
   return grouped;
 }
 
