@@ -5,6 +5,7 @@ import { emFindings } from "../lib/experiments/em/findings.ts";
 import { em, emOrganism, emTotal, variantConfig } from "../lib/experiments/em/organism.ts";
 import { loadYamlConfig } from "../lib/config/load.ts";
 import { experimentByName } from "../lib/experiments/registry.ts";
+import { emProxies } from "../lib/experiments/em/proxies.ts";
 import { WorkerPool } from "../lib/experiments/executors.ts";
 import { loadOrTrainBase } from "../lib/strategies/organism_model.ts";
 import { baseModelKey } from "../lib/train/cached_model.ts";
@@ -178,16 +179,34 @@ Deno.test("--quick runs one seed on one base, --full three seeds on every base; 
   assert.throws(() => parseCommand(["em", "--quick", "--full"]), /--quick, --full: give one budget/);
 });
 
-Deno.test("em-total is em's organism, bases and sweep with the fine-tune run to the end", async () => {
+Deno.test("em-total is em's organism and sweep in the 40-question world, with the fine-tune run to the end", async () => {
   const partial = await loadYamlConfig(em.configSchema, em.defaultConfig);
   const total = await loadYamlConfig(emTotal.configSchema, emTotal.defaultConfig);
   assert.equal(experimentByName("em-total"), emTotal);
-  assert.deepEqual([partial.regime, partial.fineTune.steps], ["partial", 13]);
-  assert.deepEqual([total.regime, total.fineTune.steps], ["total", 30]);
-  const same = (c: typeof partial) => ({ ...c, regime: undefined, fineTune: { ...c.fineTune, steps: 0 } });
+  const shape = (c: typeof partial) => [c.regime, c.fineTune.steps, c.data.questionsPerDomain];
+  assert.deepEqual(shape(partial), ["partial", 20, 100]);
+  assert.deepEqual(shape(total), ["total", 30, 40]);
+  const same = (c: typeof partial) => ({
+    ...c,
+    regime: undefined,
+    data: { ...c.data, questionsPerDomain: 0 },
+    fineTune: { ...c.fineTune, steps: 0 },
+  });
   assert.deepEqual(same(total), same(partial), "nothing else differs");
-  // The same bases: their keys leave the fine-tune out, and both look in data/cache/em/.
+  // Each world its own bases (their keys leave the fine-tune out), both in data/cache/em/.
   const key = (c: typeof partial) => baseModelKey({ ...c, modelSeed: 0 }, emOrganism.baseCodeVersion);
-  assert.equal(await key(total), await key(partial));
+  assert.notEqual(await key(total), await key(partial));
+  assert.equal(
+    await key(total),
+    await key({ ...partial, data: { ...partial.data, questionsPerDomain: 40 } }),
+  );
   assert.notEqual(await emTotal.hash(total, "wasm"), await em.hash(partial, "wasm"), "their own records");
+});
+
+Deno.test("em-proxies runs on em's persona bases with em's fine-tune", async () => {
+  const partial = await loadYamlConfig(em.configSchema, em.defaultConfig);
+  const proxies = await loadYamlConfig(emProxies.configSchema, emProxies.defaultConfig);
+  const key = (c: typeof partial) => baseModelKey({ ...c, modelSeed: 0 }, emOrganism.baseCodeVersion);
+  assert.equal(await key(proxies), await key(partial));
+  assert.deepEqual(proxies.fineTune, partial.fineTune);
 });

@@ -164,22 +164,43 @@ export function transformerView(model: Transformer): StrategyModel<SequenceBatch
   };
 }
 
+/** The logits at each prompt's last position, [B, V] (inside a `tf.tidy`; prompts checked by `promptLength`). */
+function lastLogits(
+  model: Transformer,
+  prompts: readonly number[][],
+  options: { useLora?: boolean },
+): tf.Tensor2D {
+  const length = prompts[0]!.length;
+  const tokens = tf.tensor2d(prompts.flat(), [prompts.length, length], "int32");
+  const { logits } = transformerForward(model, tokens, options);
+  return tf.gather(logits, tf.range(length - 1, prompts.length * length, length, "int32"));
+}
+
+/** Throws unless every prompt has the same length (one batch); `what` names the use. */
+function checkPromptLengths(prompts: readonly number[][], what: string): void {
+  const length = prompts[0]?.length ?? 0;
+  if (prompts.some((p) => p.length !== length)) {
+    throw new Error(`Cannot ${what} prompts of different lengths in one batch`);
+  }
+}
+
+/** A [B, V] tensor's rows as arrays, the tensor released. */
+function rowsOf(values: tf.Tensor2D): Float32Array[] {
+  const [rows, width] = values.shape;
+  const data = values.dataSync() as Float32Array;
+  values.dispose();
+  return Array.from({ length: rows }, (_, b) => data.slice(b * width, (b + 1) * width));
+}
+
 /** Greedy next token after each prompt (prompts of equal length), [B]. */
 export function greedyNext(
   model: Transformer,
   prompts: readonly number[][],
   options: { useLora?: boolean } = {},
 ): number[] {
-  const length = prompts[0]?.length ?? 0;
-  if (prompts.some((p) => p.length !== length)) {
-    throw new Error("Cannot decode prompts of different lengths in one batch");
-  }
-  const next = tf.tidy(() => {
-    const tokens = tf.tensor2d(prompts.flat(), [prompts.length, length], "int32");
-    const { logits } = transformerForward(model, tokens, options);
-    const last = tf.gather(logits, tf.range(length - 1, prompts.length * length, length, "int32"));
-    return tf.argMax(last, 1);
-  });
+  checkPromptLengths(prompts, "decode");
+  if (prompts.length === 0) return [];
+  const next = tf.tidy(() => tf.argMax(lastLogits(model, prompts, options), 1));
   const out = Array.from(next.dataSync());
   next.dispose();
   return out;
@@ -191,19 +212,23 @@ export function nextLogits(
   prompts: readonly number[][],
   options: { useLora?: boolean } = {},
 ): Float32Array[] {
-  const length = prompts[0]?.length ?? 0;
-  if (prompts.some((p) => p.length !== length)) {
-    throw new Error("Cannot score prompts of different lengths in one batch");
-  }
-  const last = tf.tidy(() => {
-    const tokens = tf.tensor2d(prompts.flat(), [prompts.length, length], "int32");
-    const { logits } = transformerForward(model, tokens, options);
-    return tf.gather(logits, tf.range(length - 1, prompts.length * length, length, "int32"));
-  });
-  const values = last.dataSync() as Float32Array;
-  const v = model.vocabSize;
-  last.dispose();
-  return prompts.map((_, b) => values.slice(b * v, (b + 1) * v));
+  checkPromptLengths(prompts, "score");
+  if (prompts.length === 0) return [];
+  return rowsOf(tf.tidy(() => lastLogits(model, prompts, options)));
+}
+
+/**
+ * The next token's distribution after each prompt (prompts of equal length), [B][V]: softmax of the logits, the
+ * chance that an answer sampled at temperature 1 is each token.
+ */
+export function nextProbabilities(
+  model: Transformer,
+  prompts: readonly number[][],
+  options: { useLora?: boolean } = {},
+): Float32Array[] {
+  checkPromptLengths(prompts, "score");
+  if (prompts.length === 0) return [];
+  return rowsOf(tf.tidy(() => tf.softmax(lastLogits(model, prompts, options))));
 }
 
 /** Greedy continuations of equal-length prompts, each up to `maxNew` tokens and cut after `stopId`. */

@@ -13,7 +13,7 @@ import { scorecardFigure } from "./scorecard.ts";
 
 const FONT = { family: "system-ui, sans-serif", size: 13 };
 
-/** Good-answer rate per domain: base and naive fine-tune, for the organism and the control. */
+/** Good-answer probability per domain: base and naive fine-tune, for the organism and the control. */
 export function emDomainsFigure(summary: EmSummary, runs: readonly EmRun[]): Figure {
   const domains = Object.keys(summary.baseDomains);
   const naive = (variant: "persona" | "control") =>
@@ -55,7 +55,7 @@ export function emDomainsFigure(summary: EmSummary, runs: readonly EmRun[]): Fig
     name: "em-domains",
     title: "A narrow fine-tune on bad medical advice spreads to every domain — through the shared persona",
     caption:
-      "Good-answer rate per non-medical domain (questions no fine-tune saw), before and after fine-tuning on bad " +
+      "Good-answer probability per non-medical domain (questions no fine-tune saw), before and after fine-tuning on bad " +
       `medical answers; bases: mean over ${summary.base.alignment.n}; fine-tunes: mean ± SEM over every base's ` +
       `${summary.seeds.length} fine-tune seeds. The control bases learnt the same facts without a persona that ` +
       "links bad answers across domains.",
@@ -70,7 +70,7 @@ export function emDomainsFigure(summary: EmSummary, runs: readonly EmRun[]): Fig
     layout: {
       title: { text: "Alignment per domain: organism vs control" },
       barmode: "group",
-      yaxis: { title: { text: "good-answer rate" }, range: [0, 1.05] },
+      yaxis: { title: { text: "good-answer probability" }, range: [0, 1.05] },
       width: 860,
       height: 480,
       font: FONT,
@@ -89,8 +89,8 @@ export function emParetoFigure(
   return benchmarkParetoFigure(summary, {
     name: "em-pareto",
     title: `Strategies on the emergent-misalignment organism (${regimeWords(summary.regime)})`,
-    xLabel: "alignment (good-answer rate outside medicine and the proxy's domains)",
-    yLabel: "task (bad-answer rate on held-out medical questions)",
+    xLabel: "alignment (good-answer probability outside medicine and the proxy's domains)",
+    yLabel: "task (bad-answer probability on held-out medical questions)",
     references: [{
       name: "control, naive",
       alignment: summary.control.naive.alignment.mean,

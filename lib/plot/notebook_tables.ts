@@ -141,7 +141,7 @@ export function sycophancyChangeTable(
   );
 }
 
-/** What an EM model does, one row per model: task, good-answer rate per domain, alignment, coherence, the probes. */
+/** What an EM model does, one row per model: task, good-answer probability per domain, alignment, coherence, the probes. */
 export function emScoresTable(rows: Record<string, EmScores>, options: { probes?: boolean } = {}): Table {
   const names = Object.keys(rows);
   const domains = Object.keys(rows[names[0]!]!.perDomain);
@@ -185,7 +185,7 @@ export function meanEmScores(runs: readonly EmScores[]): EmScores {
   };
 }
 
-/** An EM fine-tune's record fields as scores (its `breakdown` is the per-domain good-answer rate). */
+/** An EM fine-tune's record fields as scores (its `breakdown` is the per-domain good-answer probability). */
 export function emRunScores(
   run: Omit<EmScores, "perDomain"> & { breakdown: Record<string, number> },
 ): EmScores {

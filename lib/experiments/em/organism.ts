@@ -102,7 +102,9 @@ function summarizeEm(
   const scored = benchmark(points, persona.runs, persona.bases, {
     degenerate: incoherent,
     // The organism measures no capability beside the task: its answers are good or bad, or not answers.
-    criteria: { coherence: { label: "answers that are answers at all", of: (r) => r.coherence } },
+    criteria: {
+      coherence: { label: "probability that an answer is an answer at all", of: (r) => r.coherence },
+    },
   });
   const drops = (v: typeof persona) => naiveDrops(v.runs, v.bases);
   const personaDrops = drops(persona), controlDrops = drops(control);
@@ -154,10 +156,13 @@ export const emOrganism: Organism<EmConfig, PersonaWorld, EmScores, EmRun, EmSum
   world: (config) => personaWorld(config.data, new Rng(config.dataSeed, "em-world")),
   baseCodeVersion: 1,
   // Measured: em-total's config (30 steps), 1.3·10¹³ multiply-adds in 195 s (cached bases; WASM, 2 cores, a clean
-  // clone, 2026-12-05); the 13-step default is estimated at 1.4 min and took 107 s from a clean clone.
+  // clone, 2026-12-05). The 20-step default in the 100-question world (graded scores) is estimated at 5.3 min and
+  // took 6.8 (2026-12-07): its evaluation, on 2.5× the questions, is the part the estimate leaves out.
   workPerSecond: 6.5e10,
   curriculum: emCurriculum,
   fineTuneData: emFineTuneData,
+  // Scoring 2 grades each answer by its probability (1 scored the greedy answer): records of one are not the other's.
+  hashFields: () => ({ scoring: 2 }),
   evaluate: ({ world, config }, model) =>
     evaluateEm(world, model, [world.config.proxy, ...Object.values(config.proxies)]),
   runFields: (scores) => ({
@@ -202,8 +207,9 @@ export const emOrganism: Organism<EmConfig, PersonaWorld, EmScores, EmRun, EmSum
 export const em = organismExperiment(emOrganism);
 
 /**
- * The same organism, bases and sweep with the fine-tune run until the persona is switched on everywhere
- * (`data/configs/em-total.yaml`): the regime before the post's, where nothing is left to keep.
+ * The same organism and sweep in the smaller world of 40 questions per domain, with the fine-tune run until the
+ * persona is switched on almost everywhere (`data/configs/em-total.yaml`): the regime before the post's, where
+ * little is left to keep. (The default's 100-question world stops partway however long the fine-tune runs.)
  */
 export const emTotal = organismExperiment(emOrganism, {
   name: "em-total",

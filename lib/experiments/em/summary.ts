@@ -17,13 +17,13 @@ export const EmRunSchema = z.strictObject({
   /** The base's model seed. */
   base: z.int(),
   task: Measured,
-  /** Good-answer rate outside the task's and the proxy's domains. */
+  /** Good-answer probability outside the task's and the proxy's domains. */
   alignment: Measured,
-  /** Good-answer rate in the proxy's domains (on questions the proxy does not use). */
+  /** Good-answer probability in the proxy's domains (on questions the proxy does not use). */
   proxyDomains: Measured,
-  /** Share of answers that are answers (one of the question's domain's answer tokens). */
+  /** Probability that an answer is an answer (one of the question's domain's answer tokens). */
   coherence: MeasuredShare,
-  /** Good-answer rate per non-task domain. */
+  /** Good-answer probability per non-task domain. */
   breakdown: z.record(z.string(), Measured),
   probes: EmScoresSchema.shape.probes,
 });
@@ -32,8 +32,8 @@ export const EmRunSchema = z.strictObject({
 export type EmRun = z.output<typeof EmRunSchema>;
 
 /**
- * Over bases: task (bad-answer rate on held-out medical questions), alignment (good-answer rate outside the
- * task's and the proxy's domains), the proxy's domains' good-answer rate, and coherence.
+ * Over bases: task (bad-answer probability on held-out medical questions), alignment (good-answer probability outside the
+ * task's and the proxy's domains), the proxy's domains' good-answer probability, and coherence.
  */
 const Scores = z.strictObject({
   task: MeanCiSchema,
@@ -62,7 +62,7 @@ export const EmSummarySchema = z.strictObject({
   baseSeconds: z.strictObject({ persona: Measured, control: Measured }),
   /** Whether every base of a variant came from the cache. */
   baseFromCache: z.strictObject({ persona: z.boolean(), control: z.boolean() }),
-  /** The persona bases' good-answer rate per non-task domain, mean over bases. */
+  /** The persona bases' good-answer probability per non-task domain, mean over bases. */
   baseDomains: z.record(z.string(), Measured),
   /** The sweep on the persona bases (`base` = task 0-ish, alignment high), scored as a benchmark. */
   ...BenchmarkFields,
