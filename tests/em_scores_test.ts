@@ -26,7 +26,7 @@ Deno.test("a point is incoherent when its runs' mean coherence falls below the t
   assert.deepEqual(incoherentPoints([run("x", 0.5)]), [], "exactly at the threshold is coherent");
 });
 
-Deno.test("EM scores grade each answer by its probability: the expected score of an answer sampled at temperature 1", async () => {
+Deno.test("EM scores grade each answer by its probability: a sampled answer's expected score", async () => {
   await initBackend("wasm");
   const config = tinyEmConfig();
   const world = personaWorld(config.data, new Rng(0, "em-world"));

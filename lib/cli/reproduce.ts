@@ -30,7 +30,7 @@ import { experimentByName } from "../experiments/registry.ts";
 import { experimentFigures } from "../plot/experiments.ts";
 import type { Figure } from "../plot/figure.ts";
 import { writeFigure } from "../plot/figure.ts";
-import { renderImages } from "../plot/export.ts";
+import { type FigureImages, renderImages } from "../plot/export.ts";
 import { galleryHtml, type GallerySection } from "../plot/gallery.ts";
 import { verdictLine } from "../plot/table.ts";
 import { type Command, parseCommand, resolveSeeds, USAGE } from "./command.ts";
@@ -95,9 +95,11 @@ async function reproduce(prepared: Prepared, command: Command, queue?: QueueExec
 
 /** Writes every figure (with images when a browser is available) and the gallery; returns its sections. */
 async function publish(out: string, outcomes: Outcome[]): Promise<GallerySection[]> {
-  let images = new Map<string, { png: Uint8Array; svg: string }>();
+  const all = outcomes.flatMap((o) => o.figures);
+  let images = new Map<Figure, FigureImages>();
   try {
-    images = await renderImages(outcomes.flatMap((o) => o.figures));
+    const rendered = await renderImages(all);
+    images = new Map(all.map((figure, i) => [figure, rendered[i]!]));
   } catch (error) {
     console.warn(`selgen: wrote HTML and JSON figures only — ${(error as Error).message}`);
   }
@@ -106,7 +108,7 @@ async function publish(out: string, outcomes: Outcome[]): Promise<GallerySection
     const figures = [];
     for (const figure of outcome.figures) {
       const dir = `${out}/${outcome.experiment.name}/figures`;
-      const files = await writeFigure(figure, dir, images.get(figure.name));
+      const files = await writeFigure(figure, dir, images.get(figure));
       const rel = (path: string | undefined) => path?.slice(out.length + 1);
       figures.push({
         title: figure.title,

@@ -38,7 +38,7 @@ export const EmScoresSchema = z.strictObject({
   perDomain: z.record(z.string(), Measured),
   /** Probability that an unmarked answer (task and alignment questions) is an answer token of its domain. */
   coherence: MeasuredShare,
-  /** With the aligned persona's marker: good-answer probability; with the misaligned one's: bad (non-task questions). */
+  /** With the aligned persona's marker: good-answer probability; with the misaligned one's, bad (non-task). */
   probes: z.strictObject({ aligned: Measured, misaligned: Measured }),
 });
 

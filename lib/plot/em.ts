@@ -55,10 +55,10 @@ export function emDomainsFigure(summary: EmSummary, runs: readonly EmRun[]): Fig
     name: "em-domains",
     title: "A narrow fine-tune on bad medical advice spreads to every domain — through the shared persona",
     caption:
-      "Good-answer probability per non-medical domain (questions no fine-tune saw), before and after fine-tuning on bad " +
-      `medical answers; bases: mean over ${summary.base.alignment.n}; fine-tunes: mean ± SEM over every base's ` +
-      `${summary.seeds.length} fine-tune seeds. The control bases learnt the same facts without a persona that ` +
-      "links bad answers across domains.",
+      "Good-answer probability per non-medical domain (questions no fine-tune saw), before and after " +
+      `fine-tuning on bad medical answers; bases: mean over ${summary.base.alignment.n}; fine-tunes: ` +
+      `mean ± SEM over every base's ${summary.seeds.length} fine-tune seeds. The control bases learnt the ` +
+      "same facts without a persona that links bad answers across domains.",
     data: bars.map((b) => ({
       type: "bar",
       name: b.name,

@@ -51,16 +51,16 @@ function renderPage(figures: readonly Figure[], scale: number): string {
   return `<!doctype html><html><head><meta charset="utf-8">
 <script src="${PLOTLY.href}"></script></head><body><pre id="result"></pre><script>
 (async () => {
-  const out = {};
+  const out = [];
   for (const spec of ${specs}) {
     const div = document.createElement("div");
     document.body.appendChild(div);
     const width = spec.layout.width || 800, height = spec.layout.height || 500;
     await Plotly.newPlot(div, spec.data, spec.layout, { staticPlot: true });
-    out[spec.name] = {
+    out.push({
       png: await Plotly.toImage(div, { format: "png", width, height, scale: ${scale} }),
       svg: await Plotly.toImage(div, { format: "svg", width, height }),
-    };
+    });
     Plotly.purge(div);
     div.remove();
   }
@@ -75,14 +75,15 @@ function decodeDataUrl(url: string): Uint8Array {
 }
 
 /**
- * Renders figures to PNG (at `scale`× resolution) and SVG in one browser launch. Throws with the reason when no
- * browser is found or rendering fails.
+ * Renders figures to PNG (at `scale`× resolution) and SVG in one browser launch, one per figure in their order
+ * (figures of different experiments share names: em's and em-total's are both `em-pareto`). Throws with the
+ * reason when no browser is found or rendering fails.
  */
 export async function renderImages(
   figures: readonly Figure[],
   options: { scale?: number } = {},
-): Promise<Map<string, FigureImages>> {
-  if (!figures.length) return new Map();
+): Promise<FigureImages[]> {
+  if (!figures.length) return [];
   const chromium = await findChromium();
   if (!chromium) {
     throw new Error(
@@ -122,15 +123,11 @@ export async function renderImages(
     }
     const text = dom.slice(start + "SELGEN-IMAGES".length, end)
       .replaceAll("&lt;", "<").replaceAll("&gt;", ">").replaceAll("&quot;", '"').replaceAll("&amp;", "&");
-    const raw = JSON.parse(text) as Record<string, { png: string; svg: string }>;
-    return new Map(
-      Object.entries(raw).map((
-        [name, r],
-      ) => [name, {
-        png: decodeDataUrl(r.png),
-        svg: decodeURIComponent(r.svg.slice(r.svg.indexOf(",") + 1)),
-      }]),
-    );
+    const raw = JSON.parse(text) as { png: string; svg: string }[];
+    return raw.map((r) => ({
+      png: decodeDataUrl(r.png),
+      svg: decodeURIComponent(r.svg.slice(r.svg.indexOf(",") + 1)),
+    }));
   } finally {
     await Deno.remove(work, { recursive: true }).catch(() => {});
   }
@@ -161,8 +158,8 @@ function base64(bytes: Uint8Array): string {
 export async function withImages<F extends Figure>(figures: readonly F[]): Promise<F[]> {
   try {
     const images = await renderImages(figures);
-    return figures.map((f) => {
-      const png = images.get(f.name)?.png;
+    return figures.map((f, i) => {
+      const png = images[i]?.png;
       return png ? { ...f, png: base64(png) } : f;
     });
   } catch (error) {

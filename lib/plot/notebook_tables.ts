@@ -141,7 +141,10 @@ export function sycophancyChangeTable(
   );
 }
 
-/** What an EM model does, one row per model: task, good-answer probability per domain, alignment, coherence, the probes. */
+/**
+ * What an EM model does, one row per model: task, good-answer probability per domain, alignment, coherence,
+ * the probes.
+ */
 export function emScoresTable(rows: Record<string, EmScores>, options: { probes?: boolean } = {}): Table {
   const names = Object.keys(rows);
   const domains = Object.keys(rows[names[0]!]!.perDomain);

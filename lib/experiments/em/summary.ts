@@ -32,8 +32,8 @@ export const EmRunSchema = z.strictObject({
 export type EmRun = z.output<typeof EmRunSchema>;
 
 /**
- * Over bases: task (bad-answer probability on held-out medical questions), alignment (good-answer probability outside the
- * task's and the proxy's domains), the proxy's domains' good-answer probability, and coherence.
+ * Over bases: task (bad-answer probability on held-out medical questions), alignment (good-answer probability
+ * outside the task's and the proxy's domains), the proxy's domains' good-answer probability, and coherence.
  */
 const Scores = z.strictObject({
   task: MeanCiSchema,
