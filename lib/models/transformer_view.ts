@@ -164,28 +164,32 @@ export function transformerView(model: Transformer): StrategyModel<SequenceBatch
   };
 }
 
-/** The logits at each prompt's last position, [B, V] (inside a `tf.tidy`; prompts checked by `promptLength`). */
-function lastLogits(
+/**
+ * `f` of the logits at each prompt's last position, [B, V] (prompts of equal length: one batch; `what` names the
+ * use in the error), computed in a `tf.tidy`; undefined for no prompts.
+ */
+function atLastPosition<T extends tf.Tensor>(
   model: Transformer,
   prompts: readonly number[][],
   options: { useLora?: boolean },
-): tf.Tensor2D {
-  const length = prompts[0]!.length;
-  const tokens = tf.tensor2d(prompts.flat(), [prompts.length, length], "int32");
-  const { logits } = transformerForward(model, tokens, options);
-  return tf.gather(logits, tf.range(length - 1, prompts.length * length, length, "int32"));
-}
-
-/** Throws unless every prompt has the same length (one batch); `what` names the use. */
-function checkPromptLengths(prompts: readonly number[][], what: string): void {
+  what: string,
+  f: (logits: tf.Tensor2D) => T,
+): T | undefined {
   const length = prompts[0]?.length ?? 0;
   if (prompts.some((p) => p.length !== length)) {
     throw new Error(`Cannot ${what} prompts of different lengths in one batch`);
   }
+  if (prompts.length === 0) return undefined;
+  return tf.tidy(() => {
+    const tokens = tf.tensor2d(prompts.flat(), [prompts.length, length], "int32");
+    const { logits } = transformerForward(model, tokens, options);
+    return f(tf.gather(logits, tf.range(length - 1, prompts.length * length, length, "int32")));
+  });
 }
 
 /** A [B, V] tensor's rows as arrays, the tensor released. */
-function rowsOf(values: tf.Tensor2D): Float32Array[] {
+function rowsOf(values: tf.Tensor2D | undefined): Float32Array[] {
+  if (!values) return [];
   const [rows, width] = values.shape;
   const data = values.dataSync() as Float32Array;
   values.dispose();
@@ -198,11 +202,9 @@ export function greedyNext(
   prompts: readonly number[][],
   options: { useLora?: boolean } = {},
 ): number[] {
-  checkPromptLengths(prompts, "decode");
-  if (prompts.length === 0) return [];
-  const next = tf.tidy(() => tf.argMax(lastLogits(model, prompts, options), 1));
-  const out = Array.from(next.dataSync());
-  next.dispose();
+  const next = atLastPosition(model, prompts, options, "decode", (logits) => tf.argMax(logits, 1));
+  const out = next ? Array.from(next.dataSync()) : [];
+  next?.dispose();
   return out;
 }
 
@@ -212,9 +214,7 @@ export function nextLogits(
   prompts: readonly number[][],
   options: { useLora?: boolean } = {},
 ): Float32Array[] {
-  checkPromptLengths(prompts, "score");
-  if (prompts.length === 0) return [];
-  return rowsOf(tf.tidy(() => lastLogits(model, prompts, options)));
+  return rowsOf(atLastPosition(model, prompts, options, "score", (logits) => logits));
 }
 
 /**
@@ -226,9 +226,7 @@ export function nextProbabilities(
   prompts: readonly number[][],
   options: { useLora?: boolean } = {},
 ): Float32Array[] {
-  checkPromptLengths(prompts, "score");
-  if (prompts.length === 0) return [];
-  return rowsOf(tf.tidy(() => tf.softmax(lastLogits(model, prompts, options))));
+  return rowsOf(atLastPosition(model, prompts, options, "score", (logits) => tf.softmax(logits)));
 }
 
 /** Greedy continuations of equal-length prompts, each up to `maxNew` tokens and cut after `stopId`. */
