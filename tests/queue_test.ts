@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { Job, Queue } from "bullmq";
 import { Redis } from "ioredis";
+import { parse, stringify } from "yaml";
 import { QUEUE_NAME } from "../lib/queue/payload.ts";
 import { codeVersion } from "../lib/queue/version.ts";
 import { loadToyConfig } from "../mod.ts";
@@ -118,16 +119,16 @@ async function assertSameRun(reference: string, queued: string, experiments: str
   }
 }
 
-async function inProcess(experiments: string[]): Promise<string> {
+async function inProcess(experiments: string[], args: string[] = []): Promise<string> {
   const out = await Deno.makeTempDir();
-  const run = await reproduceCommand([...experiments, ...QUICK, "--out", out]).output();
+  const run = await reproduceCommand([...experiments, ...QUICK, ...args, "--out", out]).output();
   assert.equal(run.code, 0, new TextDecoder().decode(run.stderr));
   return out;
 }
 
 Deno.test("two queue workers, one SIGKILLed mid-job, end with the in-process executor's summaries and records", async () => {
   // strategies-toy's fine-tunes need their seed's saved base: artifacts that travel through Redis.
-  const experiments = ["toy", "strategies-toy", "em"];
+  const experiments = ["toy", "strategies-toy", "em-proxies"];
   const reference = await inProcess(experiments);
   const redis = await startRedis();
   const tmp = await Deno.makeTempDir();
@@ -167,14 +168,36 @@ Deno.test("two queue workers, one SIGKILLed mid-job, end with the in-process exe
   }
 });
 
+/**
+ * em's config with four of its strategies at two strengths each (eight points and the naive one): the organism,
+ * its cached bases and its records as in em, at a fifth of the work, for the tests that kill mid-run.
+ */
+async function smallEm(dir: string): Promise<string[]> {
+  const config = parse(await Deno.readTextFile(new URL("../data/configs/em.yaml", import.meta.url)));
+  const keep = ["mixed", "kl", "representation", "gradient-routing"];
+  config.strategies = config.strategies
+    .filter((s: { strategy: string }) => keep.includes(s.strategy))
+    .filter((s: { strategy: string }, i: number, all: { strategy: string }[]) =>
+      all.findIndex((t) => t.strategy === s.strategy) === i
+    )
+    .map((s: { grid: Record<string, number[]> }) => ({
+      ...s,
+      grid: Object.fromEntries(Object.entries(s.grid).map(([k, v]) => [k, v.slice(0, 2)])),
+    }));
+  const file = `${dir}/em-small.yaml`;
+  await Deno.writeTextFile(file, stringify(config));
+  return ["em", "--config", file];
+}
+
 Deno.test("a coordinator SIGKILLed mid-run and started again re-attaches to its queued jobs and ends with the same run", async () => {
-  const reference = await inProcess(["em"]);
-  const redis = await startRedis();
   const tmp = await Deno.makeTempDir();
+  const em = await smallEm(tmp);
+  const reference = await inProcess(em);
+  const redis = await startRedis();
   const worker = startWorker(redis.url, `${tmp}/w`);
   try {
     await worker.waitFor(/serving/);
-    const args = ["em", ...QUICK, "--out", `${tmp}/out`, "--redis", redis.url];
+    const args = [...em, ...QUICK, "--out", `${tmp}/out`, "--redis", redis.url];
     const first = watched(reproduceCommand(args));
     await worker.waitFor(/done em .*point/, 120, 4);
     first.child.kill("SIGKILL");
@@ -196,14 +219,15 @@ Deno.test("a coordinator SIGKILLed mid-run and started again re-attaches to its 
 });
 
 Deno.test("a run whose Redis restarts empty queues its lost jobs again and ends with the same run", async () => {
-  const reference = await inProcess(["em"]);
-  let redis = await startRedis();
   const tmp = await Deno.makeTempDir();
+  const em = await smallEm(tmp);
+  const reference = await inProcess(em);
+  let redis = await startRedis();
   const worker = startWorker(redis.url, `${tmp}/w`);
   try {
     await worker.waitFor(/serving/);
     const coordinator = watched(
-      reproduceCommand(["em", ...QUICK, "--out", `${tmp}/out`, "--redis", redis.url]),
+      reproduceCommand([...em, ...QUICK, "--out", `${tmp}/out`, "--redis", redis.url]),
     );
     await worker.waitFor(/done em .*point/, 120, 4);
     await redis.stop();
