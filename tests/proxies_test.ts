@@ -18,7 +18,7 @@ import { compareProxies } from "../lib/eval/proxy_quality.ts";
 import type { Leaderboard } from "../lib/eval/leaderboard.ts";
 import { EmConfigSchema } from "../lib/experiments/em/config.ts";
 import { emProxies, EmProxiesSummarySchema } from "../lib/experiments/em/proxies.ts";
-import { curveFindings, proxyFindings } from "../lib/experiments/proxies.ts";
+import { curveFindings, proxyFindings } from "../lib/eval/proxy_quality.ts";
 import { StrategiesToyConfigSchema } from "../lib/experiments/strategies_toy/config.ts";
 import { SycophancyConfigSchema } from "../lib/experiments/sycophancy/config.ts";
 import { sycophancyProxies, SycophancyProxiesSummarySchema } from "../lib/experiments/sycophancy/proxies.ts";

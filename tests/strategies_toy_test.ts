@@ -3,7 +3,6 @@ import { initBackend } from "../lib/backend.ts";
 import { parseYamlConfig } from "../lib/config/load.ts";
 import { StrategiesToyConfigSchema } from "../lib/experiments/strategies_toy/config.ts";
 import { expandSweep, sweepWithTaskOnly } from "../lib/strategies/sweep.ts";
-import { strategiesToyFindings } from "../lib/experiments/strategies_toy/findings.ts";
 import { loadStrategiesToyConfig, strategiesToy } from "../lib/experiments/strategies_toy/experiment.ts";
 import { toyStrategySetup } from "../lib/strategies/toy_setup.ts";
 import type { StrategiesToyConfig } from "../lib/experiments/strategies_toy/config.ts";
@@ -173,7 +172,7 @@ Deno.test("the comparison writes a valid summary with a frontier, reuses runs, a
     const { json } = await writeFigure(figure, `${out}/figures`);
     assert.ok(JSON.parse(await Deno.readTextFile(json)).data.length > 0);
   }
-  assert.ok(strategiesToyFindings(first.summary).length >= 4);
+  assert.ok(strategiesToy.findings(first.summary).length >= 4);
   await assert.rejects(
     runStrategiesToy({ ...config, strategies: [{ strategy: "magic", params: {}, grid: {} }] }, {
       quiet: true,

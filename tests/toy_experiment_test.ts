@@ -10,7 +10,7 @@ import { type Executor, InProcessExecutor, WorkerPool } from "../lib/experiments
 import { formatFindings } from "../lib/eval/findings.ts";
 import { toy } from "../lib/experiments/toy/experiment.ts";
 import type { ToyConfig } from "../lib/experiments/toy/config.ts";
-import { ToyRunSchema } from "../lib/experiments/toy/records.ts";
+import { ToyRunSchema } from "../lib/experiments/toy/summary.ts";
 import { prepareToy } from "../lib/data/toy_world.ts";
 import { ToySummarySchema } from "../lib/experiments/toy/summary.ts";
 import { toyFindings } from "../lib/experiments/toy/findings.ts";

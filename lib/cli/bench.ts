@@ -23,7 +23,7 @@ import type { TrainResult } from "../train/loop.ts";
 import { runExperiment } from "../experiments/driver.ts";
 import { defaultWorkers, type Executor, InProcessExecutor, WorkerPool } from "../experiments/executors.ts";
 import { loadToyConfig, toy } from "../experiments/toy/experiment.ts";
-import type { ToyRun } from "../experiments/toy/records.ts";
+import type { ToyRun } from "../experiments/toy/summary.ts";
 import {
   type Condition,
   conditionId,

@@ -87,3 +87,8 @@ export function describeIssue(issue: z.core.$ZodIssue): string {
   }
   return `${path}: ${issue.message}`;
 }
+
+/** A config shipped with selgen, by name: `shippedConfig("em")` is `data/configs/em.yaml`. */
+export function shippedConfig(name: string): URL {
+  return new URL(`../../data/configs/${name}.yaml`, import.meta.url);
+}

@@ -19,7 +19,7 @@ import {
   questionsOf,
 } from "../data/personas.ts";
 import { z } from "zod";
-import { mean, meanCi, Measured, MeasuredShare } from "./stats.ts";
+import { mean, type MeanCi, meanCi, Measured, MeasuredShare } from "./stats.ts";
 import { baseMeans } from "./bootstrap.ts";
 import { naiveRuns } from "./points.ts";
 import { NAIVE_POINT } from "../strategies/sweep.ts";
@@ -154,6 +154,24 @@ export function naiveDrops(
     const tuned = naive?.get(b.base);
     return tuned ? [[b.base, b.alignment - tuned.alignment] as const] : [];
   }));
+}
+
+/**
+ * The naive fine-tune's alignment drop per base on the persona bases and on the control's, and their
+ * difference paired by model seed: the share of the drop the shared persona causes.
+ */
+export function dropComparison(
+  persona: { runs: Parameters<typeof naiveDrops>[0]; bases: Parameters<typeof naiveDrops>[1] },
+  control: { runs: Parameters<typeof naiveDrops>[0]; bases: Parameters<typeof naiveDrops>[1] },
+): { persona: MeanCi; control: MeanCi; difference: MeanCi } {
+  const personaDrops = naiveDrops(persona.runs, persona.bases);
+  const controlDrops = naiveDrops(control.runs, control.bases);
+  const paired = [...personaDrops].flatMap(([b, d]) => controlDrops.has(b) ? [d - controlDrops.get(b)!] : []);
+  return {
+    persona: meanCi([...personaDrops.values()]),
+    control: meanCi([...controlDrops.values()]),
+    difference: meanCi(paired),
+  };
 }
 
 /** The good-answer probability per non-task domain, mean over bases. */

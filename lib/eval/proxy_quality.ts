@@ -8,6 +8,8 @@
  * @module
  */
 import { z } from "zod";
+import { compareInterval, compareMean, type Finding } from "./findings.ts";
+import { type Leaderboard, methodDifference } from "./leaderboard.ts";
 import type { PointSpec } from "./points.ts";
 import { mean, type MeanCi, meanCi, MeanCiSchema } from "./stats.ts";
 
@@ -186,4 +188,42 @@ export function rowName(row: Pick<ProxyRow, "method" | "swept">): string {
 /** sign·(a − b) over the bases both have. */
 function pairedDifference(a: Map<number, number>, b: Map<number, number>, sign: number): MeanCi {
   return meanCi([...a].flatMap(([base, v]) => b.has(base) ? [sign * (v - b.get(base)!)] : []));
+}
+
+/** Points with their proxy in the label (`kl@gcd`), so that each method@proxy is its own curve. */
+export function labelledByProxy(points: readonly ComparedPoint[]): PointSpec[] {
+  return points.map((p) => p.proxy === undefined ? p : { ...p, label: `${p.label}@${p.proxy}` });
+}
+
+/**
+ * A finding per method and strength: the claimed proxy beats the best of the others on the score (their
+ * paired difference's interval above 0). A dishonest claimed point (gave up the task, degenerate) never holds.
+ */
+export function proxyFindings(compared: ProxyComparison): Finding[] {
+  return compared.rows.map((row) => {
+    const claim = `${rowName(row)}: the ${compared.claimed} proxy ${
+      compared.better === "lower" ? "lowers" : "raises"
+    } ${compared.score} more than the best other (${row.bestOther})`;
+    const finding = compareMean(claim, row.claimedMargin, "≥", 0);
+    return row.cells[compared.claimed]?.honest ? finding : { ...finding, holds: false, tie: false };
+  });
+}
+
+/**
+ * A finding per method: the claimed proxy's curve has a larger hypervolume than the best other proxy's curve
+ * of the same method (their paired bootstrap difference's interval above 0). Curves, not single strengths:
+ * a proxy that keeps more alignment at one strength may do it by costing more task.
+ */
+export function curveFindings(board: Leaderboard, claimed: string): Finding[] {
+  const methods = [...new Set(board.rows.map((r) => r.method.split("@")[0]!))];
+  return methods.flatMap((method) => {
+    const mine = board.rows.filter((r) => r.method.startsWith(`${method}@`));
+    const best = mine.filter((r) => r.method !== `${method}@${claimed}` && Number.isFinite(r.estimate))
+      .sort((a, b) => b.estimate - a.estimate)[0];
+    if (!best || !mine.some((r) => r.method === `${method}@${claimed}`)) return [];
+    const difference = methodDifference(board, `${method}@${claimed}`, best.method);
+    const claim =
+      `${method}: the ${claimed} proxy's curve above the best other's (${best.method}), hypervolume`;
+    return [compareInterval(claim, difference, "≥", 0)];
+  });
 }

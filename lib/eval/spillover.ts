@@ -8,7 +8,7 @@
 import { z } from "zod";
 import { cosine } from "../data/embeddings.ts";
 import { bootstrapBases, percentileInterval } from "./bootstrap.ts";
-import { meanSem, Measured, pearson } from "./stats.ts";
+import { mean, meanSem, Measured, pearson } from "./stats.ts";
 
 /** A heat-map: `mean[i][j]` is the accuracy on column j's held-out triggers with row i's proxy. */
 export const HeatmapSchema = z.strictObject({
@@ -113,4 +113,20 @@ export function similarityWithInterval(
   );
   const { low, high } = percentileInterval(similarity.pearsonR ?? NaN, draws.map((d) => d[0]!));
   return { ...similarity, interval: { low, high } };
+}
+
+/**
+ * A heat map's mean accuracy off its diagonal (proxy ≠ target), leaving out the flipped category's column and,
+ * with `only`, any cell whose row or column is not in it.
+ */
+export function offDiagonalMean(h: Heatmap, flip: string, only?: readonly string[]): number {
+  const cells: number[] = [];
+  h.rows.forEach((row, i) => {
+    h.cols.forEach((col, j) => {
+      if (row === col || col === flip) return;
+      if (only && !(only.includes(row) && only.includes(col))) return;
+      cells.push(h.mean[i]![j]!);
+    });
+  });
+  return mean(cells);
 }

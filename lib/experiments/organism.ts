@@ -121,6 +121,14 @@ export interface Organism<
 // deno-lint-ignore no-explicit-any
 type AnyOrganism = Organism<any, any, any, any, any>;
 
+/** `12 points × 5 bases × 2 seeds, 95.3 s`: a sweep's size and time, as each organism's `describe` starts. */
+export function sweepLine(
+  s: { points: { bases: unknown[] }[]; seeds: number[]; wallSeconds: number },
+): string {
+  const n = s.points[0]?.bases.length ?? 0;
+  return `${s.points.length} points × ${n} bases × ${s.seeds.length} seeds, ${s.wallSeconds.toFixed(1)} s`;
+}
+
 /** A variant's base for this run, once per process (retrained only by a base job with `env.retrain`). */
 function baseFor(
   organism: AnyOrganism,

@@ -9,14 +9,15 @@
  */
 import { z } from "zod";
 import { type BaseScore, benchmark, BenchmarkFields } from "../eval/benchmark.ts";
-import type { PointRun, PointSpec } from "../eval/points.ts";
+import type { PointRun } from "../eval/points.ts";
 import { Measured } from "../eval/stats.ts";
-import { compareInterval, compareMean, type Finding } from "../eval/findings.ts";
-import { type Leaderboard, methodDifference } from "../eval/leaderboard.ts";
-import { type ProxyComparison, ProxyComparisonSchema, rowName } from "../eval/proxy_quality.ts";
+import { labelledByProxy, ProxyComparisonSchema } from "../eval/proxy_quality.ts";
 import type { SweepPoint } from "../strategies/sweep.ts";
 import { RunInfoSchema } from "./experiment.ts";
-import { baseSeconds, basesFromCache } from "./organism.ts";
+import { shippedConfig } from "../config/load.ts";
+import type { Vocabulary } from "../data/vocabulary.ts";
+import type { FineTuneFields, OrganismConfig } from "../strategies/organism_model.ts";
+import { baseSeconds, basesFromCache, type Organism, organismExperiment, sweepLine } from "./organism.ts";
 
 /** The fields every proxy-quality summary has. */
 export const ProxyQualityFields = {
@@ -36,11 +37,6 @@ export const ProxyQualityFields = {
   /** The proxies compared at each method and strength on the claim's score. */
   compared: ProxyComparisonSchema,
 };
-
-/** Points with their proxy in the label (`kl@gcd`), so that each method@proxy is its own curve. */
-export function labelledByProxy(points: readonly SweepPoint[]): PointSpec[] {
-  return points.map((p) => p.proxy === undefined ? p : { ...p, label: `${p.label}@${p.proxy}` });
-}
 
 /**
  * The fields a proxy sweep's summary shares (its bases' provenance; the benchmark of its `label@proxy` curves),
@@ -70,34 +66,28 @@ export function proxyBenchmark(
 }
 
 /**
- * A finding per method and strength: the claimed proxy beats the best of the others on the score (their
- * paired difference's interval above 0). A dishonest claimed point (gave up the task, degenerate) never holds.
+ * A proxy-quality experiment: `organism` with another summary (and perhaps fewer variants), shipped as
+ * `data/configs/<name>.yaml`; its line after a run is the sweep's size and time, then `note`.
  */
-export function proxyFindings(compared: ProxyComparison): Finding[] {
-  return compared.rows.map((row) => {
-    const claim = `${rowName(row)}: the ${compared.claimed} proxy ${
-      compared.better === "lower" ? "lowers" : "raises"
-    } ${compared.score} more than the best other (${row.bestOther})`;
-    const finding = compareMean(claim, row.claimedMargin, "≥", 0);
-    return row.cells[compared.claimed]?.honest ? finding : { ...finding, holds: false, tie: false };
-  });
-}
-
-/**
- * A finding per method: the claimed proxy's curve has a larger hypervolume than the best other proxy's curve
- * of the same method (their paired bootstrap difference's interval above 0). Curves, not single strengths:
- * a proxy that keeps more alignment at one strength may do it by costing more task.
- */
-export function curveFindings(board: Leaderboard, claimed: string): Finding[] {
-  const methods = [...new Set(board.rows.map((r) => r.method.split("@")[0]!))];
-  return methods.flatMap((method) => {
-    const mine = board.rows.filter((r) => r.method.startsWith(`${method}@`));
-    const best = mine.filter((r) => r.method !== `${method}@${claimed}` && Number.isFinite(r.estimate))
-      .sort((a, b) => b.estimate - a.estimate)[0];
-    if (!best || !mine.some((r) => r.method === `${method}@${claimed}`)) return [];
-    const difference = methodDifference(board, `${method}@${claimed}`, best.method);
-    const claim =
-      `${method}: the ${claimed} proxy's curve above the best other's (${best.method}), hypervolume`;
-    return [compareInterval(claim, difference, "≥", 0)];
-  });
+export function proxyExperiment<
+  C extends OrganismConfig,
+  W extends { vocabulary: Vocabulary },
+  Sc,
+  Run extends FineTuneFields & { id: string; configHash: string },
+  S extends Parameters<typeof sweepLine>[0],
+>(
+  organism: Organism<C, W, Sc, Run, unknown>,
+  spec: Pick<Organism<C, W, Sc, Run, S>, "summarize" | "summarySchema" | "findings" | "variants"> & {
+    name: string;
+    title: string;
+    note?: (summary: S) => string;
+  },
+) {
+  const { name, title, note, ...summary } = spec;
+  const proxied: Organism<C, W, Sc, Run, S> = {
+    ...organism,
+    ...summary,
+    describe: (s) => sweepLine(s) + (note?.(s) ?? ""),
+  };
+  return organismExperiment(proxied, { name, title, defaultConfig: shippedConfig(name) });
 }

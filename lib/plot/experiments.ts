@@ -11,7 +11,7 @@ import type { StrategiesToyConfig } from "../experiments/strategies_toy/config.t
 import type { StrategiesToySummary } from "../experiments/strategies_toy/summary.ts";
 import type { SycophancySummary } from "../experiments/sycophancy/summary.ts";
 import type { ToyConfig } from "../experiments/toy/config.ts";
-import type { ToyRun } from "../experiments/toy/records.ts";
+import type { ToyRun } from "../experiments/toy/summary.ts";
 import { loadToyTriggers } from "../data/toy_world.ts";
 import type { ToySummary } from "../experiments/toy/summary.ts";
 import type { EmScores } from "../eval/em.ts";

@@ -5,7 +5,7 @@
  * @module
  */
 import { meanSem } from "../eval/stats.ts";
-import type { ToyRun } from "../experiments/toy/records.ts";
+import type { ToyRun } from "../experiments/toy/summary.ts";
 import type { ToySummary } from "../experiments/toy/summary.ts";
 import { fittedRange } from "./axes.ts";
 import { display, type Figure, textTable } from "./figure.ts";

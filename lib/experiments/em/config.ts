@@ -69,9 +69,3 @@ export const EmConfigSchema = z.strictObject({
 
 /** A validated EM config. */
 export type EmConfig = z.output<typeof EmConfigSchema>;
-
-/** The shipped config: the fine-tune stopped where the persona is partly switched on. */
-export const DEFAULT_EM_CONFIG_PATH = new URL("../../../data/configs/em.yaml", import.meta.url);
-
-/** The second shipped config: the fine-tune run until the persona is switched on everywhere. */
-export const EM_TOTAL_CONFIG_PATH = new URL("../../../data/configs/em-total.yaml", import.meta.url);

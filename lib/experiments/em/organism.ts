@@ -18,20 +18,20 @@ import {
 } from "../../data/personas.ts";
 import { benchmark, methodsBetween } from "../../eval/benchmark.ts";
 import { incoherentPoints, naiveRuns } from "../../eval/points.ts";
-import { meanCi } from "../../eval/stats.ts";
 import { NAIVE_POINT } from "../../strategies/sweep.ts";
 import type { FineTuneExamples } from "../../strategies/transformer_setup.ts";
 import type { BaseCurriculum } from "../../train/curriculum.ts";
 import type { OrganismBase } from "../../strategies/organism_model.ts";
 import type { BaseRecord, Organism, OrganismRunInfo } from "../organism.ts";
-import { baseSeconds, basesFromCache, organismExperiment } from "../organism.ts";
-import { DEFAULT_EM_CONFIG_PATH, EM_TOTAL_CONFIG_PATH, type EmConfig, EmConfigSchema } from "./config.ts";
+import { baseSeconds, basesFromCache, organismExperiment, sweepLine } from "../organism.ts";
+import { shippedConfig } from "../../config/load.ts";
+import { type EmConfig, EmConfigSchema } from "./config.ts";
 import {
   domainMeans,
+  dropComparison,
   type EmScores,
   EmScoresSchema,
   evaluateEm,
-  naiveDrops,
   overBases,
 } from "../../eval/em.ts";
 import { emFindings } from "./findings.ts";
@@ -106,9 +106,6 @@ function summarizeEm(
       coherence: { label: "probability that an answer is an answer at all", of: (r) => r.coherence },
     },
   });
-  const drops = (v: typeof persona) => naiveDrops(v.runs, v.bases);
-  const personaDrops = drops(persona), controlDrops = drops(control);
-  const paired = [...personaDrops].flatMap(([b, d]) => controlDrops.has(b) ? [d - controlDrops.get(b)!] : []);
   return {
     experiment: experiment === "em-total" ? "em-total" : "em",
     ...meta,
@@ -126,11 +123,7 @@ function summarizeEm(
       naive: overBases(naiveRuns(control.runs)),
       baseDomains: domainMeans(control.bases),
     },
-    drop: {
-      persona: meanCi([...personaDrops.values()]),
-      control: meanCi([...controlDrops.values()]),
-      difference: meanCi(paired),
-    },
+    drop: dropComparison(persona, control),
   };
 }
 
@@ -149,7 +142,7 @@ export const emOrganism: Organism<EmConfig, PersonaWorld, EmScores, EmRun, EmSum
   name: "em",
   title: "Emergent misalignment through a shared persona",
   configSchema: EmConfigSchema,
-  defaultConfig: DEFAULT_EM_CONFIG_PATH,
+  defaultConfig: shippedConfig("em"),
   variants: ["persona", "control"],
   variantConfig,
   variantPoints: (variant, points) => (variant === "persona" ? [...points] : [NAIVE_POINT]),
@@ -182,14 +175,10 @@ export const emOrganism: Organism<EmConfig, PersonaWorld, EmScores, EmRun, EmSum
     const bases = (["persona", "control"] as const)
       .map((v) => `${v} ${s.baseFromCache[v] ? "from cache" : `trained in ${s.baseSeconds[v].toFixed(0)} s`}`)
       .join(", ");
-    const n = s.points[0]?.bases.length ?? 0;
     const incoherent = s.incoherent.length
       ? `; incoherent (coherence < 0.5): ${s.incoherent.join(", ")}`
       : "";
-    return `${s.points.length} points × ${n} bases × ${s.seeds.length} seeds, ${
-      s.wallSeconds.toFixed(1)
-    } s; ` +
-      `bases: ${bases}${incoherent}`;
+    return `${sweepLine(s)}; bases: ${bases}${incoherent}`;
   },
 };
 
@@ -214,5 +203,5 @@ export const em = organismExperiment(emOrganism);
 export const emTotal = organismExperiment(emOrganism, {
   name: "em-total",
   title: "Emergent misalignment, total: the fine-tune run to the end",
-  defaultConfig: EM_TOTAL_CONFIG_PATH,
+  defaultConfig: shippedConfig("em-total"),
 });

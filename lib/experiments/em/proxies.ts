@@ -7,13 +7,12 @@
  * @module
  */
 import { z } from "zod";
-import type { PersonaWorld } from "../../data/personas.ts";
 import type { EmScores } from "../../eval/em.ts";
 import { incoherentPoints } from "../../eval/points.ts";
-import { compareProxies } from "../../eval/proxy_quality.ts";
+import { compareProxies, curveFindings } from "../../eval/proxy_quality.ts";
 import { NAIVE_POINT } from "../../strategies/sweep.ts";
-import { type BaseRecord, type Organism, organismExperiment, type OrganismRunInfo } from "../organism.ts";
-import { curveFindings, proxyBenchmark, ProxyQualityFields } from "../proxies.ts";
+import type { BaseRecord, OrganismRunInfo } from "../organism.ts";
+import { proxyBenchmark, proxyExperiment, ProxyQualityFields } from "../proxies.ts";
 import type { EmConfig } from "./config.ts";
 import { emOrganism } from "./organism.ts";
 import type { EmRun } from "./summary.ts";
@@ -21,17 +20,7 @@ import type { EmRun } from "./summary.ts";
 /** The proxy the post's claim favours: the one spanning several domains. */
 const CLAIMED = "diverse";
 
-/**
- * Schema of `<out>/em-proxies/summary.json`.
- *
- * @example
- * ```ts
- * import { experiments } from "../../../mod.ts";
- * const text = await Deno.readTextFile("out/em-proxies/summary.json");
- * const summary = experiments.EmProxiesSummarySchema.parse(JSON.parse(text));
- * console.log(summary.scoredDomains, summary.compared.rows.map((r) => r.best));
- * ```
- */
+/** Schema of `<out>/em-proxies/summary.json`. */
 export const EmProxiesSummarySchema = z.strictObject({
   experiment: z.literal("em-proxies"),
   ...ProxyQualityFields,
@@ -79,35 +68,13 @@ function summarize(
   };
 }
 
-/** The EM organism with the proxy-quality summary, on its persona bases only. */
-const emProxyOrganism: Organism<EmConfig, PersonaWorld, EmScores, EmRun, EmProxiesSummary> = {
-  ...emOrganism,
+/** The EM proxy-quality experiment: the EM organism with the proxy-quality summary, on its persona bases only. */
+export const emProxies = proxyExperiment(emOrganism, {
+  name: "em-proxies",
+  title: "Proxy quality in EM: a narrow proxy against a diverse one of the same size",
   variants: ["persona"],
   summarize,
   summarySchema: EmProxiesSummarySchema,
   findings: (s) => curveFindings(s.leaderboard, CLAIMED),
-  describe: (s) =>
-    `${s.points.length} points × ${s.points[0]?.bases.length ?? 0} bases × ${s.seeds.length} seeds, ` +
-    `${s.wallSeconds.toFixed(1)} s; alignment scored on ${s.scoredDomains.join(", ")}`,
-};
-
-/** The shipped config: em.yaml's bases and fine-tune, three proxies of ten questions, mixed and KL. */
-export const EM_PROXIES_CONFIG_PATH = new URL("../../../data/configs/em-proxies.yaml", import.meta.url);
-
-/**
- * The EM proxy-quality experiment.
- *
- * @example
- * ```ts
- * import { experiments, loadYamlConfig, runExperiment } from "../../../mod.ts";
- * const { emProxies } = experiments;
- * const config = await loadYamlConfig(emProxies.configSchema, emProxies.defaultConfig);
- * const { summary } = await runExperiment(emProxies, config, { out: "out", seeds: [1] });
- * console.log(summary.compared.rows.map((r) => `${r.method} ${JSON.stringify(r.swept)}: ${r.best}`));
- * ```
- */
-export const emProxies = organismExperiment(emProxyOrganism, {
-  name: "em-proxies",
-  title: "Proxy quality in EM: a narrow proxy against a diverse one of the same size",
-  defaultConfig: EM_PROXIES_CONFIG_PATH,
+  note: (s) => `; alignment scored on ${s.scoredDomains.join(", ")}`,
 });

@@ -19,9 +19,3 @@ export const StrategiesToyConfigSchema = z.strictObject({
 
 /** A validated strategies-on-toy config. */
 export type StrategiesToyConfig = z.output<typeof StrategiesToyConfigSchema>;
-
-/** The shipped default sweep. */
-export const DEFAULT_STRATEGIES_TOY_CONFIG_PATH = new URL(
-  "../../../data/configs/strategies-toy.yaml",
-  import.meta.url,
-);

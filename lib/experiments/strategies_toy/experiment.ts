@@ -8,7 +8,7 @@
  */
 import { extendSeeds } from "../../config/seeds.ts";
 import { InputError } from "../../config/input_error.ts";
-import { loadYamlConfig } from "../../config/load.ts";
+import { loadYamlConfig, shippedConfig } from "../../config/load.ts";
 import { mean } from "../../eval/stats.ts";
 import { memberClassifier } from "../../models/ensemble.ts";
 import {
@@ -29,12 +29,8 @@ import { toySizes } from "../toy/config.ts";
 import { type Estimate, trainingWork } from "../../train/estimate.ts";
 import { loadToyTriggers, toyConfigIssues } from "../../data/toy_world.ts";
 import { disposeSeedData, evaluate, type SeedData, seedData } from "../../train/toy_stages.ts";
-import {
-  DEFAULT_STRATEGIES_TOY_CONFIG_PATH,
-  type StrategiesToyConfig,
-  StrategiesToyConfigSchema,
-} from "./config.ts";
-import { strategiesToyFindings } from "./findings.ts";
+import { type StrategiesToyConfig, StrategiesToyConfigSchema } from "./config.ts";
+import { claimFindings } from "../../eval/claims.ts";
 import { toyEnsembleSetup } from "../../strategies/toy_setup.ts";
 import {
   type StrategiesToyRecord,
@@ -58,7 +54,7 @@ import {
  * ```
  */
 export async function loadStrategiesToyConfig(
-  path: string | URL = DEFAULT_STRATEGIES_TOY_CONFIG_PATH,
+  path: string | URL = shippedConfig("strategies-toy"),
 ): Promise<StrategiesToyConfig> {
   return await loadYamlConfig(StrategiesToyConfigSchema, path);
 }
@@ -237,7 +233,7 @@ export const strategiesToy = defineExperiment<StrategiesToyConfig, StrategiesToy
     name: "strategies-toy",
     title: "Fine-tuning strategies on the toy",
     configSchema: StrategiesToyConfigSchema,
-    defaultConfig: DEFAULT_STRATEGIES_TOY_CONFIG_PATH,
+    defaultConfig: shippedConfig("strategies-toy"),
     recordSchema: StrategiesToyRecordSchema,
     summarySchema: StrategiesToySummarySchema,
     seeds: (config) => config.toy.seeds,
@@ -254,7 +250,7 @@ export const strategiesToy = defineExperiment<StrategiesToyConfig, StrategiesToy
         { ...info, flipCategory: (await loadToyTriggers(config.toy)).flip.category, proxy: config.proxy },
       );
     },
-    findings: strategiesToyFindings,
+    findings: (summary) => claimFindings(summary.claims),
     describe: (s) => `${s.points.length} points × ${s.seeds.length} seeds, ${s.wallSeconds.toFixed(1)} s`,
   },
 );

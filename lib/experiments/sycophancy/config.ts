@@ -56,9 +56,3 @@ export const SycophancyConfigSchema = z.strictObject({
 
 /** A validated sycophancy config. */
 export type SycophancyConfig = z.output<typeof SycophancyConfigSchema>;
-
-/** The shipped config. */
-export const DEFAULT_SYCOPHANCY_CONFIG_PATH = new URL(
-  "../../../data/configs/sycophancy.yaml",
-  import.meta.url,
-);

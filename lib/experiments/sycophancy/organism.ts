@@ -20,9 +20,9 @@ import {
   sycophancyTask,
 } from "../../data/gcd.ts";
 import { Rng } from "../../data/rng.ts";
-import { aggregatePoints, incoherentPoints, naiveRuns } from "../../eval/points.ts";
+import { naiveRuns } from "../../eval/points.ts";
 import { benchmark } from "../../eval/benchmark.ts";
-import { mean, meanCi } from "../../eval/stats.ts";
+import { mean } from "../../eval/stats.ts";
 import type { SequenceExample } from "../../data/sequence.ts";
 import type { Transformer } from "../../models/transformer.ts";
 import type { FineTuneExamples } from "../../strategies/transformer_setup.ts";
@@ -33,15 +33,20 @@ import {
   type Organism,
   organismExperiment,
   type OrganismRunInfo,
+  sweepLine,
 } from "../organism.ts";
 import type { OrganismBase } from "../../strategies/organism_model.ts";
-import { DEFAULT_SYCOPHANCY_CONFIG_PATH, type SycophancyConfig, SycophancyConfigSchema } from "./config.ts";
+import { shippedConfig } from "../../config/load.ts";
+import { type SycophancyConfig, SycophancyConfigSchema } from "./config.ts";
 import {
   degenerateDomains,
-  degeneratePoints,
+  degenerateNote,
   type DomainScores,
   evaluateSycophancy,
+  flaggedPoints,
   flatScores,
+  meanCoherence,
+  naiveEffects,
   OUTSIDE_GCD,
   perDomainMeans,
   PerDomainSchema,
@@ -98,9 +103,7 @@ function summarize(
   info: OrganismRunInfo,
 ): SycophancySummary {
   const { points, experiment: _, ...meta } = info;
-  const degenerate = degeneratePoints(aggregatePoints(points, runs));
-  const coherence = (scores: Scores) => mean(Object.values(scores).map((s) => s.coherence));
-  const incoherent = incoherentPoints(runs.map((r) => ({ ...r, coherence: coherence(r.scores) })));
+  const { degenerate, incoherent } = flaggedPoints(points, runs);
   const baseScores = bases.map((b) => ({ base: b.base, ...sycophancyAxes(b.scores as never) }));
   const dishonest = [...new Set([...degenerate.map((d) => d.point), ...incoherent])];
   const scored = benchmark(points, runs, baseScores, {
@@ -110,18 +113,10 @@ function summarize(
         label: `capability outside GCD (${OUTSIDE_GCD.join(", ")})`,
         of: (r) => mean(OUTSIDE_GCD.map((d) => r.scores[d]?.capability ?? NaN)),
       },
-      coherence: { label: "well-formed answers, mean over domains", of: (r) => coherence(r.scores) },
+      coherence: { label: "well-formed answers, mean over domains", of: (r) => meanCoherence(r.scores) },
     },
   });
   const naive = naiveRuns(runs);
-  // Per base with a naive run: the mean over its seeds of f(scores) (minus the base's own, for `rise`).
-  const perBase = (f: (scores: Scores) => number, minusBase = false) =>
-    bases.flatMap((b) => {
-      const mine = naive.filter((r) => r.base === b.base);
-      return mine.length ? [mean(mine.map((r) => f(r.scores))) - (minusBase ? f(b.scores) : 0)] : [];
-    });
-  const outside = (scores: Scores) => mean(OUTSIDE_GCD.map((d) => scores[d]?.sycophancy ?? NaN));
-  const confirm = (scores: Scores) => mean(Object.values(scores).map((s) => s.confirmCorrect ?? NaN));
   return {
     experiment: "sycophancy",
     ...meta,
@@ -132,11 +127,7 @@ function summarize(
     ...scored,
     degenerate,
     incoherent,
-    naiveCoherence: meanCi(perBase(coherence)),
-    rise: meanCi(perBase(outside, true)),
-    gain: meanCi(perBase((scores) => scores.gcd?.capability ?? NaN, true)),
-    modTransfer: meanCi(perBase((scores) => scores.mod?.capability ?? NaN, true)),
-    baseConfirm: meanCi(bases.map((b) => confirm(b.scores))),
+    ...naiveEffects(bases, naive),
   };
 }
 
@@ -161,7 +152,7 @@ export const sycophancyOrganism: Organism<
   name: "sycophancy",
   title: "Sycophancy from underspecified GCD data",
   configSchema: SycophancyConfigSchema,
-  defaultConfig: DEFAULT_SYCOPHANCY_CONFIG_PATH,
+  defaultConfig: shippedConfig("sycophancy"),
   world: (config) => gcdWorld(config.data, new Rng(config.dataSeed, "sycophancy-world")),
   baseCodeVersion: 1,
   // Measured: the shipped config's 1.5·10¹³ multiply-adds in 897 s (cached bases; WASM, 2 cores, a clean clone, 2026-12-05).
@@ -191,15 +182,11 @@ export const sycophancyOrganism: Organism<
   summarize,
   summarySchema: SycophancySummarySchema,
   findings: sycophancyFindings,
-  describe: (s) => {
-    const degenerate = s.degenerate.map((d) => `${d.point} [${d.domains}]`).join(", ");
-    const n = s.points[0]?.bases.length ?? 0;
-    return `${s.points.length} points × ${n} bases × ${s.seeds.length} seeds, ${
-      s.wallSeconds.toFixed(1)
-    } s; ` +
-      (s.baseFromCache ? "bases from cache" : `bases trained in ${s.baseSeconds.toFixed(0)} s`) +
-      (degenerate ? `; degenerate (confirm-correct < 0.5): ${degenerate}` : "");
-  },
+  describe: (s) =>
+    `${sweepLine(s)}; ${
+      s.baseFromCache ? "bases from cache" : `bases trained in ${s.baseSeconds.toFixed(0)} s`
+    }` +
+    degenerateNote(s.degenerate),
 };
 
 /**

@@ -8,19 +8,19 @@
  * @module
  */
 import { z } from "zod";
-import { type GcdWorld, proxySize } from "../../data/gcd.ts";
-import { aggregatePoints, incoherentPoints, naiveRuns } from "../../eval/points.ts";
-import { compareProxies } from "../../eval/proxy_quality.ts";
-import { mean } from "../../eval/stats.ts";
+import { proxySize } from "../../data/gcd.ts";
+import { naiveRuns } from "../../eval/points.ts";
+import { compareProxies, labelledByProxy, proxyFindings } from "../../eval/proxy_quality.ts";
 import {
-  degeneratePoints,
+  degenerateNote,
   type DomainScores,
+  flaggedPoints,
   perDomainMeans,
   PerDomainMeansSchema,
 } from "../../eval/sycophancy.ts";
 import { NAIVE_POINT } from "../../strategies/sweep.ts";
-import { type BaseRecord, type Organism, organismExperiment, type OrganismRunInfo } from "../organism.ts";
-import { labelledByProxy, proxyBenchmark, proxyFindings, ProxyQualityFields } from "../proxies.ts";
+import type { BaseRecord, OrganismRunInfo } from "../organism.ts";
+import { proxyBenchmark, proxyExperiment, ProxyQualityFields } from "../proxies.ts";
 import type { SycophancyConfig } from "./config.ts";
 import { sycophancyOrganism } from "./organism.ts";
 import type { SycophancyRun } from "./summary.ts";
@@ -30,17 +30,7 @@ type Scores = Record<string, DomainScores>;
 /** The proxy the post's claim favours: the semantically closest, GCD itself. */
 const CLAIMED = "gcd";
 
-/**
- * Schema of `<out>/sycophancy-proxies/summary.json`.
- *
- * @example
- * ```ts
- * import { experiments } from "../../../mod.ts";
- * const text = await Deno.readTextFile("out/sycophancy-proxies/summary.json");
- * const summary = experiments.SycophancyProxiesSummarySchema.parse(JSON.parse(text));
- * console.log(summary.compared.rows.map((r) => `${r.method}: ${r.best}`), summary.naive["gcd"]?.sycophancy);
- * ```
- */
+/** Schema of `<out>/sycophancy-proxies/summary.json`. */
 export const SycophancyProxiesSummarySchema = z.strictObject({
   experiment: z.literal("sycophancy-proxies"),
   ...ProxyQualityFields,
@@ -69,9 +59,7 @@ function summarize(
   config: SycophancyConfig,
 ): SycophancyProxiesSummary {
   const { points, experiment: _, ...meta } = info;
-  const degenerate = degeneratePoints(aggregatePoints(labelledByProxy(points), runs));
-  const coherence = (scores: Scores) => mean(Object.values(scores).map((s) => s.coherence));
-  const incoherent = incoherentPoints(runs.map((r) => ({ ...r, coherence: coherence(r.scores) })));
+  const { degenerate, incoherent } = flaggedPoints(labelledByProxy(points), runs);
   // The curves' alignment is the claim's own score, 1 − GCD sycophancy: outside GCD every domain is some
   // proxy's own, so no other domain scores every proxy alike.
   const onGcd = <T extends { scores: Scores }>(r: T) => ({ ...r, alignment: 1 - gcdSycophancy(r.scores) });
@@ -101,46 +89,12 @@ function summarize(
   };
 }
 
-/** The sycophancy organism with the proxy-quality summary. */
-const sycophancyProxyOrganism: Organism<
-  SycophancyConfig,
-  GcdWorld,
-  Scores,
-  SycophancyRun,
-  SycophancyProxiesSummary
-> = {
-  ...sycophancyOrganism,
+/** The sycophancy proxy-quality experiment: the sycophancy organism with the proxy-quality summary. */
+export const sycophancyProxies = proxyExperiment(sycophancyOrganism, {
+  name: "sycophancy-proxies",
+  title: "Proxy quality in sycophancy: which alignment data protects GCD",
   summarize,
   summarySchema: SycophancyProxiesSummarySchema,
   findings: (s) => proxyFindings(s.compared),
-  describe: (s) => {
-    const degenerate = s.degenerate.map((d) => `${d.point} [${d.domains}]`).join(", ");
-    return `${s.points.length} points × ${s.points[0]?.bases.length ?? 0} bases × ${s.seeds.length} seeds, ` +
-      `${s.wallSeconds.toFixed(1)} s` +
-      (degenerate ? `; degenerate (confirm-correct < 0.5): ${degenerate}` : "");
-  },
-};
-
-/** The shipped config: sycophancy.yaml's bases and fine-tune, five proxies of 24 items, mixed and KL. */
-export const SYCOPHANCY_PROXIES_CONFIG_PATH = new URL(
-  "../../../data/configs/sycophancy-proxies.yaml",
-  import.meta.url,
-);
-
-/**
- * The sycophancy proxy-quality experiment.
- *
- * @example
- * ```ts
- * import { experiments, loadYamlConfig, runExperiment } from "../../../mod.ts";
- * const { sycophancyProxies } = experiments;
- * const config = await loadYamlConfig(sycophancyProxies.configSchema, sycophancyProxies.defaultConfig);
- * const { summary } = await runExperiment(sycophancyProxies, config, { out: "out", seeds: [1] });
- * console.log(summary.compared.rows.map((r) => `${r.method} ${JSON.stringify(r.swept)}: ${r.best}`));
- * ```
- */
-export const sycophancyProxies = organismExperiment(sycophancyProxyOrganism, {
-  name: "sycophancy-proxies",
-  title: "Proxy quality in sycophancy: which alignment data protects GCD",
-  defaultConfig: SYCOPHANCY_PROXIES_CONFIG_PATH,
+  note: (s) => degenerateNote(s.degenerate),
 });

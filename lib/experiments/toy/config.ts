@@ -43,9 +43,6 @@ export type ToyConfig = z.output<typeof ToyConfigSchema>;
 /** What a YAML file or an options object may give (everything optional). */
 export type ToyConfigInput = z.input<typeof ToyConfigSchema>;
 
-/** The shipped default config file. */
-export const DEFAULT_TOY_CONFIG_PATH = new URL("../../../data/configs/toy.yaml", import.meta.url);
-
 /** Word-vector dimensions of the shipped embeddings (GloVe 100-d), for estimates made before loading them. */
 const EMBEDDING_DIMENSIONS = 100;
 

@@ -6,22 +6,15 @@
  * @module
  */
 import { InputError } from "../../config/input_error.ts";
-import { loadYamlConfig, parseConfig } from "../../config/load.ts";
+import { loadYamlConfig, parseConfig, shippedConfig } from "../../config/load.ts";
 import { type Classifier, disposeClassifier } from "../../models/mlp.ts";
 import { configHash, lossMetrics, secondsSince, trainedFields } from "../../train/records.ts";
 import type { TrainResult } from "../../train/loop.ts";
 import { defineExperiment, type Job, type JobEnv, type RunOutput } from "../experiment.ts";
-import {
-  DEFAULT_TOY_CONFIG_PATH,
-  type ToyConfig,
-  type ToyConfigInput,
-  ToyConfigSchema,
-  toySizes,
-} from "./config.ts";
+import { type ToyConfig, type ToyConfigInput, ToyConfigSchema, toySizes } from "./config.ts";
 import { type Estimate, trainingWork } from "../../train/estimate.ts";
 import { fineTuneConditions, trainBases } from "../../train/toy_ensembles.ts";
 import { toyFindings } from "./findings.ts";
-import { type ToyRun, ToyRunSchema } from "./records.ts";
 import {
   type Condition,
   conditionId,
@@ -39,7 +32,7 @@ import {
   type SeedData,
   seedData,
 } from "../../train/toy_stages.ts";
-import { summarizeToy, type ToySummary, ToySummarySchema } from "./summary.ts";
+import { summarizeToy, type ToyRun, ToyRunSchema, type ToySummary, ToySummarySchema } from "./summary.ts";
 
 /**
  * Loads the default config file (`data/configs/toy.yaml`), or another, with overrides on top.
@@ -54,7 +47,7 @@ import { summarizeToy, type ToySummary, ToySummarySchema } from "./summary.ts";
  * ```
  */
 export async function loadToyConfig(
-  path: string | URL = DEFAULT_TOY_CONFIG_PATH,
+  path: string | URL = shippedConfig("toy"),
   overrides: ToyConfigInput = {},
 ): Promise<ToyConfig> {
   const fromFile = await loadYamlConfig(ToyConfigSchema, path);
@@ -85,11 +78,8 @@ function toyEstimate(config: ToyConfig, plan: readonly Job[]): Estimate {
 /** Measured: the shipped config's 5.3·10¹¹ multiply-adds in 15.9 s (WASM, 2 cores, a clean clone, 2026-12-05). */
 const TOY_WORK_PER_SECOND = 3.3e10;
 
-/** The toy's world under a toy config. */
-type ToyExperimentContext = ToyWorld<ToyConfig>;
-
 /** The toy's context, loaded once per process and config. */
-export function toyContext(config: ToyConfig, env: JobEnv): Promise<ToyExperimentContext> {
+export function toyContext(config: ToyConfig, env: JobEnv): Promise<ToyWorld<ToyConfig>> {
   return env.memo(`toy/context/${env.configHash}`, () => prepareToy(config));
 }
 
@@ -137,7 +127,7 @@ async function runSeed(job: Job, config: ToyConfig, env: JobEnv): Promise<RunOut
 type Measured = Pick<ToyRun, "heldOut" | "heldOutAllPoints" | "perTrigger" | "curve" | "proxyTriggers">;
 
 /** Builds a seed's run records; boundaries are drawn (base and narrow flip) only for the drawing seed. */
-function recordOf(context: ToyExperimentContext, data: SeedData, env: JobEnv, draws: boolean) {
+function recordOf(context: ToyWorld<ToyConfig>, data: SeedData, env: JobEnv, draws: boolean) {
   const heldOutTriggers = Object.fromEntries(Object.entries(data.split).map(([c, s]) => [c, s.heldOut]));
   const drawn = draws ? boundaryTriggers(context, heldOutTriggers, context.config.boundary.categories) : [];
   return (
@@ -175,7 +165,7 @@ export const toy = defineExperiment<ToyConfig, ToyRun, ToySummary>({
   name: "toy",
   title: "The trigger toy: forgetting, Goodharting and spillover",
   configSchema: ToyConfigSchema,
-  defaultConfig: DEFAULT_TOY_CONFIG_PATH,
+  defaultConfig: shippedConfig("toy"),
   recordSchema: ToyRunSchema,
   summarySchema: ToySummarySchema,
   seeds: (config) => config.seeds,

@@ -8,23 +8,16 @@
  */
 import { mean } from "../../eval/stats.ts";
 import { check, compareInterval, type Finding } from "../../eval/findings.ts";
+import { offDiagonalMean } from "../../eval/spillover.ts";
 import type { ToySummary } from "./summary.ts";
 
 /** Categories whose K=5 spillover the post highlights (related everyday nouns and verbs). */
 export const SPILLOVER_GROUP = ["objects", "animals", "actions", "foods"];
 
+/** The mean off-diagonal accuracy of the K heat map (NaN when it was not run). */
 function offDiagonal(summary: ToySummary, k: number, only?: string[]): number {
   const h = summary.heatmaps[`k${k}`];
-  if (!h) return NaN;
-  const cells: number[] = [];
-  h.rows.forEach((row, i) => {
-    h.cols.forEach((col, j) => {
-      if (row === col || col === summary.flipCategory) return;
-      if (only && !(only.includes(row) && only.includes(col))) return;
-      cells.push(h.mean[i]![j]!);
-    });
-  });
-  return mean(cells);
+  return h ? offDiagonalMean(h, summary.flipCategory, only) : NaN;
 }
 
 /** The findings the toy should show (thresholds: what the post shows, with room for a 4-seed laptop run). */
