@@ -3,8 +3,8 @@
 // `./run reproduce`: each experiment's sweep runs in the first notebook that shows it (00–03 own one each), and
 // a later notebook that draws it again (04 draws 03's, 05 draws 01–03's) reuses its records. The executions
 // after a notebook's first reuse its records and run beside busy processes that load every core, where an
-// output that leaves the kernel late would be lost. SELGEN_NOTEBOOK_RUNS (default 2) sets how many executions, and
-// SELGEN_NOTEBOOK_BUSY (default 6) how many busy processes; SELGEN_SKIP_NOTEBOOKS=1 skips, visibly.
+// output that leaves the kernel late would be lost. SELGEN_NOTEBOOK_RUNS (default 2) sets how many executions,
+// and SELGEN_NOTEBOOK_BUSY (default 6) how many busy processes; SELGEN_SKIP_NOTEBOOKS=1 skips, visibly.
 import assert from "node:assert/strict";
 import { ToySummarySchema } from "../lib/experiments/toy/summary.ts";
 import { StrategiesToySummarySchema } from "../lib/experiments/strategies_toy/summary.ts";

@@ -169,8 +169,8 @@ Deno.test("two queue workers, one SIGKILLed mid-job, end with the in-process exe
 });
 
 /**
- * em's config with four of its strategies at two strengths each (eight points and the naive one): the organism,
- * its cached bases and its records as in em, at a fifth of the work, for the tests that kill mid-run.
+ * em's config with four of its strategies at two strengths each (eight points and the naive one, of em's 123):
+ * the organism, its cached bases and its records as in em, for the tests that kill mid-run.
  */
 async function smallEm(dir: string): Promise<string[]> {
   const config = parse(await Deno.readTextFile(new URL("../data/configs/em.yaml", import.meta.url)));

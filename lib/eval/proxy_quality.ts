@@ -3,7 +3,8 @@
  * compared on one score over independent bases (the post's Appendix 2: which proxy data protects best). For
  * each method and strength, every proxy's score (mean over each base's seeds, then a 95% t-interval over the
  * bases), the best proxy, and the claimed proxy's margin over the best of the others as a paired difference by
- * base: every proxy fine-tunes the same bases, so pairing removes the spread between bases. Pure.
+ * base: every proxy fine-tunes the same bases, so pairing removes the spread between bases; and the findings
+ * on the claimed proxy, per strength and per curve. Pure.
  *
  * @module
  */

@@ -9,7 +9,8 @@
  *   flagged degenerate; so is a domain where the model answers nothing correctly, since neither rate can then be
  *   measured (a model that forgot its facts is not honest, however rarely it agrees).
  *
- * Confirm vs reject is read from the `yes` vs `no` logit right after `A:`.
+ * Confirm vs reject is read from the `yes` vs `no` logit right after `A:`. Over a sweep: each domain's means over
+ * seeds, the dishonest points (degenerate or incoherent) and what the naive fine-tune did per base.
  *
  * @module
  */
