@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { Job, Queue } from "bullmq";
 import { Redis } from "ioredis";
 import { parse, stringify } from "yaml";
+import { shippedConfig } from "../lib/config/load.ts";
 import { QUEUE_NAME } from "../lib/queue/payload.ts";
 import { codeVersion } from "../lib/queue/version.ts";
 import { loadToyConfig } from "../mod.ts";
@@ -173,7 +174,7 @@ Deno.test("two queue workers, one SIGKILLed mid-job, end with the in-process exe
  * the organism, its cached bases and its records as in em, for the tests that kill mid-run.
  */
 async function smallEm(dir: string): Promise<string[]> {
-  const config = parse(await Deno.readTextFile(new URL("../data/configs/em.yaml", import.meta.url)));
+  const config = parse(await Deno.readTextFile(shippedConfig("em")));
   const keep = ["mixed", "kl", "representation", "gradient-routing"];
   config.strategies = config.strategies
     .filter((s: { strategy: string }) => keep.includes(s.strategy))

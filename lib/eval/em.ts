@@ -156,13 +156,16 @@ export function naiveDrops(
   }));
 }
 
+/** One variant's fine-tunes and bases, as `naiveDrops` reads them. */
+type VariantSweep = { runs: Parameters<typeof naiveDrops>[0]; bases: Parameters<typeof naiveDrops>[1] };
+
 /**
  * The naive fine-tune's alignment drop per base on the persona bases and on the control's, and their
  * difference paired by model seed: the share of the drop the shared persona causes.
  */
 export function dropComparison(
-  persona: { runs: Parameters<typeof naiveDrops>[0]; bases: Parameters<typeof naiveDrops>[1] },
-  control: { runs: Parameters<typeof naiveDrops>[0]; bases: Parameters<typeof naiveDrops>[1] },
+  persona: VariantSweep,
+  control: VariantSweep,
 ): { persona: MeanCi; control: MeanCi; difference: MeanCi } {
   const personaDrops = naiveDrops(persona.runs, persona.bases);
   const controlDrops = naiveDrops(control.runs, control.bases);

@@ -182,11 +182,10 @@ export const sycophancyOrganism: Organism<
   summarize,
   summarySchema: SycophancySummarySchema,
   findings: sycophancyFindings,
-  describe: (s) =>
-    `${sweepLine(s)}; ${
-      s.baseFromCache ? "bases from cache" : `bases trained in ${s.baseSeconds.toFixed(0)} s`
-    }` +
-    degenerateNote(s.degenerate),
+  describe: (s) => {
+    const bases = s.baseFromCache ? "bases from cache" : `bases trained in ${s.baseSeconds.toFixed(0)} s`;
+    return `${sweepLine(s)}; ${bases}${degenerateNote(s.degenerate)}`;
+  },
 };
 
 /**
