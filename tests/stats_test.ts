@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mean, meanSem, pearson, sem } from "../lib/eval/stats.ts";
+import { mean, meanSem, median, pearson, sem } from "../lib/eval/stats.ts";
 import { configHash } from "../lib/train/records.ts";
 import { writeJsonAtomic } from "../lib/io/atomic.ts";
 
@@ -24,4 +24,14 @@ Deno.test("an atomic write leaves no temporary file behind", async () => {
   const dir = await Deno.makeTempDir();
   await writeJsonAtomic(`${dir}/x/y.json`, { ok: true });
   assert.deepEqual([...Deno.readDirSync(`${dir}/x`)].map((e) => e.name), ["y.json"]);
+});
+
+Deno.test("median: the middle value, the mean of the two middle ones for an even count, NaN for none", () => {
+  assert.equal(median([3, 1, 2]), 2);
+  assert.equal(median([4, 1, 3, 2]), 2.5);
+  assert.equal(median([7]), 7);
+  assert.ok(Number.isNaN(median([])));
+  const values = [5, 1, 4];
+  median(values);
+  assert.deepEqual(values, [5, 1, 4], "the input is left unsorted");
 });

@@ -151,6 +151,29 @@ Deno.test({
 
 Deno.test({
   name:
+    "webgpu: the tiny transformer runs on webgpu, then on the cpu backend again (constants kept per backend)",
+  ignore: !adapter,
+  async fn() {
+    const logits = async () => {
+      const config = TransformerSchema.parse({ dModel: 16, layers: 1, heads: 2, context: 7 });
+      const model = createTransformer(9, config, new Rng(3, "switch"));
+      const tokens = tf.tensor2d([[1, 2, 3, 4, 5, 6, 7]], [1, 7], "int32");
+      const out = tf.tidy(() => transformerForward(model, tokens).logits);
+      const values = await out.data();
+      tf.dispose([tokens, out]);
+      disposeTransformer(model);
+      return values;
+    };
+    await initBackend("webgpu");
+    const gpu = await logits();
+    await initBackend("cpu");
+    const cpu = await logits(); // a causal mask made on webgpu would have to be read back synchronously here
+    assert.ok(relativeGap(cpu as Float32Array, gpu as Float32Array) < 1e-5);
+  },
+});
+
+Deno.test({
+  name:
     "webgpu: an experiment refuses it before any work, saying why (synchronous reads), and names the adapter",
   ignore: !adapter,
   async fn() {

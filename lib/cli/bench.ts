@@ -1,5 +1,5 @@
 /**
- * `deno task bench [--out DIR] [--skip single|one-by-one|pytorch|strategies|organisms|bases …]`: times the toy's 4-seed
+ * `deno task bench [--out DIR] [--skip single|one-by-one|pytorch|strategies|organisms|bases|webgpu …]`: times the toy's 4-seed
  * heat-map set (4 bases + 52 fine-tunes: no proxy, K = 1, K = 5), run by the engine as ensembles (batched) on
  * every core (a `WorkerPool`) and on one worker (`InProcessExecutor`: what the second core buys); one model at
  * a time in this thread (the bench's own loop over `stages.ts` `trainBase` / `fineTune` / `evaluate`: what the
@@ -46,12 +46,13 @@ import {
   runPython,
 } from "./pytorch.ts";
 import { type OrganismBench, organismBench, organismRows } from "./organism_bench.ts";
+import { type WebGpuBench, webgpuBench, webgpuRows } from "./webgpu_bench.ts";
 
 /** What the toy's PyTorch reference reports beside its time: the training examples it processed. */
 type ToyPytorchRun = PytorchRun & { examples: number };
 
 const REFERENCE = new URL("../../bench/toy_reference.py", import.meta.url);
-const SKIPPABLE = ["single", "one-by-one", "pytorch", "strategies", "organisms", "bases"];
+const SKIPPABLE = ["single", "one-by-one", "pytorch", "strategies", "organisms", "bases", "webgpu"];
 
 /** The heat-map set: the default toy config with K ∈ {1, 5} and no training curves. */
 export async function heatmapConfig(): Promise<ToyConfig> {
@@ -327,6 +328,13 @@ async function main(): Promise<void> {
     }
   }
 
+  let webgpu: WebGpuBench | null = null;
+  if (!skip.has("webgpu")) {
+    console.error("bench: EM fine-tune step on WebGPU and WASM (1 thread) …");
+    webgpu = await webgpuBench();
+    console.error(`bench: WebGPU adapter ${webgpu.adapter ?? `none (${webgpu.why})`}`);
+  }
+
   const examples = examplesOf(batched.value.records, rowsPerRun);
   const oneByOneExamples = oneByOneRun ? examplesOf(oneByOneRun.value, rowsPerRun) : 0;
   const report = {
@@ -380,6 +388,8 @@ async function main(): Promise<void> {
     },
     /** Per organism: its default sweep, and task-only fine-tunes on one thread beside the PyTorch loop. */
     organisms,
+    /** The EM fine-tune step and two matmuls on the WebGPU adapter found (null: skipped). */
+    webgpu,
   };
   await writeJsonAtomic(`${out}/bench.json`, report);
   await Deno.remove(scratch, { recursive: true });
@@ -413,6 +423,7 @@ async function main(): Promise<void> {
         f(report.strategySweep.batchedSeconds)
       } | | |`,
       ...organisms.flatMap((o) => organismRows(o, report.machine.workers)),
+      ...(webgpu ? webgpuRows(webgpu) : []),
     ].join("\n"),
   );
   if (report.toy.heatmapAgreement) {

@@ -10,7 +10,7 @@
  * @module
  */
 import { z } from "zod";
-import { mean, Measured } from "./stats.ts";
+import { mean, Measured, median } from "./stats.ts";
 
 /** The two spreads of one metric, as medians over points. */
 export const SpreadSchema = z.strictObject({
@@ -73,10 +73,4 @@ function groupBy<T>(items: readonly T[], key: (item: T) => number): T[][] {
 function sd(values: readonly number[]): number {
   const m = mean(values);
   return Math.sqrt(values.reduce((s, v) => s + (v - m) ** 2, 0) / (values.length - 1));
-}
-
-function median(values: readonly number[]): number {
-  if (values.length === 0) return NaN;
-  const sorted = values.toSorted((a, b) => a - b), mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }

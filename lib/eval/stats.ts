@@ -79,6 +79,13 @@ export const MeanCiSchema = z.strictObject({
   high: Measured,
 });
 
+/** The middle value (the mean of the two middle ones for an even count); NaN for none. */
+export function median(values: readonly number[]): number {
+  if (values.length === 0) return NaN;
+  const sorted = values.toSorted((a, b) => a - b), mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
 /**
  * Mean, SEM and the 95% t-interval mean ± t(0.975, n − 1) · SEM. With fewer than two values there is no
  * interval: its bounds are NaN (an SEM of 0 is not certainty).

@@ -166,15 +166,19 @@ function gelu(x: tf.Tensor): tf.Tensor {
   return tf.mul(x, tf.sigmoid(tf.mul(x, 1.702)));
 }
 
-const causalMasks = new Map<number, tf.Tensor2D>();
-/** [T, T] with 0 where a position may attend and −1e9 where it may not (kept for the process's life). */
+const causalMasks = new Map<string, tf.Tensor2D>();
+/**
+ * [T, T] with 0 where a position may attend and −1e9 where it may not (kept for the process's life), one per
+ * backend: a tensor made on WebGPU cannot be read synchronously when another backend takes it.
+ */
 function causalMask(t: number): tf.Tensor2D {
-  let mask = causalMasks.get(t);
+  const key = `${tf.getBackend()}/${t}`;
+  let mask = causalMasks.get(key);
   if (!mask) {
     const values = new Float32Array(t * t);
     for (let i = 0; i < t; i++) for (let j = i + 1; j < t; j++) values[i * t + j] = -1e9;
     mask = tf.keep(tf.tensor2d(values, [t, t]));
-    causalMasks.set(t, mask);
+    causalMasks.set(key, mask);
   }
   return mask;
 }

@@ -1,0 +1,165 @@
+/**
+ * The WebGPU rows of `deno task bench`: what the adapter Deno finds would do for the organisms. The EM
+ * organism's fine-tune step as `reproduce em` runs it — the task-only fine-tune of M seeds as one ensemble of
+ * LoRA adapters on its cached base: forward, backward and member-wise Adam — timed on WebGPU and on WASM in
+ * this thread, with each step's losses read back asynchronously (the experiments' loop reads them
+ * synchronously, which WebGPU cannot do under Deno: `WEBGPU_SYNC_READS`); and a 2-D matmul at the step's
+ * largest product and at 1024³, in GFLOP/s. On a software adapter (llvmpipe here) these are a check that
+ * the path runs, not a speed. Without an adapter the rows say why.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs";
+import { type BackendName, initBackend } from "../backend.ts";
+import { loadYamlConfig, parseConfig } from "../config/load.ts";
+import { em, emOrganism } from "../experiments/em/organism.ts";
+import { loadOrTrainBase } from "../strategies/organism_model.ts";
+import { NAIVE_POINT } from "../strategies/sweep.ts";
+import { strategyByName } from "../strategies/registry.ts";
+import { loraMembersSetup, type TransformerSetup } from "../strategies/transformer_setup.ts";
+import { disposeTransformer } from "../models/transformer.ts";
+import type { MemberSequenceBatch } from "../models/transformer_members.ts";
+import { MemberAdam } from "../train/member_adam.ts";
+import { median } from "../eval/stats.ts";
+
+/** One backend's timings. */
+export interface WebGpuBenchRow {
+  /** The backend as run records name it (`webgpu: <adapter>`, `wasm`). */
+  backend: string;
+  /** Milliseconds per fine-tune step (median of `steps`), by members M. */
+  stepMs: { members: number; ms: number }[];
+  /** A 2-D matmul [m, k]·[k, n]: GFLOP/s (median of repeats). */
+  matmul: { m: number; k: number; n: number; gflops: number }[];
+}
+
+/** The WebGPU part of bench.json. */
+export interface WebGpuBench {
+  /** The adapter, or why there is none (then `rows` holds WASM's alone). */
+  adapter: string | null;
+  why: string | null;
+  steps: number;
+  rows: WebGpuBenchRow[];
+}
+
+/** Members per ensemble timed: the default's seeds per point, and a stack of sixteen. */
+const MEMBERS = [2, 16];
+const WARMUP = 2;
+
+/** Runs the WebGPU rows, then returns to the backend that ran before. */
+export async function webgpuBench(steps = 10): Promise<WebGpuBench> {
+  const before = await initBackend();
+  let adapter: string | null = null, why: string | null = null;
+  try {
+    adapter = (await initBackend("webgpu")).adapter ?? null;
+  } catch (error) {
+    why = (error as Error).message;
+  }
+  const backends: BackendName[] = adapter ? ["webgpu", "wasm"] : ["wasm"];
+  const rows: WebGpuBenchRow[] = [];
+  try {
+    for (const name of backends) rows.push(await backendRow(name, steps));
+  } finally {
+    await initBackend(before.name);
+  }
+  return { adapter, why, steps, rows };
+}
+
+async function backendRow(name: BackendName, steps: number): Promise<WebGpuBenchRow> {
+  const backend = (await initBackend(name)).id;
+  const stepMs = [];
+  let rows = 0;
+  for (const members of MEMBERS) {
+    const timed = await stepTimes(members, steps, backend);
+    stepMs.push({ members, ms: median(timed.ms) });
+    rows = Math.max(rows, timed.rows);
+  }
+  const dModel = (await emConfig()).model.dModel;
+  const shapes = [{ m: rows, k: dModel, n: 4 * dModel }, { m: 1024, k: 1024, n: 1024 }];
+  const matmul = [];
+  for (const shape of shapes) matmul.push({ ...shape, gflops: await matmulGflops(shape) });
+  return { backend, stepMs, matmul };
+}
+
+function emConfig() {
+  return loadYamlConfig(em.configSchema, em.defaultConfig);
+}
+
+/**
+ * Times `steps` fine-tune steps of M seeds on the first cached persona base (after `WARMUP` untimed ones);
+ * returns each step's milliseconds and the rows of its largest product (members × examples × tokens).
+ */
+async function stepTimes(members: number, steps: number, backend: string) {
+  const config = await emConfig();
+  const base = await loadOrTrainBase(emOrganism, config, "persona", { quiet: true, backend });
+  try {
+    const data = Array.from({ length: members }, (_, m) => emOrganism.fineTuneData(base, m + 1));
+    const examples = data.map((d) => d.examples);
+    const pad = base.world.vocabulary.id("<pad>");
+    using setup = loraMembersSetup(base.model, config.fineTune, data.map((d) => d.rng), examples, pad);
+    const ms = await timeSteps(setup, members, config.fineTune.learningRate, steps);
+    return { ms, rows: members * examples[0]!.task[0]!.length * config.model.context };
+  } finally {
+    disposeTransformer(base.model);
+  }
+}
+
+/** The loop's step without its synchronous reads: loss, gradients, update, then the losses read back. */
+async function timeSteps(
+  setup: TransformerSetup<MemberSequenceBatch>,
+  members: number,
+  learningRate: number,
+  steps: number,
+) {
+  const strategy = strategyByName(NAIVE_POINT.strategy);
+  const run = strategy.create(parseConfig(strategy.params, NAIVE_POINT.params, "task-only"), setup.context);
+  const variables = setup.context.model.trainable;
+  const optimizer = new MemberAdam(variables, { learningRate, members });
+  const ms: number[] = [];
+  try {
+    for (let step = 0; step < WARMUP + steps; step++) {
+      const started = performance.now();
+      const { value, grads } = tf.variableGrads(() => tf.sum(run.loss(step).loss) as tf.Scalar, variables);
+      optimizer.apply(grads);
+      await value.data();
+      tf.dispose([value, grads]);
+      setup.onStep();
+      if (step >= WARMUP) ms.push(performance.now() - started);
+    }
+  } finally {
+    optimizer.dispose();
+    run.dispose?.();
+  }
+  return ms;
+}
+
+/** GFLOP/s of [m, k]·[k, n] on the running backend: the median of 10 products, each read back. */
+async function matmulGflops({ m, k, n }: { m: number; k: number; n: number }): Promise<number> {
+  const a = tf.randomNormal([m, k]), b = tf.randomNormal([k, n]);
+  const seconds: number[] = [];
+  for (let i = 0; i < WARMUP + 10; i++) {
+    const started = performance.now();
+    const c = tf.matMul(a, b);
+    await c.data();
+    c.dispose();
+    if (i >= WARMUP) seconds.push((performance.now() - started) / 1000);
+  }
+  tf.dispose([a, b]);
+  return (2 * m * k * n) / median(seconds) / 1e9;
+}
+
+/** The README table's rows. */
+export function webgpuRows(bench: WebGpuBench): string[] {
+  if (!bench.adapter) return [`| WebGPU: no adapter (${bench.why}) | | | |`];
+  const wasm = bench.rows.find((r) => r.backend === "wasm");
+  return bench.rows.flatMap((row) => [
+    ...row.stepMs.map(({ members, ms }) => {
+      const ratio = wasm?.stepMs.find((w) => w.members === members)?.ms;
+      return `| EM fine-tune step, ${members} members, ${row.backend} | ${(ms / 1000).toFixed(3)} | | ${
+        ratio ? (ms / ratio).toFixed(2) : "—"
+      } (÷ wasm) |`;
+    }),
+    ...row.matmul.map((p) =>
+      `| matmul [${p.m}, ${p.k}]·[${p.k}, ${p.n}], ${row.backend} | | ${p.gflops.toFixed(1)} GFLOP/s | |`
+    ),
+  ]);
+}
