@@ -1,15 +1,17 @@
 /**
- * `deno task bench [--out DIR] [--skip single|one-by-one|pytorch|strategies|organisms|bases|webgpu …]`: times the toy's 4-seed
- * heat-map set (4 bases + 52 fine-tunes: no proxy, K = 1, K = 5), run by the engine as ensembles (batched) on
- * every core (a `WorkerPool`) and on one worker (`InProcessExecutor`: what the second core buys); one model at
- * a time in this thread (the bench's own loop over `stages.ts` `trainBase` / `fineTune` / `evaluate`: what the
- * ensembles buy; the engine has no unbatched mode), with its heat-maps compared to the ensembles'; and — when
- * `/usr/bin/python3` has torch (Debian's `python3-torch`) — the reference PyTorch loop in
- * `bench/toy_reference.py` on the same rows, with the BLAS torch loads by default and again with each other
- * BLAS installed; then the default strategy sweep on every core (ensembles only: it has no one-by-one
- * comparison); then each organism (`organism_bench.ts`: its default sweep, and its task-only fine-tunes on one
- * thread as an ensemble, one seed at a time, and in PyTorch; and one base trained afresh, beside PyTorch). Writes `DIR/bench.json` and prints a Markdown
- * table for the README. A benchmark, not a test: nothing here asserts a speed.
+ * `deno task bench [--out DIR] [--skip single|one-by-one|pytorch|strategies|organisms|bases|webgpu …]`:
+ * times the toy's 4-seed heat-map set (4 bases + 52 fine-tunes: no proxy, K = 1, K = 5), run by the engine as
+ * ensembles (batched) on every core (a `WorkerPool`) and on one worker (`InProcessExecutor`: what the second
+ * core buys); one model at a time in this thread (the bench's own loop over `stages.ts` `trainBase` /
+ * `fineTune` / `evaluate`: what the ensembles buy; the engine has no unbatched mode), with its heat-maps
+ * compared to the ensembles'; and — when `/usr/bin/python3` has torch (Debian's `python3-torch`) — the
+ * reference PyTorch loop in `bench/toy_reference.py` on the same rows, with the BLAS torch loads by default and
+ * again with each other BLAS installed; then the default strategy sweep on every core (ensembles only: it has
+ * no one-by-one comparison); then each organism (`organism_bench.ts`: its default sweep, and its task-only
+ * fine-tunes on one thread as an ensemble, one seed at a time, and in PyTorch; and one base trained afresh,
+ * beside PyTorch); last the EM fine-tune step on the WebGPU adapter Deno finds beside WASM
+ * (`webgpu_bench.ts`). Writes `DIR/bench.json` and prints a Markdown table for the README. A benchmark, not a
+ * test: nothing here asserts a speed.
  *
  * @module
  */

@@ -4,8 +4,9 @@
  * LoRA adapters on its cached base: forward, backward and member-wise Adam — timed on WebGPU and on WASM in
  * this thread, with each step's losses read back asynchronously (the experiments' loop reads them
  * synchronously, which WebGPU cannot do under Deno: `WEBGPU_SYNC_READS`); and a 2-D matmul at the step's
- * largest product and at 1024³, in GFLOP/s. On a software adapter (llvmpipe here) these are a check that
- * the path runs, not a speed. Without an adapter the rows say why.
+ * largest product (the tied output layer's at M = 16) and at 1024³, in GFLOP/s. On a software adapter
+ * (llvmpipe here) these check that the path runs, not a speed. Where WebGPU does not start, nothing is timed
+ * and the row says why; an error on one backend ends that backend's row only.
  *
  * @module
  */
@@ -22,19 +23,21 @@ import type { MemberSequenceBatch } from "../models/transformer_members.ts";
 import { MemberAdam } from "../train/member_adam.ts";
 import { median } from "../eval/stats.ts";
 
-/** One backend's timings. */
+/** One backend's timings, or why they stopped. */
 export interface WebGpuBenchRow {
   /** The backend as run records name it (`webgpu: <adapter>`, `wasm`). */
   backend: string;
   /** Milliseconds per fine-tune step (median of `steps`), by members M. */
   stepMs: { members: number; ms: number }[];
-  /** A 2-D matmul [m, k]·[k, n]: GFLOP/s (median of repeats). */
+  /** A 2-D matmul [m, k]·[k, n]: GFLOP/s (median of repeats, each read back). */
   matmul: { m: number; k: number; n: number; gflops: number }[];
+  /** The error that stopped this backend's timings (the others still run), or null. */
+  error: string | null;
 }
 
 /** The WebGPU part of bench.json. */
 export interface WebGpuBench {
-  /** The adapter, or why there is none (then `rows` holds WASM's alone). */
+  /** The adapter, or why WebGPU did not start (then nothing is timed). */
   adapter: string | null;
   why: string | null;
   steps: number;
@@ -45,51 +48,51 @@ export interface WebGpuBench {
 const MEMBERS = [2, 16];
 const WARMUP = 2;
 
-/** Runs the WebGPU rows, then returns to the backend that ran before. */
+/** Times WebGPU, then WASM, when WebGPU starts; then returns to the backend that ran before. */
 export async function webgpuBench(steps = 10): Promise<WebGpuBench> {
   const before = await initBackend();
-  let adapter: string | null = null, why: string | null = null;
+  let adapter: string | null = null;
   try {
     adapter = (await initBackend("webgpu")).adapter ?? null;
   } catch (error) {
-    why = (error as Error).message;
+    await initBackend(before.name);
+    return { adapter: null, why: (error as Error).message, steps, rows: [] };
   }
-  const backends: BackendName[] = adapter ? ["webgpu", "wasm"] : ["wasm"];
   const rows: WebGpuBenchRow[] = [];
   try {
-    for (const name of backends) rows.push(await backendRow(name, steps));
+    for (const name of ["webgpu", "wasm"] as const) rows.push(await backendRow(name, steps));
   } finally {
     await initBackend(before.name);
   }
-  return { adapter, why, steps, rows };
+  return { adapter, why: null, steps, rows };
 }
 
+/** A backend's step times and matmuls; an error ends its row, not the bench. */
 async function backendRow(name: BackendName, steps: number): Promise<WebGpuBenchRow> {
-  const backend = (await initBackend(name)).id;
-  const stepMs = [];
-  let rows = 0;
-  for (const members of MEMBERS) {
-    const timed = await stepTimes(members, steps, backend);
-    stepMs.push({ members, ms: median(timed.ms) });
-    rows = Math.max(rows, timed.rows);
+  const row: WebGpuBenchRow = { backend: name, stepMs: [], matmul: [], error: null };
+  try {
+    row.backend = (await initBackend(name)).id;
+    let product = { m: 0, k: 0, n: 0 };
+    for (const members of MEMBERS) {
+      const timed = await stepTimes(members, steps, row.backend);
+      row.stepMs.push({ members, ms: median(timed.ms) });
+      product = timed.product;
+    }
+    for (const shape of [product, { m: 1024, k: 1024, n: 1024 }]) {
+      row.matmul.push({ ...shape, gflops: await matmulGflops(shape) });
+    }
+  } catch (error) {
+    row.error = (error as Error).message;
   }
-  const dModel = (await emConfig()).model.dModel;
-  const shapes = [{ m: rows, k: dModel, n: 4 * dModel }, { m: 1024, k: 1024, n: 1024 }];
-  const matmul = [];
-  for (const shape of shapes) matmul.push({ ...shape, gflops: await matmulGflops(shape) });
-  return { backend, stepMs, matmul };
-}
-
-function emConfig() {
-  return loadYamlConfig(em.configSchema, em.defaultConfig);
+  return row;
 }
 
 /**
  * Times `steps` fine-tune steps of M seeds on the first cached persona base (after `WARMUP` untimed ones);
- * returns each step's milliseconds and the rows of its largest product (members × examples × tokens).
+ * returns each step's milliseconds and its largest product, the tied output layer's: [M·B·T, d]·[d, V].
  */
 async function stepTimes(members: number, steps: number, backend: string) {
-  const config = await emConfig();
+  const config = await loadYamlConfig(em.configSchema, em.defaultConfig);
   const base = await loadOrTrainBase(emOrganism, config, "persona", { quiet: true, backend });
   try {
     const data = Array.from({ length: members }, (_, m) => emOrganism.fineTuneData(base, m + 1));
@@ -97,13 +100,14 @@ async function stepTimes(members: number, steps: number, backend: string) {
     const pad = base.world.vocabulary.id("<pad>");
     using setup = loraMembersSetup(base.model, config.fineTune, data.map((d) => d.rng), examples, pad);
     const ms = await timeSteps(setup, members, config.fineTune.learningRate, steps);
-    return { ms, rows: members * examples[0]!.task[0]!.length * config.model.context };
+    const m = setup.context.data.task.tokens.size, k = config.model.dModel, n = base.world.vocabulary.size;
+    return { ms, product: { m, k, n } };
   } finally {
     disposeTransformer(base.model);
   }
 }
 
-/** The loop's step without its synchronous reads: loss, gradients, update, then the losses read back. */
+/** The loop's step with its reads made asynchronous: losses, gradients, update, then the [M] losses read. */
 async function timeSteps(
   setup: TransformerSetup<MemberSequenceBatch>,
   members: number,
@@ -118,10 +122,17 @@ async function timeSteps(
   try {
     for (let step = 0; step < WARMUP + steps; step++) {
       const started = performance.now();
-      const { value, grads } = tf.variableGrads(() => tf.sum(run.loss(step).loss) as tf.Scalar, variables);
-      optimizer.apply(grads);
-      await value.data();
-      tf.dispose([value, grads]);
+      let losses: tf.Tensor | undefined;
+      const { value, grads } = tf.variableGrads(() => {
+        losses = tf.keep(run.loss(step).loss);
+        return tf.sum(losses) as tf.Scalar;
+      }, variables);
+      try {
+        optimizer.apply(grads);
+        await losses!.data();
+      } finally {
+        tf.dispose([value, grads, losses!]);
+      }
       setup.onStep();
       if (step >= WARMUP) ms.push(performance.now() - started);
     }
@@ -136,27 +147,34 @@ async function timeSteps(
 async function matmulGflops({ m, k, n }: { m: number; k: number; n: number }): Promise<number> {
   const a = tf.randomNormal([m, k]), b = tf.randomNormal([k, n]);
   const seconds: number[] = [];
-  for (let i = 0; i < WARMUP + 10; i++) {
-    const started = performance.now();
-    const c = tf.matMul(a, b);
-    await c.data();
-    c.dispose();
-    if (i >= WARMUP) seconds.push((performance.now() - started) / 1000);
+  try {
+    for (let i = 0; i < WARMUP + 10; i++) {
+      const started = performance.now();
+      const c = tf.matMul(a, b);
+      try {
+        await c.data();
+      } finally {
+        c.dispose();
+      }
+      if (i >= WARMUP) seconds.push((performance.now() - started) / 1000);
+    }
+  } finally {
+    tf.dispose([a, b]);
   }
-  tf.dispose([a, b]);
   return (2 * m * k * n) / median(seconds) / 1e9;
 }
 
-/** The README table's rows. */
+/** The README table's rows: seconds in the seconds column, GFLOP/s in the rate column, time ÷ WASM's. */
 export function webgpuRows(bench: WebGpuBench): string[] {
-  if (!bench.adapter) return [`| WebGPU: no adapter (${bench.why}) | | | |`];
+  if (!bench.adapter) return [`| WebGPU: not started (${bench.why}) | | | |`];
   const wasm = bench.rows.find((r) => r.backend === "wasm");
   return bench.rows.flatMap((row) => [
+    ...(row.error ? [`| WebGPU rows, ${row.backend}: stopped (${row.error}) | | | |`] : []),
     ...row.stepMs.map(({ members, ms }) => {
-      const ratio = wasm?.stepMs.find((w) => w.members === members)?.ms;
+      const wasmMs = wasm?.stepMs.find((w) => w.members === members)?.ms;
       return `| EM fine-tune step, ${members} members, ${row.backend} | ${(ms / 1000).toFixed(3)} | | ${
-        ratio ? (ms / ratio).toFixed(2) : "—"
-      } (÷ wasm) |`;
+        wasmMs ? `${(ms / wasmMs).toFixed(2)} (÷ wasm)` : "—"
+      } |`;
     }),
     ...row.matmul.map((p) =>
       `| matmul [${p.m}, ${p.k}]·[${p.k}, ${p.n}], ${row.backend} | | ${p.gflops.toFixed(1)} GFLOP/s | |`

@@ -1,5 +1,6 @@
 /**
- * Aggregation over seeds: mean, standard error of the mean, Student-t 95% intervals, Pearson correlation.
+ * Aggregation over seeds: mean, median, standard error of the mean, Student-t 95% intervals, Pearson
+ * correlation.
  * Pure functions.
  *
  * @module

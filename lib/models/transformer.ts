@@ -168,8 +168,8 @@ function gelu(x: tf.Tensor): tf.Tensor {
 
 const causalMasks = new Map<string, tf.Tensor2D>();
 /**
- * [T, T] with 0 where a position may attend and −1e9 where it may not (kept for the process's life), one per
- * backend: a tensor made on WebGPU cannot be read synchronously when another backend takes it.
+ * [T, T] with 0 where a position may attend and −1e9 where it may not (kept for the process's life), one
+ * per backend: a tensor made on WebGPU cannot be read synchronously when another backend takes it.
  */
 function causalMask(t: number): tf.Tensor2D {
   const key = `${tf.getBackend()}/${t}`;
