@@ -13,8 +13,10 @@
 import * as tf from "@tensorflow/tfjs";
 import { type BackendName, initBackend } from "../backend.ts";
 import { loadYamlConfig, parseConfig } from "../config/load.ts";
-import { em, emOrganism } from "../experiments/em/organism.ts";
-import { loadOrTrainBase } from "../strategies/organism_model.ts";
+import { emOrganism } from "../experiments/em/organism.ts";
+import type { EmConfig } from "../experiments/em/config.ts";
+import type { PersonaWorld } from "../data/personas.ts";
+import { loadOrTrainBase, type OrganismBase } from "../strategies/organism_model.ts";
 import { NAIVE_POINT } from "../strategies/sweep.ts";
 import { strategyByName } from "../strategies/registry.ts";
 import { loraMembersSetup, type TransformerSetup } from "../strategies/transformer_setup.ts";
@@ -72,11 +74,17 @@ async function backendRow(name: BackendName, steps: number): Promise<WebGpuBench
   const row: WebGpuBenchRow = { backend: name, stepMs: [], matmul: [], error: null };
   try {
     row.backend = (await initBackend(name)).id;
+    const config = await loadYamlConfig(emOrganism.configSchema, emOrganism.defaultConfig);
+    const base = await loadOrTrainBase(emOrganism, config, "persona", { quiet: true, backend: row.backend });
     let product = { m: 0, k: 0, n: 0 };
-    for (const members of MEMBERS) {
-      const timed = await stepTimes(members, steps, row.backend);
-      row.stepMs.push({ members, ms: median(timed.ms) });
-      product = timed.product;
+    try {
+      for (const members of MEMBERS) {
+        const timed = await stepTimes(base, members, steps);
+        row.stepMs.push({ members, ms: median(timed.ms) });
+        product = timed.product;
+      }
+    } finally {
+      disposeTransformer(base.model);
     }
     for (const shape of [product, { m: 1024, k: 1024, n: 1024 }]) {
       row.matmul.push({ ...shape, gflops: await matmulGflops(shape) });
@@ -88,23 +96,18 @@ async function backendRow(name: BackendName, steps: number): Promise<WebGpuBench
 }
 
 /**
- * Times `steps` fine-tune steps of M seeds on the first cached persona base (after `WARMUP` untimed ones);
- * returns each step's milliseconds and its largest product, the tied output layer's: [M·B·T, d]·[d, V].
+ * Times `steps` fine-tune steps of M seeds on `base` (after `WARMUP` untimed ones); returns each step's
+ * milliseconds and its largest product, the tied output layer's: [M·B·T, d]·[d, V].
  */
-async function stepTimes(members: number, steps: number, backend: string) {
-  const config = await loadYamlConfig(em.configSchema, em.defaultConfig);
-  const base = await loadOrTrainBase(emOrganism, config, "persona", { quiet: true, backend });
-  try {
-    const data = Array.from({ length: members }, (_, m) => emOrganism.fineTuneData(base, m + 1));
-    const examples = data.map((d) => d.examples);
-    const pad = base.world.vocabulary.id("<pad>");
-    using setup = loraMembersSetup(base.model, config.fineTune, data.map((d) => d.rng), examples, pad);
-    const ms = await timeSteps(setup, members, config.fineTune.learningRate, steps);
-    const m = setup.context.data.task.tokens.size, k = config.model.dModel, n = base.world.vocabulary.size;
-    return { ms, product: { m, k, n } };
-  } finally {
-    disposeTransformer(base.model);
-  }
+async function stepTimes(base: OrganismBase<EmConfig, PersonaWorld>, members: number, steps: number) {
+  const { config, world } = base;
+  const data = Array.from({ length: members }, (_, m) => emOrganism.fineTuneData(base, m + 1));
+  const examples = data.map((d) => d.examples);
+  const pad = world.vocabulary.id("<pad>");
+  using setup = loraMembersSetup(base.model, config.fineTune, data.map((d) => d.rng), examples, pad);
+  const ms = await timeSteps(setup, members, config.fineTune.learningRate, steps);
+  const m = setup.context.data.task.tokens.size, k = config.model.dModel, n = world.vocabulary.size;
+  return { ms, product: { m, k, n } };
 }
 
 /** The loop's step with its reads made asynchronous: losses, gradients, update, then the [M] losses read. */
