@@ -3,7 +3,10 @@
  * axis), one optimiser state per member. It is the only optimiser of the training loop. Adam is elementwise, so
  * one update of a stacked variable is exactly M independent Adam updates; this file adds what tfjs's optimiser
  * lacks: a learning rate per member, a learning-rate scale per step (schedules), and members that stop (early
- * stopping, divergence) keep their weights while the others go on.
+ * stopping, divergence) keep their weights while the others go on. Every variable steps as one flat vector (the
+ * gradients concatenated, one pair of moments for all), so a step is about fifteen kernels and a slice per
+ * variable, not a dozen kernels per variable: on the organisms' 16 adapter variables this cut the
+ * optimiser's time about 3x (2026-12-07, WASM: 1.5 → 0.5 ms per sycophancy step; 2.9 → 1.0 ms per EM step).
  *
  * The arithmetic is `tf.train.adam`'s (tfjs-core 4.22, `src/optimizers/adam_optimizer.ts`), op for op and in
  * the same order, so a member's numbers are bit for bit those of the same model trained with `tf.train.adam`
@@ -48,7 +51,15 @@ export interface MemberAdamStep {
 export class MemberAdam {
   /** How many members the variables stack (1: a single model). */
   readonly members: number;
-  private readonly moments: { m: tf.Variable; v: tf.Variable }[];
+  // The moments of every variable as one flat vector (each variable's stacked values in turn, at `offsets`), so
+  // that a step is a dozen kernels over all variables, not a dozen per variable.
+  private readonly m: tf.Variable;
+  private readonly v: tf.Variable;
+  private readonly offsets: number[];
+  /** The member of each element of the flat vector (a variable's [M, …] values lead with member 0's). */
+  private readonly memberOf: Int32Array;
+  /** −lr of each element's member at the last scale asked for (M > 1; rebuilt when the scale changes). */
+  private rates: { scale: number; perElement: tf.Tensor1D } | undefined;
   private readonly learningRate: number | readonly number[];
   private readonly beta1: number;
   private readonly beta2: number;
@@ -81,14 +92,24 @@ export class MemberAdam {
     this.epsilon = options.epsilon ?? tf.backend().epsilon();
     this.accBeta1 = Math.fround(this.beta1);
     this.accBeta2 = Math.fround(this.beta2);
-    this.moments = variables.map((v) =>
-      tf.tidy(() => ({ m: tf.variable(tf.zerosLike(v), false), v: tf.variable(tf.zerosLike(v), false) }))
+    this.offsets = [0];
+    for (const v of variables) this.offsets.push(this.offsets.at(-1)! + v.size);
+    const total = this.offsets.at(-1)!;
+    [this.m, this.v] = tf.tidy(
+      () => [tf.variable(tf.zeros([total]), false), tf.variable(tf.zeros([total]), false)],
     );
+    this.memberOf = new Int32Array(total);
+    variables.forEach((v, i) => {
+      for (let j = 0; j < v.size; j++) {
+        this.memberOf[this.offsets[i]! + j] = Math.floor(j * this.members / v.size);
+      }
+    });
   }
 
   /**
-   * Applies one step of gradients (keyed by variable name); variables without a gradient stay put. The step
-   * count t is shared, so a member left out of an update must never take another (stopped members don't).
+   * Applies one step of gradients (keyed by variable name); variables without a gradient stay put, moments
+   * included. The step count t is shared, so a member left out of an update must never take another (stopped
+   * members don't).
    */
   apply(grads: tf.NamedTensorMap, step: MemberAdamStep = {}): void {
     const { active, scale = 1 } = step;
@@ -96,42 +117,66 @@ export class MemberAdam {
       throw new Error(`Cannot apply Adam: ${active.length} active flags for ${this.members} members`);
     }
     if (active && !active.some(Boolean)) return;
-    tf.tidy(() => {
-      const oneMinusAcc1 = Math.fround(1 - this.accBeta1);
-      const oneMinusAcc2 = Math.fround(1 - this.accBeta2);
-      // tfjs multiplies by −lr (a JS number, so float32 of the double −(lr × scale)); so do we.
-      const negativeRate = typeof this.learningRate === "number"
-        ? -(this.learningRate * scale)
-        : tf.tensor1d(this.learningRate.map((r) => -(r * scale)));
-      const mask = active?.some((a) => !a) ? tf.tensor1d(active.map(Number), "bool") : undefined;
-      // [M, 1, …] to broadcast an [M] factor over a stacked variable (a scalar variable: one member, shape []).
-      const memberShape = (rank: number) => rank === 0 ? [] : [-1, ...Array<number>(rank - 1).fill(1)];
-      this.variables.forEach((value, i) => {
-        const gradient = grads[value.name];
-        if (!gradient) return;
-        const { m, v } = this.moments[i]!;
-        const newM = tf.add(tf.mul(m, this.beta1), tf.mul(gradient, 1 - this.beta1));
-        const newV = tf.add(tf.mul(v, this.beta2), tf.mul(tf.square(gradient), 1 - this.beta2));
-        const direction = tf.div(
-          tf.div(newM, oneMinusAcc1),
-          tf.add(tf.sqrt(tf.div(newV, oneMinusAcc2)), this.epsilon),
-        );
-        const rate = typeof negativeRate === "number"
-          ? negativeRate
-          : tf.reshape(negativeRate, memberShape(value.rank));
-        const updated = tf.add(tf.mul(direction, rate), value);
-        // A stopped member's moments may move: it never takes another update.
-        m.assign(newM);
-        v.assign(newV);
-        value.assign(mask ? tf.where(tf.reshape(mask, memberShape(value.rank)), updated, value) : updated);
-      });
-    });
+    const given = this.variables.map((v) => grads[v.name]);
+    if (given.some(Boolean)) tf.tidy(() => this.update(given, active, scale));
     this.accBeta1 = Math.fround(this.accBeta1 * Math.fround(this.beta1));
     this.accBeta2 = Math.fround(this.accBeta2 * Math.fround(this.beta2));
   }
 
+  /** One Adam step over the flat vector; elementwise, so each element's arithmetic is the per-variable one. */
+  private update(
+    given: (tf.Tensor | undefined)[],
+    active: readonly boolean[] | undefined,
+    scale: number,
+  ): void {
+    const flat = (ts: tf.Tensor[]) => tf.concat(ts.map((t) => tf.reshape(t, [-1])));
+    const gradient = flat(this.variables.map((v, i) => given[i] ?? tf.zeros([v.size])));
+    const value = flat([...this.variables]);
+    const { m, v, beta1, beta2 } = this;
+    let newM = tf.add(tf.mul(m, beta1), tf.mul(gradient, 1 - beta1));
+    let newV = tf.add(tf.mul(v, beta2), tf.mul(tf.square(gradient), 1 - beta2));
+    const direction = tf.div(
+      tf.div(newM, Math.fround(1 - this.accBeta1)),
+      tf.add(tf.sqrt(tf.div(newV, Math.fround(1 - this.accBeta2))), this.epsilon),
+    );
+    let updated = tf.add(tf.mul(direction, this.negativeRate(scale)), value);
+    if (active?.some((a) => !a)) {
+      // A stopped member's moments may move: it never takes another update.
+      updated = tf.where(tf.tensor1d(this.memberOf.map((i) => active[i] ? 1 : 0), "bool"), updated, value);
+    }
+    if (given.some((g) => !g)) {
+      const took = new Uint8Array(m.size);
+      given.forEach((g, i) => g && took.fill(1, this.offsets[i], this.offsets[i + 1]));
+      const mask = tf.tensor1d(took, "bool");
+      [newM, newV] = [tf.where(mask, newM, m), tf.where(mask, newV, v)];
+    }
+    m.assign(newM);
+    v.assign(newV);
+    this.variables.forEach((variable, i) => {
+      if (!given[i]) return;
+      const [start, end] = [this.offsets[i]!, this.offsets[i + 1]!];
+      variable.assign(tf.reshape(tf.slice(updated, start, end - start), variable.shape));
+    });
+  }
+
+  /**
+   * −lr × scale as tfjs applies it: float32 of the double −(lr × scale), a number for one rate, else one per
+   * element, built on the host (a `tf.gather` of the [M] rates took 1.3 ms for 16k elements) and kept while the
+   * scale stays (fine-tunes have no schedule).
+   */
+  private negativeRate(scale: number): number | tf.Tensor1D {
+    const rates = this.learningRate;
+    if (typeof rates === "number") return -(rates * scale);
+    if (this.rates?.scale !== scale) {
+      this.rates?.perElement.dispose();
+      const perElement = tf.keep(tf.tensor1d(Float32Array.from(this.memberOf, (m) => -(rates[m]! * scale))));
+      this.rates = { scale, perElement };
+    }
+    return this.rates.perElement;
+  }
+
   /** Releases the optimiser state. */
   dispose(): void {
-    for (const { m, v } of this.moments) tf.dispose([m, v]);
+    tf.dispose([this.m, this.v, ...(this.rates ? [this.rates.perElement] : [])]);
   }
 }
