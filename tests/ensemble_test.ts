@@ -120,8 +120,10 @@ Deno.test("a constant input's product and its gradient equal a plain product's, 
 Deno.test("MemberAdam steps each member exactly as tf.train.adam steps it alone, and frozen members stay put", async () => {
   await initBackend("cpu");
   const rng = new Rng(4);
-  // Two variables of different shapes: the update runs over both as one flat vector. `other` gets no gradient
-  // at step 2 (it and its moments stay put, as in tf.train.adam), and member 1 stops after step 2.
+  // Two variables of different shapes: the update runs over both as one flat vector. The second gets no
+  // gradient at steps 2 and 3 (it and its moments stay put; tf.train.adam agrees only because it is the last
+  // variable: tfjs numbers its moments by position among the gradients given), member 1 stops after step 2, and
+  // the rate's scale changes at steps 2 and 4 (a schedule's).
   const starts = [random(rng, [2, 3, 2]), random(rng, [2, 4])];
   const stacked = starts.map((s, i) => tf.variable(s.clone(), true, `adam-stacked-${i}`));
   const memberOf = (t: tf.Tensor, m: number) => tf.squeeze(tf.slice(t, m, 1), [0]);
@@ -132,17 +134,20 @@ Deno.test("MemberAdam steps each member exactly as tf.train.adam steps it alone,
       const target = member === undefined ? targets[i]! : memberOf(targets[i]!, member);
       return tf.sum(tf.mul(tf.square(tf.sub(v, target)), i + 1));
     })) as tf.Scalar;
-  const ours = new MemberAdam(stacked, { learningRate: [0.1, 0.01] });
-  const theirs = [tf.train.adam(0.1), tf.train.adam(0.01)];
+  const rates = [0.1, 0.01];
+  const ours = new MemberAdam(stacked, { learningRate: rates });
+  const theirs = rates.map((r) => tf.train.adam(r));
   for (let step = 0; step < 5; step++) {
+    const [missing, scale] = [step === 2 || step === 3, [1, 1, 0.7, 0.7, 0.3][step]!];
     const { grads, value } = tf.variableGrads(() => loss(stacked));
-    if (step === 2) tf.dispose(grads["adam-stacked-1"]!), delete grads["adam-stacked-1"];
-    ours.apply(grads, { active: [true, step < 3] });
+    if (missing) tf.dispose(grads["adam-stacked-1"]!), delete grads["adam-stacked-1"];
+    ours.apply(grads, { active: [true, step < 3], scale });
     tf.dispose([grads, value]);
     alone.forEach((vars, m) => {
       if (m === 1 && step >= 3) return;
-      const varList = step === 2 ? [vars[0]!] : vars;
-      theirs[m]!.minimize(() => tf.tidy(() => loss(vars, m)), false, varList);
+      // tf.train.adam multiplies by −learningRate each step: the scaled rate, as a schedule would set it.
+      (theirs[m] as unknown as { learningRate: number }).learningRate = rates[m]! * scale;
+      theirs[m]!.minimize(() => tf.tidy(() => loss(vars, m)), false, missing ? [vars[0]!] : vars);
     });
   }
   alone.forEach((vars, m) =>
