@@ -300,9 +300,10 @@ async function exportBase(
 export function organismRows(bench: OrganismBench, workers: number): string[] {
   const { sweep, taskOnly } = bench;
   const f = (x: number, digits = 1) => x.toFixed(digits);
-  const runs = `${taskOnly.seeds.length} seeds × ${taskOnly.steps} steps`;
+  const seeds = (n: number) => `${n} seed${n === 1 ? "" : "s"}`;
+  const runs = `${seeds(taskOnly.seeds.length)} × ${taskOnly.steps} steps`;
   return [
-    `| ${bench.name} default sweep (${sweep.points} points × ${sweep.seeds} seeds, ${workers} workers) | ${
+    `| ${bench.name} default sweep (${sweep.points} points × ${seeds(sweep.seeds)}, ${workers} workers) | ${
       f(sweep.seconds)
     } | | |`,
     `| ${bench.name} task-only fine-tunes (${runs}), ensemble, 1 thread | ${
