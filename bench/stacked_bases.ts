@@ -4,13 +4,17 @@
  * batch), runs the forward pass once for all (LayerNorm, attention, GELU and the loss one kernel each for all
  * members; every product a member product, as `memberMatMul` runs it) and trains it with the library's loop
  * (`trainMembers`: member-wise Adam, clipping per member), beside the library's own one-base step
- * (`sequenceLoss`, as `trainLanguageModel` runs it) run M times. Member m's final loss must equal base m's
- * alone; the script says so or exits 1.
+ * (`sequenceLoss`, as `trainLanguageModel` runs it) on each base alone. Both sides do the same arithmetic: the
+ * embedding's product gets only its weight's gradient, and each side's batches are built once, before the clock
+ * starts. Member m's final loss must equal base m's alone (to 1e-5) and no tensor may be left; the script says
+ * so or exits 1.
  *
- *   deno run -A bench/stacked_bases.ts [--context 16] [--steps 40] [--members 1,2,5]
+ *   deno run -A bench/stacked_bases.ts [--organism em|sycophancy] [--steps 40] [--rounds 3] [--members 1,2,5]
  *
- * Shapes are the EM base's (d 64, 2 layers, 4 heads, batch 32, vocabulary 503; `--context 24` for
- * sycophancy's), on random token sequences of 13–16 tokens (context − 3 … context).
+ * Shapes are the organism's base (d 64, 2 layers, 4 heads, batch 32; EM: context 16, the persona world's 503
+ * tokens; sycophancy: context 24, 196 tokens), on random sequences of context − 3 … context tokens. Each round
+ * times every base alone and every stack; the speed of a stack is the time of its bases alone ÷ its time
+ * (above 1: stacking is faster), reported as the median over rounds.
  *
  * @module
  */
@@ -20,18 +24,28 @@ import { initBackend } from "../lib/backend.ts";
 import { Rng } from "../lib/data/rng.ts";
 import { matMul, transposeLast } from "../lib/models/matmul.ts";
 import { memberMatMul } from "../lib/models/member_matmul.ts";
-import { sequenceBatch, type SequenceExample } from "../lib/models/sequence_batch.ts";
+import { disposeSequenceBatch, sequenceBatch, type SequenceExample } from "../lib/models/sequence_batch.ts";
 import { createTransformer, type Transformer, transformerVariables } from "../lib/models/transformer.ts";
 import { sequenceLoss } from "../lib/models/transformer_view.ts";
 import { trainMembers } from "../lib/train/loop.ts";
 
+const SHAPES = { em: { context: 16, vocabulary: 503 }, sycophancy: { context: 24, vocabulary: 196 } };
 const { values: args } = parseArgs({
   args: Deno.args,
-  options: { context: { type: "string" }, steps: { type: "string" }, members: { type: "string" } },
+  options: Object.fromEntries(["organism", "steps", "rounds", "members"].map((k) => [k, { type: "string" }])),
 });
-const T = Number(args.context ?? 16), STEPS = Number(args.steps ?? 40);
-const MEMBERS = (args.members ?? "1,2,5").split(",").map(Number);
-const V = 503, B = 32, PAD = 0, D = 64, HEADS = 4;
+const organism = String(args.organism ?? "em");
+const STEPS = Number(args.steps ?? 40), ROUNDS = Number(args.rounds ?? 3);
+const MEMBERS = String(args.members ?? "1,2,5").split(",").map(Number);
+const positive = (n: number) => Number.isInteger(n) && n > 0;
+if (!(organism in SHAPES) || !positive(STEPS) || !positive(ROUNDS) || !MEMBERS.every(positive)) {
+  console.error(
+    "Cannot measure: give --organism em|sycophancy and positive integers for --steps, --rounds, --members",
+  );
+  Deno.exit(2);
+}
+const { context: T, vocabulary: V } = SHAPES[organism as keyof typeof SHAPES];
+const B = 32, PAD = 0, D = 64, HEADS = 4;
 const CONFIG = { dModel: D, layers: 2, heads: HEADS, context: T, mlpRatio: 4 };
 const TRAIN = { learningRate: 1e-3, clipNorm: 1, beta2: 0.98, steps: STEPS };
 
@@ -48,13 +62,14 @@ const newBase = (seed: number) => createTransformer(V, CONFIG, new Rng(seed, "mo
 
 /** The library's step on base `seed` alone: [milliseconds per step, final loss]. */
 function alone(seed: number): [number, number] {
-  const model = newBase(seed), data = examples(seed);
+  const model = newBase(seed), batch = sequenceBatch(examples(seed), PAD, T);
   const t0 = performance.now();
   const [result] = trainMembers({ members: 1, trainable: transformerVariables(model) }, {
-    loss: () => ({ loss: tf.reshape(sequenceLoss(model, sequenceBatch(data, PAD, T)), [1]) }),
+    loss: () => ({ loss: tf.reshape(sequenceLoss(model, batch), [1]) }),
   }, TRAIN);
   const ms = (performance.now() - t0) / STEPS;
   tf.dispose(transformerVariables(model));
+  disposeSequenceBatch(batch);
   return [ms, result!.finalLoss];
 }
 
@@ -111,19 +126,36 @@ function causalMask(): tf.Tensor2D {
   return tf.tensor2d(values, [T, T]);
 }
 
-interface Batch {
-  tokens: tf.Tensor2D;
+type Batch = {
+  /** [M·B·T, V]: every member's one-hot tokens. */
+  oneHot: tf.Tensor2D;
   targets: tf.Tensor1D;
   mask: tf.Tensor1D;
   counts: tf.Tensor1D;
   causal: tf.Tensor2D;
+};
+
+/**
+ * oneHot [M, n, V] · wte [M, V, d], differentiated in wte only, dW = oneHotᵀ·dy (the one-hot is data), as the
+ * library's `constantLeftMatMul` does for one model.
+ */
+function lookup(oneHot: tf.Tensor3D, wte: tf.Tensor3D): tf.Tensor3D {
+  const withGradient = tf.customGrad((...inputs: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [w, save] = inputs as [tf.Tensor3D, tf.GradSaveFunc];
+    save([oneHot]);
+    return {
+      value: memberMatMul(oneHot, w),
+      gradFunc: (dy: tf.Tensor, [kept]: tf.Tensor[]) =>
+        memberMatMul(transposeLast(kept!) as tf.Tensor3D, dy as tf.Tensor3D),
+    };
+  });
+  return withGradient(wte) as tf.Tensor3D;
 }
 
 /** Every member's mean cross-entropy, [M]: the transformer's forward pass with a member axis. */
 function stackedLoss(w: Weights, batch: Batch, members: number): tf.Tensor1D {
   const rows = B * T, headSize = D / HEADS;
-  const ids = tf.reshape(batch.tokens, [-1]) as tf.Tensor1D;
-  const looked = memberMatMul(tf.reshape(tf.oneHot(ids, V), [members, rows, V]), w.wte as tf.Tensor3D);
+  const looked = lookup(tf.reshape(batch.oneHot, [members, rows, V]), w.wte as tf.Tensor3D);
   const positions = tf.expandDims(tf.slice(w.wpe!, [0, 0, 0], [members, T, D]), 1);
   let h = tf.reshape(tf.add(tf.reshape(looked, [members, B, T, D]), positions), [
     members,
@@ -155,16 +187,19 @@ function stackedLoss(w: Weights, batch: Batch, members: number): tf.Tensor1D {
 /** Bases 0 … M − 1 trained as one program: [milliseconds per step, each member's final loss]. */
 function together(members: number): [number, number[]] {
   const weights = stacked(members);
-  const batch = tf.tidy(() => {
+  const batch = tf.tidy((): Batch => {
     const parts = Array.from({ length: members }, (_, m) => sequenceBatch(examples(m), PAD, T));
     return {
-      tokens: tf.concat(parts.map((p) => p.tokens)),
+      oneHot: tf.oneHot(
+        tf.reshape(tf.concat(parts.map((p) => p.tokens)), [-1]) as tf.Tensor1D,
+        V,
+      ) as tf.Tensor2D,
       targets: tf.concat(parts.map((p) => p.targets)),
       mask: tf.concat(parts.map((p) => p.mask)),
-      counts: tf.stack(parts.map((p) => tf.sum(p.mask))),
+      counts: tf.stack(parts.map((p) => tf.sum(p.mask))) as tf.Tensor1D,
       causal: causalMask(),
     };
-  }) as unknown as Batch;
+  });
   const t0 = performance.now();
   const results = trainMembers({ members, trainable: Object.values(weights) }, {
     loss: () => ({ loss: stackedLoss(weights, batch, members) }),
@@ -175,25 +210,40 @@ function together(members: number): [number, number[]] {
 }
 
 await initBackend();
-console.log(`backend ${tf.getBackend()}, context ${T}, ${STEPS} steps; per base and step:`);
-alone(9), together(2); // warm-up (and the library's per-context causal mask, kept for the process's life)
+const most = Math.max(...MEMBERS);
+console.log(`backend ${tf.getBackend()}, ${organism}'s shapes (context ${T}, ${V} tokens), ${STEPS} steps`);
+// Warm-up: every shape once (and the library's per-context causal mask, kept for the process's life).
+alone(0), MEMBERS.forEach(together);
 const tensors = tf.memory().numTensors;
+const speeds = new Map(MEMBERS.map((m) => [m, [] as number[]]));
 let agree = true;
-for (let round = 1; round <= 2; round++) {
-  const single = alone(0)[0];
-  const line = [`round ${round}: one base alone ${single.toFixed(1)} ms`];
+for (let round = 1; round <= ROUNDS; round++) {
+  const bases = Array.from({ length: most }, (_, m) => alone(m)); // [ms per step, final loss] per base
+  const line = [`round ${round}: a base alone ${median(bases.map(([ms]) => ms)).toFixed(1)} ms a step`];
   for (const members of MEMBERS) {
     const [ms, losses] = together(members);
-    const expected = Array.from({ length: members }, (_, m) => alone(m)[1]);
-    agree &&= losses.every((loss, m) => Math.abs(loss - expected[m]!) <= 1e-5 * Math.abs(expected[m]!));
-    line.push(`${members} stacked ${(ms / members).toFixed(1)} ms (${(single * members / ms).toFixed(2)}x)`);
+    const solo = bases.slice(0, members);
+    agree &&= losses.every((loss, m) => Math.abs(loss - solo[m]![1]) <= 1e-5 * Math.abs(solo[m]![1]));
+    const speed = solo.reduce((sum, [t]) => sum + t, 0) / ms;
+    speeds.get(members)!.push(speed);
+    line.push(`${members} stacked ${(ms / members).toFixed(1)} ms a base (speed ${speed.toFixed(2)})`);
   }
   console.log(line.join(", "));
 }
+for (const [members, s] of speeds) {
+  const range = `${Math.min(...s).toFixed(2)}–${Math.max(...s).toFixed(2)}`;
+  console.log(`${members} stacked: speed ${median(s).toFixed(2)} (median of ${s.length} rounds; ${range})`);
+}
+const leaked = tf.memory().numTensors - tensors;
 console.log(
   agree
     ? "every member's final loss equals its base's alone (to 1e-5)"
     : "a member's loss differs from alone",
 );
-console.log(`tensors not released: ${tf.memory().numTensors - tensors}`);
-if (!agree) Deno.exit(1);
+console.log(`tensors not released: ${leaked}`);
+if (!agree || leaked !== 0) Deno.exit(1);
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b), mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
