@@ -1,12 +1,13 @@
 /**
  * Are M transformer bases faster trained as one program? A measurement, not library code: it stacks M bases'
  * weights on a leading member axis ([M, …] for every variable, member m's rows in the m-th block of one
- * batch), runs the forward pass once for all (LayerNorm, attention, GELU and the loss one kernel each for all
- * members; every product a member product, as `memberMatMul` runs it) and trains it with the library's loop
+ * batch), runs the forward pass once for all (every kernel of LayerNorm, attention, GELU and the loss runs once
+ * for all members; every product is a member product, as `memberMatMul` runs it) and trains it with the library's loop
  * (`trainMembers`: member-wise Adam, clipping per member), beside the library's own one-base step
  * (`sequenceLoss`, as `trainLanguageModel` runs it) on each base alone. Both sides do the same arithmetic: the
  * embedding's product gets only its weight's gradient, and each side's batches are built once, before the clock
- * starts. Member m's final loss must equal base m's alone (to 1e-5) and no tensor may be left; the script says
+ * starts (the stacked side's one-hot tokens too, where the library's step makes them each step: one cheap
+ * kernel a step in the stack's favour). Member m's final loss must equal base m's alone (to 1e-5) and no tensor may be left; the script says
  * so or exits 1.
  *
  *   deno run -A bench/stacked_bases.ts [--organism em|sycophancy] [--steps 40] [--rounds 3] [--members 1,2,5]
