@@ -230,6 +230,12 @@ async function exportReferenceData(config: ToyConfig, dir: string): Promise<Map<
   return rowsPerRun;
 }
 
+/** The CPU's model name from Linux's /proc/cpuinfo (`AMD EPYC`); null where it cannot be read. */
+async function cpuModel(): Promise<string | null> {
+  const text = await Deno.readTextFile("/proc/cpuinfo").catch(() => "");
+  return /^model name\s*:\s*(.+)$/m.exec(text)?.[1]?.trim() ?? null;
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     args: Deno.args,
@@ -342,6 +348,8 @@ async function main(): Promise<void> {
   const report = {
     date: new Date().toISOString(),
     machine: {
+      /** The CPU's model name (Linux's /proc/cpuinfo), so that runs on different machines can be told apart. */
+      cpu: await cpuModel(),
       cores: navigator.hardwareConcurrency,
       backend: backend.id,
       deno: Deno.version.deno,
@@ -398,8 +406,8 @@ async function main(): Promise<void> {
   const f = (x: number | null, digits = 1) => (x === null ? "—" : x.toFixed(digits));
   console.log(
     [
-      `| ${
-        report.date.slice(0, 10)
+      `| ${report.date.slice(0, 10)}, ${
+        report.machine.cpu ?? "CPU unknown"
       }, ${report.machine.cores} cores, ${backend.id} | seconds | examples/s | time ÷ batched |`,
       "|---|---:|---:|---:|",
       `| toy heat-map set, batched (${workers} workers) | ${f(batched.seconds)} | ${

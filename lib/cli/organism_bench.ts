@@ -15,7 +15,7 @@ import { em, emOrganism } from "../experiments/em/organism.ts";
 import type { Organism } from "../experiments/organism.ts";
 import { loadOrTrainBase, type OrganismConfig } from "../strategies/organism_model.ts";
 import type { Rng } from "../data/rng.ts";
-import type { Experiment } from "../experiments/experiment.ts";
+import { counted, type Experiment } from "../experiments/experiment.ts";
 import { sycophancy, sycophancyOrganism } from "../experiments/sycophancy/organism.ts";
 import { hostSequenceBatch } from "../models/sequence_batch.ts";
 import { disposeTransformer, type Transformer } from "../models/transformer.ts";
@@ -300,7 +300,7 @@ async function exportBase(
 export function organismRows(bench: OrganismBench, workers: number): string[] {
   const { sweep, taskOnly } = bench;
   const f = (x: number, digits = 1) => x.toFixed(digits);
-  const seeds = (n: number) => `${n} seed${n === 1 ? "" : "s"}`;
+  const seeds = (n: number) => counted(n, "seed");
   const runs = `${seeds(taskOnly.seeds.length)} × ${taskOnly.steps} steps`;
   return [
     `| ${bench.name} default sweep (${sweep.points} points × ${seeds(sweep.seeds)}, ${workers} workers) | ${

@@ -139,6 +139,11 @@ export interface Experiment<C = unknown, R extends RecordBase = RecordBase, S = 
   describe(summary: S): string;
 }
 
+/** `1 seed`, `3 seeds`: a count in a `describe` line or a table. */
+export function counted(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? "" : "s"}`;
+}
+
 /**
  * Defines an experiment (identity at run time; the generics check the parts against each other).
  *

@@ -29,6 +29,7 @@ import {
 } from "../strategies/organism_model.ts";
 import {
   type Budget,
+  counted,
   defineExperiment,
   type Experiment,
   type Job,
@@ -125,8 +126,8 @@ type AnyOrganism = Organism<any, any, any, any, any>;
 export function sweepLine(
   s: { points: { bases: unknown[] }[]; seeds: number[]; wallSeconds: number },
 ): string {
-  const n = s.points[0]?.bases.length ?? 0;
-  return `${s.points.length} points × ${n} bases × ${s.seeds.length} seeds, ${s.wallSeconds.toFixed(1)} s`;
+  const sizes = [counted(s.points.length, "point"), counted(s.points[0]?.bases.length ?? 0, "base")];
+  return `${[...sizes, counted(s.seeds.length, "seed")].join(" × ")}, ${s.wallSeconds.toFixed(1)} s`;
 }
 
 /** A variant's base for this run, once per process (retrained only by a base job with `env.retrain`). */

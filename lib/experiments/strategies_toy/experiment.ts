@@ -21,7 +21,7 @@ import { fineTuneMembers } from "../../strategies/finetune.ts";
 import { strategyByName } from "../../strategies/registry.ts";
 import { cachedModel } from "../../train/cached_model.ts";
 import { configHash, lossMetrics, secondsSince, strategyRunFields } from "../../train/records.ts";
-import { type Budget, defineExperiment, type Job, type JobEnv } from "../experiment.ts";
+import { type Budget, counted, defineExperiment, type Job, type JobEnv } from "../experiment.ts";
 import { expandSweep, sweepWithTaskOnly } from "../../strategies/sweep.ts";
 import { trainBases } from "../../train/toy_ensembles.ts";
 import { toyContext } from "../toy/experiment.ts";
@@ -251,6 +251,9 @@ export const strategiesToy = defineExperiment<StrategiesToyConfig, StrategiesToy
       );
     },
     findings: (summary) => claimFindings(summary.claims),
-    describe: (s) => `${s.points.length} points × ${s.seeds.length} seeds, ${s.wallSeconds.toFixed(1)} s`,
+    describe: (s) =>
+      `${counted(s.points.length, "point")} × ${counted(s.seeds.length, "seed")}, ${
+        s.wallSeconds.toFixed(1)
+      } s`,
   },
 );
