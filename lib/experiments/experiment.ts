@@ -127,8 +127,11 @@ export interface Experiment<C = unknown, R extends RecordBase = RecordBase, S = 
   atBudget?(config: C, budget: Budget): C;
   /** Hash of everything that determines the records' numbers (seeds excluded); checks the config's names. */
   hash(config: C, backend: string): Promise<string>;
-  /** The run's cost from its config and plan, checked against the limits before anything runs. */
-  estimate(config: C, plan: readonly Job[]): Estimate | Promise<Estimate>;
+  /**
+   * The run's cost from its config and plan, checked against the limits before anything runs; `cacheDir` is
+   * where the run looks for trained models (an organism's bases), if not in their default place.
+   */
+  estimate(config: C, plan: readonly Job[], cacheDir?: string): Estimate | Promise<Estimate>;
   /** The jobs, dependencies first, in the order their records are summarised. */
   plan(config: C): Job[] | Promise<Job[]>;
   /** Runs one job: produces exactly the records in `job.records`. */

@@ -13,15 +13,14 @@
 import { z } from "zod";
 import type { Vocabulary } from "../data/vocabulary.ts";
 import { disposeTransformer } from "../models/transformer.ts";
-import { baseModelKey } from "../train/cached_model.ts";
 import { configHash } from "../train/records.ts";
 import { strategyByName } from "../strategies/registry.ts";
 import type { SweepPoint } from "../strategies/sweep.ts";
 import {
+  baseCachePath,
   type FineTuneFields,
   fineTuneSeeds,
   loadOrTrainBase,
-  organismCacheDir,
   type OrganismConfig,
   type OrganismModel,
   organismPoints,
@@ -244,31 +243,29 @@ async function runOrganismJob(organism: AnyOrganism, job: Job, config: OrganismC
   });
 }
 
-/** Each variant × base's cache file stem (`persona-<key>`): the key hashes all that determines its weights. */
-function baseStems(organism: AnyOrganism, config: OrganismConfig): Promise<string[]> {
-  return Promise.all(
-    variantBases(organism, config).map(async ({ variant, modelSeed }) => {
-      const cfg = organism.variantConfig?.(config, variant) ?? config;
-      return `${variant}-${await baseModelKey({ ...cfg, modelSeed }, organism.baseCodeVersion)}`;
-    }),
-  );
-}
-
 /**
  * An organism's cost: each variant's base through both stages unless it is cached (at `BASE_WORK_WEIGHT`
  * times the work: it trains on one thread with small batches), then each fine-tune job at twice the forward
  * work (the frozen reference beside the adapters).
  */
-async function organismEstimate(organism: AnyOrganism, config: OrganismConfig, plan: readonly Job[]) {
+async function organismEstimate(
+  organism: AnyOrganism,
+  config: OrganismConfig,
+  plan: readonly Job[],
+  cacheDir?: string,
+) {
   const stages = [config.pretrain, config.instruct] as { steps: number; batch: number }[];
   const fineTune = config.fineTune as { steps: number; batch?: number };
   const batch = Math.max(fineTune.batch ?? 64, ...stages.map((s) => s.batch));
   const { perToken, bytes } = transformerCost(config.model, organism.world(config).vocabulary.size, batch);
   const t = config.model.context;
   const baseWork = stages.reduce((n, s) => n + trainingWork(perToken, s.batch * t, s.steps), 0);
-  const dir = organismCacheDir(organism.name);
-  const stems = await baseStems(organism, config);
-  const cached = await Promise.all(stems.map((stem) => exists(`${dir}/${stem}.bin`)));
+  const cached = await Promise.all(
+    variantBases(organism, config).map(async ({ variant, modelSeed }) => {
+      const { path } = await baseCachePath(organism, config, variant, modelSeed, cacheDir);
+      return exists(`${path}.json`); // what loading looks for
+    }),
+  );
   const tunes = plan.filter((job) => job.kind === "fine-tune").reduce((n, job) => n + job.seeds.length, 0);
   const work = cached.filter((c) => !c).length * BASE_WORK_WEIGHT * baseWork +
     tunes * 2 * trainingWork(perToken, (fineTune.batch ?? 64) * t, fineTune.steps);
@@ -345,7 +342,7 @@ export function organismExperiment<O extends AnyOrganism>(
     seeds: (config: OrganismConfig) => config.seeds,
     withSeeds: (config: OrganismConfig, seeds: number[]) => ({ ...config, seeds }),
     atBudget: organismBudget,
-    estimate: (config: OrganismConfig, plan) => organismEstimate(organism, config, plan),
+    estimate: (config: OrganismConfig, plan, cacheDir) => organismEstimate(organism, config, plan, cacheDir),
     hash: (config: OrganismConfig, backend: string) => organismHash(organism, config, backend),
     plan: (config: OrganismConfig) => organismPlan(organism, config),
     run: (job, config: OrganismConfig, env) => runOrganismJob(organism, job, config, env) as never,

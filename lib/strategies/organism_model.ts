@@ -110,6 +110,23 @@ export function organismCacheDir(name: string): string {
 }
 
 /**
+ * Where a variant's base is cached: the file stem `<dir>/<variant>-<key>` (`.bin` weights, `.json` manifest),
+ * the key a hash of all that determines its weights; `dir` is `cacheDir` or the organism's default.
+ */
+export async function baseCachePath<C extends OrganismConfig>(
+  // deno-lint-ignore no-explicit-any
+  organism: OrganismModel<C, any, any, any>,
+  config: C,
+  variant: string,
+  modelSeed: number,
+  cacheDir: string = organismCacheDir(organism.name),
+): Promise<{ path: string; key: string }> {
+  const cfg = organism.variantConfig?.(config, variant) ?? config;
+  const key = await baseModelKey({ ...cfg, modelSeed }, organism.baseCodeVersion);
+  return { path: `${cacheDir}/${variant}-${key}`, key };
+}
+
+/**
  * Loads a variant's base (by default the config's first) from the cache when its key matches; otherwise (or
  * with `retrain`) trains and caches it.
  *
@@ -133,10 +150,9 @@ export async function loadOrTrainBase<C extends OrganismConfig, W extends { voca
   const cfg = organism.variantConfig?.(config, variant) ?? config;
   const modelSeed = options.modelSeed ?? config.bases[0]!;
   const world = organism.world(cfg);
-  const key = await baseModelKey({ ...cfg, modelSeed }, organism.baseCodeVersion);
+  const { path, key } = await baseCachePath(organism, config, variant, modelSeed, options.cacheDir);
   const cached = await cachedTransformer({
-    dir: options.cacheDir ?? organismCacheDir(organism.name),
-    name: variant,
+    path,
     key,
     vocabSize: world.vocabulary.size,
     config: cfg.model,

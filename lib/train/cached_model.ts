@@ -86,19 +86,18 @@ export async function cachedModel<M>(options: CachedModelOptions<M>): Promise<Ca
   return { model, fromCache: false, trainedSeconds };
 }
 
-/** An organism's base transformer from the cache `<dir>/<name>-<key>`, or trained and cached. */
+/** An organism's base transformer from the cache at `path` (a file stem) for `key`, or trained and cached. */
 export function cachedTransformer(options: {
-  dir: string;
-  name: string;
+  path: string;
   key: string;
   vocabSize: number;
   config: TransformerConfig;
   train(): { model: Transformer; provenance: Record<string, unknown> };
   retrain?: boolean;
 }): Promise<CachedModel<Transformer>> {
-  const { dir, name, key, vocabSize, config, train, retrain } = options;
+  const { path, key, vocabSize, config, train, retrain } = options;
   return cachedModel({
-    path: `${dir}/${name}-${key}`,
+    path,
     key,
     create: () => createTransformer(vocabSize, config, new Rng(0)),
     variables: transformerVariables,
