@@ -17,6 +17,7 @@ import {
   attachTransformerLora,
   disposeTransformerAdapters,
   generate,
+  greedyBatch,
   sequenceLoss,
   transformerView,
 } from "../lib/models/transformer_view.ts";
@@ -32,14 +33,17 @@ Deno.test("the default transformer has ~118k parameters at d = 64, 2 layers, voc
   disposeTransformer(model);
 });
 
-Deno.test("logits are [B·T, V] and hidden states [B·T, d] per block; dModel must split into heads", () => {
+Deno.test("logits are [B·T, V] ([B, V] at the last positions: the same rows) and hidden states [B·T, d] per block; dModel must split into heads", () => {
   const model = createTransformer(V, config, new Rng(1));
   const tokens = tf.tensor2d([[1, 5, 6, 7], [1, 8, 9, 2]], [2, 4], "int32");
   const out = transformerForward(model, tokens);
   assert.deepEqual(out.logits.shape, [8, V]);
   assert.deepEqual(out.hidden.map((h) => h.shape), [[8, 16], [8, 16]]);
+  const last = transformerForward(model, tokens, { lastPosition: true });
+  const rows = out.logits.arraySync();
+  assert.deepEqual(last.logits.arraySync(), [rows[3], rows[7]]);
   assert.throws(() => TransformerSchema.parse({ dModel: 10, heads: 4 }), /divisible/);
-  tf.dispose([tokens, out.logits, ...out.hidden]);
+  tf.dispose([tokens, out.logits, ...out.hidden, last.logits, ...last.hidden]);
   disposeTransformer(model);
 });
 
@@ -96,7 +100,7 @@ Deno.test("LoRA on every projection starts as the identity and trains only the a
   disposeTransformer(base);
 });
 
-Deno.test("a transformer learns to copy a fixed sequence, and greedy generation reproduces it", () => {
+Deno.test("a transformer learns to copy a fixed sequence; greedy generation reproduces it, alone or in a batch", () => {
   const model = createTransformer(V, config, new Rng(6));
   const sequence = [1, 5, 9, 6, 10, 2];
   const batch = sequenceBatch([{ tokens: sequence, scored: sequence.map(() => true) }], 0);
@@ -107,6 +111,11 @@ Deno.test("a transformer learns to copy a fixed sequence, and greedy generation 
     learningRate: 1e-2,
   });
   assert.deepEqual(generate(model, [1, 5], 6, 2), [9, 6, 10, 2]);
+  // A batch whose prompts stop at different steps gives each what it gets alone.
+  const prompts = [[1, 5], [6, 10], [9, 6], [5, 9]];
+  const alone = prompts.map((p) => generate(model, p, 6, 2));
+  assert.ok(new Set(alone.map((a) => a.length)).size > 1, `no prompt stops before another: ${alone}`);
+  assert.deepEqual(greedyBatch(model, prompts, 6, 2), alone);
   disposeSequenceBatch(batch);
   disposeTransformer(model);
 });

@@ -78,6 +78,11 @@ export interface TransformerForwardOptions {
   steer?: readonly (tf.Tensor2D | null)[];
   /** Collects every dense layer's input [B·T, in], in the order of `transformerDenseLayers`. */
   inputs?: tf.Tensor2D[];
+  /**
+   * Logits at each sequence's last position only, [B, V] (scoring a next token): the final norm and the
+   * unembedding run on B rows instead of B·T. `hidden` is unchanged.
+   */
+  lastPosition?: boolean;
 }
 
 function normal(rng: Rng, size: number, std: number): Float32Array {
@@ -202,7 +207,7 @@ function shifted(h: tf.Tensor2D, v: tf.Tensor2D): tf.Tensor2D {
 
 /** The outputs of a forward pass. */
 export interface TransformerOutput {
-  /** [B·T, V]: row b·T + t predicts the token at t + 1 of sequence b. */
+  /** [B·T, V]: row b·T + t predicts the token at t + 1 of sequence b ([B, V] with `lastPosition`). */
   logits: tf.Tensor2D;
   /** The residual stream after each block, [B·T, d]. */
   hidden: tf.Tensor2D[];
@@ -249,7 +254,10 @@ export function transformerForward(
     hidden.push(h);
   });
   // Under LoRA the tied embedding is frozen: no weight gradient, and its transpose back is itself.
-  const normed = layerNorm(h, model.finalNorm), embedding = model.tokenEmbedding;
+  const last = options.lastPosition
+    ? tf.reshape(tf.slice(tf.reshape(h, [batch, length, d]), [0, length - 1, 0], [batch, 1, d]), [batch, d])
+    : h;
+  const normed = layerNorm(last as tf.Tensor2D, model.finalNorm), embedding = model.tokenEmbedding;
   const logits = model.blocks.some((b) => b.qkv.lora)
     ? frozenMatMul(normed, tf.transpose(embedding), embedding)
     : matMul(normed, tf.transpose(embedding));

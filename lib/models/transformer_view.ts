@@ -182,8 +182,7 @@ function atLastPosition<T extends tf.Tensor>(
   if (prompts.length === 0) return undefined;
   return tf.tidy(() => {
     const tokens = tf.tensor2d(prompts.flat(), [prompts.length, length], "int32");
-    const { logits } = transformerForward(model, tokens, options);
-    return f(tf.gather(logits, tf.range(length - 1, prompts.length * length, length, "int32")));
+    return f(transformerForward(model, tokens, { ...options, lastPosition: true }).logits);
   });
 }
 
@@ -229,7 +228,10 @@ export function nextProbabilities(
   return rowsOf(atLastPosition(model, prompts, options, "score", (logits) => tf.softmax(logits)));
 }
 
-/** Greedy continuations of equal-length prompts, each up to `maxNew` tokens and cut after `stopId`. */
+/**
+ * Greedy continuations of equal-length prompts, each up to `maxNew` tokens and cut after `stopId`. Each step
+ * runs only the sequences not yet stopped (a row's logits do not depend on the other rows of its batch).
+ */
 export function greedyBatch(
   model: Transformer,
   prompts: readonly number[][],
@@ -237,19 +239,14 @@ export function greedyBatch(
   stopId: number,
 ): number[][] {
   const sequences = prompts.map((p) => [...p]);
-  const done = prompts.map(() => false);
-  for (let i = 0; i < maxNew && sequences[0]!.length < model.config.context && done.includes(false); i++) {
-    const next = greedyNext(model, sequences);
-    next.forEach((token, b) => {
-      sequences[b]!.push(token);
-      if (token === stopId) done[b] = true;
-    });
+  let active = prompts.map((_, b) => b);
+  const length = prompts[0]?.length ?? 0;
+  for (let i = 0; i < maxNew && length + i < model.config.context && active.length; i++) {
+    const next = greedyNext(model, active.map((b) => sequences[b]!));
+    active.forEach((b, j) => sequences[b]!.push(next[j]!));
+    active = active.filter((_, j) => next[j] !== stopId);
   }
-  return sequences.map((s, b) => {
-    const out = s.slice(prompts[b]!.length);
-    const stop = out.indexOf(stopId);
-    return stop >= 0 ? out.slice(0, stop + 1) : out;
-  });
+  return sequences.map((s, b) => s.slice(prompts[b]!.length));
 }
 
 /** Greedy generation of up to `maxNew` tokens after one prompt, stopping at `stopId`. */
