@@ -66,18 +66,23 @@ Deno.test("a base is trained once, cached, and loaded back identical; the contro
   disposeTransformer(loaded.model);
 });
 
-Deno.test("the estimate counts a base as cached only where the run looks for it (its cacheDir)", async () => {
-  const cacheDir = await Deno.makeTempDir();
+Deno.test("the estimate counts a base as cached only where the run looks for it, and not when it retrains", async () => {
+  const dir = await Deno.makeTempDir();
   const plan = await em.plan(tiny);
-  const before = await em.estimate(tiny, plan, cacheDir);
+  const before = await em.estimate(tiny, plan, { dir });
   assert.equal((await em.estimate(tiny, plan)).work, before.work, "no base of this config in data/cache/em");
-  disposeTransformer((await loadOrTrainEmBase(tiny, "persona", { cacheDir, quiet: true })).model);
-  const after = await em.estimate(tiny, plan, cacheDir);
+  disposeTransformer((await loadOrTrainEmBase(tiny, "persona", { cacheDir: dir, quiet: true })).model);
+  const after = await em.estimate(tiny, plan, { dir });
   assert.ok(
     after.work < before.work,
     `the cached persona base still counted: ${after.work} of ${before.work}`,
   );
   assert.equal((await em.estimate(tiny, plan)).work, before.work, "the default cache does not hold it");
+  assert.equal(
+    (await em.estimate(tiny, plan, { dir, retrain: true })).work,
+    before.work,
+    "retrained: counted",
+  );
 });
 
 Deno.test("weights made for another key, or truncated, are refused with the reason", async () => {

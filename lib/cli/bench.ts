@@ -233,7 +233,7 @@ async function exportReferenceData(config: ToyConfig, dir: string): Promise<Map<
 /** The CPU's model name from Linux's /proc/cpuinfo (`AMD EPYC`); null where it cannot be read. */
 async function cpuModel(): Promise<string | null> {
   const text = await Deno.readTextFile("/proc/cpuinfo").catch(() => "");
-  return /^model name\s*:\s*(.+)$/m.exec(text)?.[1]?.trim() ?? null;
+  return /^model name[ \t]*:[ \t]*(.+)$/m.exec(text)?.[1]?.trim() ?? null;
 }
 
 async function main(): Promise<void> {

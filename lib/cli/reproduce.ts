@@ -68,6 +68,7 @@ async function prepare(name: string, command: Command): Promise<Prepared> {
   const prepared = await prepareExperiment(experiment, config, {
     out: command.out,
     replace: command.replace,
+    retrain: command.retrain,
     limits: { maxHours: command.maxHours },
     ...(seeds ? { seeds } : {}),
   });

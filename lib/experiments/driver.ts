@@ -105,7 +105,7 @@ export interface PreparedExperiment<C, R extends RecordBase, S> {
 export async function prepareExperiment<C, R extends RecordBase, S>(
   experiment: Experiment<C, R, S>,
   config: C,
-  options: Pick<RunExperimentOptions, "out" | "seeds" | "replace" | "limits" | "cacheDir"> = {},
+  options: Pick<RunExperimentOptions, "out" | "seeds" | "replace" | "limits" | "cacheDir" | "retrain"> = {},
 ): Promise<PreparedExperiment<C, R, S>> {
   if (options.seeds) {
     config = parseConfig(experiment.configSchema, experiment.withSeeds(config, options.seeds), "--seeds");
@@ -114,7 +114,10 @@ export async function prepareExperiment<C, R extends RecordBase, S>(
   if (name === "webgpu") throw new InputError(`Cannot run ${experiment.name} on webgpu`, [WEBGPU_SYNC_READS]);
   const configHash = await experiment.hash(config, backend);
   const plan = await experiment.plan(config);
-  const estimate = await experiment.estimate(config, plan, options.cacheDir);
+  const estimate = await experiment.estimate(config, plan, {
+    dir: options.cacheDir || undefined,
+    retrain: options.retrain,
+  });
   checkEstimate(experiment.name, estimate, options.limits ?? { maxHours: DEFAULT_MAX_HOURS });
   if (options.out !== undefined) {
     const dir = `${checkOutDir(options.out)}/${experiment.name}`;

@@ -9,6 +9,7 @@
 import { z } from "zod";
 import type { Finding } from "../eval/findings.ts";
 import type { Estimate } from "../train/estimate.ts";
+import type { CacheUse } from "../train/cached_model.ts";
 
 /**
  * One unit of work: plain data, so it can travel to a worker or another machine.
@@ -128,10 +129,11 @@ export interface Experiment<C = unknown, R extends RecordBase = RecordBase, S = 
   /** Hash of everything that determines the records' numbers (seeds excluded); checks the config's names. */
   hash(config: C, backend: string): Promise<string>;
   /**
-   * The run's cost from its config and plan, checked against the limits before anything runs; `cacheDir` is
-   * where the run looks for trained models (an organism's bases), if not in their default place.
+   * The run's cost from its config and plan, checked against the limits before anything runs; `cache` says
+   * where the run looks for trained models (an organism's bases) if not in their default place, and whether it
+   * retrains them.
    */
-  estimate(config: C, plan: readonly Job[], cacheDir?: string): Estimate | Promise<Estimate>;
+  estimate(config: C, plan: readonly Job[], cache?: CacheUse): Estimate | Promise<Estimate>;
   /** The jobs, dependencies first, in the order their records are summarised. */
   plan(config: C): Job[] | Promise<Job[]>;
   /** Runs one job: produces exactly the records in `job.records`. */

@@ -14,6 +14,7 @@ import { z } from "zod";
 import type { Vocabulary } from "../data/vocabulary.ts";
 import { disposeTransformer } from "../models/transformer.ts";
 import { configHash } from "../train/records.ts";
+import type { CacheUse } from "../train/cached_model.ts";
 import { strategyByName } from "../strategies/registry.ts";
 import type { SweepPoint } from "../strategies/sweep.ts";
 import {
@@ -121,11 +122,17 @@ export interface Organism<
 // deno-lint-ignore no-explicit-any
 type AnyOrganism = Organism<any, any, any, any, any>;
 
-/** `12 points × 5 bases × 2 seeds, 95.3 s`: a sweep's size and time, as each organism's `describe` starts. */
+/**
+ * `12 points × 5 bases × 2 seeds, 95.3 s`: a sweep's size and time, as each organism's `describe` starts (the
+ * bases any point has a finished run on).
+ */
 export function sweepLine(
   s: { points: { bases: unknown[] }[]; seeds: number[]; wallSeconds: number },
 ): string {
-  const sizes = [counted(s.points.length, "point"), counted(s.points[0]?.bases.length ?? 0, "base")];
+  const sizes = [
+    counted(s.points.length, "point"),
+    counted(new Set(s.points.flatMap((p) => p.bases)).size, "base"),
+  ];
   return `${[...sizes, counted(s.seeds.length, "seed")].join(" × ")}, ${s.wallSeconds.toFixed(1)} s`;
 }
 
@@ -244,7 +251,7 @@ async function runOrganismJob(organism: AnyOrganism, job: Job, config: OrganismC
 }
 
 /**
- * An organism's cost: each variant's base through both stages unless it is cached (at `BASE_WORK_WEIGHT`
+ * An organism's cost: each variant's base through both stages unless cached and kept (at `BASE_WORK_WEIGHT`
  * times the work: it trains on one thread with small batches), then each fine-tune job at twice the forward
  * work (the frozen reference beside the adapters).
  */
@@ -252,7 +259,7 @@ async function organismEstimate(
   organism: AnyOrganism,
   config: OrganismConfig,
   plan: readonly Job[],
-  cacheDir?: string,
+  cache: CacheUse = {},
 ) {
   const stages = [config.pretrain, config.instruct] as { steps: number; batch: number }[];
   const fineTune = config.fineTune as { steps: number; batch?: number };
@@ -262,8 +269,8 @@ async function organismEstimate(
   const baseWork = stages.reduce((n, s) => n + trainingWork(perToken, s.batch * t, s.steps), 0);
   const cached = await Promise.all(
     variantBases(organism, config).map(async ({ variant, modelSeed }) => {
-      const { path } = await baseCachePath(organism, config, variant, modelSeed, cacheDir);
-      return exists(`${path}.json`); // what loading looks for
+      const { path } = await baseCachePath(organism, config, variant, modelSeed, cache.dir);
+      return !cache.retrain && exists(`${path}.json`); // what loading looks for
     }),
   );
   const tunes = plan.filter((job) => job.kind === "fine-tune").reduce((n, job) => n + job.seeds.length, 0);
@@ -342,7 +349,7 @@ export function organismExperiment<O extends AnyOrganism>(
     seeds: (config: OrganismConfig) => config.seeds,
     withSeeds: (config: OrganismConfig, seeds: number[]) => ({ ...config, seeds }),
     atBudget: organismBudget,
-    estimate: (config: OrganismConfig, plan, cacheDir) => organismEstimate(organism, config, plan, cacheDir),
+    estimate: (config: OrganismConfig, plan, cache) => organismEstimate(organism, config, plan, cache),
     hash: (config: OrganismConfig, backend: string) => organismHash(organism, config, backend),
     plan: (config: OrganismConfig) => organismPlan(organism, config),
     run: (job, config: OrganismConfig, env) => runOrganismJob(organism, job, config, env) as never,

@@ -106,7 +106,7 @@ export const CACHE_ROOT: string = fileURLToPath(new URL("../../data/cache/", imp
 
 /** Where an organism's bases are cached by default. */
 export function organismCacheDir(name: string): string {
-  return `${CACHE_ROOT}${name}/`;
+  return `${CACHE_ROOT}${name}`;
 }
 
 /**

@@ -62,6 +62,12 @@ export interface CachedModel<M> {
   trainedSeconds: number;
 }
 
+/** How a run uses the cache of trained models: its folder (default: each model's own) and whether it retrains. */
+export interface CacheUse {
+  dir?: string | undefined;
+  retrain?: boolean | undefined;
+}
+
 /**
  * Loads the model for `key` from the cache, or trains and caches it. A cache that exists but cannot be used
  * (damaged, or made for another key) is only a cache: the reason is printed and the model retrained.
